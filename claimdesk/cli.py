@@ -1,0 +1,120 @@
+"""The ``claimdesk`` command: parses arguments and calls one library function per command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from claimdesk.rules import RulesError, load_rules
+
+# Prefect settings for a clean command-line run; the user's own environment wins.
+PREFECT_DEFAULTS = {
+    # The ephemeral API server's first start took ~18 s here, near its 20 s default.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def configure_prefect() -> None:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    load_rules(args.rules)  # refuse a bad rules file before Prefect starts or any article is read
+    configure_prefect()
+    from flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
+
+    summary = run_pipeline(
+        paths=[str(p) for p in args.paths],
+        output=str(args.output),
+        rules_path=str(args.rules) if args.rules else None,
+        batch_size=args.batch_size,
+    )
+    print_summary(summary)
+    return 1 if summary["rejected"] else 0
+
+
+def print_summary(summary: dict) -> None:
+    out = Path(summary["output"])
+    statuses = ", ".join(f"{k} {v}" for k, v in summary["statuses"].items())
+    print(f"Tagged {summary['articles']} articles, {summary['sentences']} sentences ({statuses}).")
+    if summary["rejected"]:
+        print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
+    print(f"Records: {out / 'records'}/")
+    print("Open the results with:")
+    print(f"  datasette {out / 'claims.db'} -m {out / 'metadata.yml'}")
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from claimdesk.rulecheck import check_rules
+
+    report = check_rules(args.file)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claimdesk",
+        description=(
+            "Tag each sentence of news articles with how the article presents its claim "
+            "(confirmed, alleged, denied, disputed, or no claim), who it is attributed to, "
+            "and which rule decided."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="tag articles and write records, claims.db and metadata.yml",
+        description="Read articles (files or folders, recursively), tag every sentence, and write "
+        "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
+        "Exit status: 0 when everything was processed, 1 when some input or record was "
+        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error.",
+    )
+    run.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], metavar="PATH",
+                     help="article files or folders (default: seeds/)")
+    run.add_argument("--output", "-o", type=Path, default=Path("output"),
+                     help="folder for records, claims.db and metadata.yml (default: output/)")
+    run.add_argument("--rules", type=Path, default=None,
+                     help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)")
+    run.add_argument("--batch-size", type=int, default=20,
+                     help="articles per Prefect task (default: 20)")
+    run.set_defaults(func=cmd_run)
+
+    rules = sub.add_parser("rules", help="work with rules files")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    check = rules_sub.add_parser(
+        "check",
+        help="validate a rules file and run its examples",
+        description="Validate a rules file against schemas/rules.schema.json, compile every "
+        "pattern, run every rule's examples, and report rules that never fire on the examples "
+        "or are shadowed by another. Exit status 0 when all is well, 1 otherwise.",
+    )
+    check.add_argument("file", nargs="?", type=Path, default=None,
+                       help="rules file (default: the shipped rules)")
+    check.set_defaults(func=cmd_rules_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(format="claimdesk: %(message)s", level=logging.INFO, stream=sys.stderr)
+    for name in ("prefect", "httpx", "uvicorn"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except RulesError as exc:
+        print(f"claimdesk: rules error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

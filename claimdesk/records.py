@@ -1,0 +1,146 @@
+"""The records claimdesk writes: pydantic models, their published JSON Schemas, validation.
+
+The models are the source of truth; ``schemas/article.schema.json`` and
+``schemas/sentence.schema.json`` are generated from them
+(``python -m claimdesk.records``) and a test fails when the two drift apart.
+What is written is validated against the published files with jsonschema, so
+a consumer can rely on ``schemas/`` alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from claimdesk import schemas
+from claimdesk.rules import RuleSet
+from claimdesk.segment import Span
+from claimdesk.tag import Tagged
+
+Status = Literal["confirmed", "alleged", "denied", "disputed"]
+SourceType = Literal["person", "organisation", "anonymous", "document", "outlet"]
+
+
+class Article(BaseModel):
+    """One article as ingested: its text is exactly what was decoded from the source."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk article")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id derived from the source.")
+    uri: str = Field(description="The path or URL the article was read from.")
+    title: str = Field(description="Title, or the first line of the text.")
+    text: str = Field(description="The decoded text exactly as ingested; offsets index into it.")
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the text (UTF-8).")
+    encoding: str = Field(default="utf-8", description="Encoding the source was decoded from.")
+    outlet: str | None = Field(default=None, description="Publication, when known.")
+    published: str | None = Field(default=None, description="Publication date as given, when known.")
+
+
+class CueRecord(BaseModel):
+    """A rule that fired on a sentence."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk cue")
+
+    rule_id: str = Field(description="Id of the rule in the rules file.")
+    status: Status | Literal["none"] = Field(description="Status the rule signals.")
+    text: str = Field(description="The matched text.")
+    start: int = Field(ge=0, description="Offset of the match in the article text.")
+    end: int = Field(ge=0, description="End offset (exclusive) in the article text.")
+
+
+class SentenceRecord(BaseModel):
+    """One sentence with its claim status: a line of ``records/<article-id>.jsonl``."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk sentence")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*:[0-9]{4,}$", description="<article id>:<position>.")
+    article_id: str = Field(description="Id of the article the sentence belongs to.")
+    position: int = Field(ge=0, description="0-based index of the sentence in the article.")
+    start: int = Field(ge=0, description="Offset in the article text: text[start:end] is the sentence.")
+    end: int = Field(ge=0, description="End offset (exclusive) in the article text.")
+    text: str = Field(min_length=1, description="The sentence.")
+    status: Status | None = Field(description="How the article presents the claim; null: no claim.")
+    decided_by: str = Field(description="Id of the rule that decided the status, or 'default'.")
+    attributed_to: str | None = Field(description="Who the claim is attributed to, if anyone.")
+    source_type: SourceType | None = Field(description="Kind of source; 'outlet' for the article's own voice.")
+    quoted: bool = Field(description="The sentence is inside a direct quotation.")
+    cues: list[CueRecord] = Field(description="Every rule that fired, with the matched text.")
+    rules_version: str = Field(description="Version of the rules file that tagged it.")
+
+
+MODELS: dict[str, type[BaseModel]] = {"article": Article, "sentence": SentenceRecord}
+
+
+def build_records(
+    article: Article, spans: Sequence[Span], tagged: Sequence[Tagged], rules: RuleSet
+) -> list[SentenceRecord]:
+    """Join spans and verdicts into records with article-level offsets."""
+    records = []
+    for position, (span, verdict) in enumerate(zip(spans, tagged, strict=True)):
+        records.append(
+            SentenceRecord(
+                id=f"{article.id}:{position:04d}",
+                article_id=article.id,
+                position=position,
+                start=span.start,
+                end=span.end,
+                text=article.text[span.start : span.end],
+                status=verdict.status,
+                decided_by=verdict.decided_by or "default",
+                attributed_to=verdict.attributed_to,
+                source_type=verdict.source_type,
+                quoted=verdict.quoted,
+                cues=[
+                    CueRecord(
+                        rule_id=c.rule_id,
+                        status=c.status,
+                        text=c.text,
+                        start=span.start + c.start,
+                        end=span.start + c.end,
+                    )
+                    for c in verdict.cues
+                ],
+                rules_version=rules.version,
+            )
+        )
+    return records
+
+
+def to_json(record: BaseModel) -> dict:
+    """The JSON form of a record, as written and validated."""
+    return record.model_dump(mode="json")
+
+
+def validation_errors(kind: str, data: dict) -> list[str]:
+    """Check a record against the published schema (not the model): what readers rely on."""
+    return schemas.errors(kind, data)
+
+
+def generated_schema(kind: str) -> dict:
+    """The JSON Schema pydantic derives from the model, as published in ``schemas/``."""
+    schema = MODELS[kind].model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://claimdesk.invalid/schemas/{kind}.schema.json",
+        **schema,
+    }
+
+
+def write_schemas(directory: Path = schemas.SCHEMA_DIR) -> list[Path]:
+    """Regenerate the published record schemas from the models."""
+    written = []
+    for kind in MODELS:
+        path = directory / f"{kind}.schema.json"
+        path.write_text(json.dumps(generated_schema(kind), indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # python -m claimdesk.records
+    for path in write_schemas():
+        print(f"wrote {path}", file=sys.stderr)

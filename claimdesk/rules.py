@@ -1,0 +1,246 @@
+"""Loading, validating and compiling a rules file.
+
+A rules file is YAML, validated against ``schemas/rules.schema.json``; this
+module turns it into compiled patterns for the engine in :mod:`claimdesk.tag`.
+Every error names the file, the rule id and the field, so a journalist editing
+the rules can find the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from claimdesk.schemas import errors as schema_errors
+
+STATUSES = ("none", "disputed", "denied", "alleged", "confirmed")
+"""Statuses in order of precedence: the first that fires wins."""
+
+# A user-supplied pattern gets this long per sentence before it is called runaway.
+MATCH_TIMEOUT = 1.0
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names file, rule and field."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    group: str
+    where: str
+
+
+@dataclass
+class Rule:
+    id: str
+    status: str | None
+    """None for a marker rule that only feeds other rules through its group."""
+    description: str
+    pattern: regex.Pattern[str] | None
+    exceptions: regex.Pattern[str] | None = None
+    group: str | None = None
+    when: str | None = None
+    outside_quotes: bool = False
+    requires: Condition | None = None
+    unless: Condition | None = None
+    source: str | None = None
+    fires: list[str] = field(default_factory=list)
+    ignores: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RuleSet:
+    name: str
+    version: str
+    digest: str
+    """sha256 of the file's bytes: what the store compares to know a rules change."""
+    default_status: str
+    context_window: int
+    rules: list[Rule]
+    finite_verbs: frozenset[str]
+    titles: frozenset[str]
+    anonymous: frozenset[str]
+    organisations: frozenset[str]
+    documents: frozenset[str]
+    pronouns: frozenset[str]
+    path: str
+    raw: dict[str, Any]
+
+
+def inflect(verb: str) -> list[str]:
+    """Regular English forms of a verb: base, -s, -ed, -ing ("deny" -> denies, denied, denying)."""
+    v = verb.lower()
+    vowels = "aeiou"
+    double = (
+        len(v) >= 3
+        and v[-1] not in vowels + "wxy"
+        and v[-2] in vowels
+        and v[-3] not in vowels
+        and (len(v) <= 4 or v.endswith(("mit", "fer", "pel", "cur", "trol")))
+    )
+    stem = v + v[-1] if double else v
+    if v.endswith(("s", "sh", "ch", "x", "z", "o")):
+        third = v + "es"
+    elif v.endswith("y") and v[-2:-1] not in vowels:
+        third = v[:-1] + "ies"
+    else:
+        third = v + "s"
+    if v.endswith("e"):
+        past = v + "d"
+        ing = v[:-2] + "ying" if v.endswith("ie") else (v + "ing" if v.endswith("ee") else v[:-1] + "ing")
+    elif v.endswith("y") and v[-2:-1] not in vowels:
+        past, ing = v[:-1] + "ied", v + "ing"
+    else:
+        past, ing = stem + "ed", stem + "ing"
+    return list(dict.fromkeys([v, third, past, ing]))
+
+
+def phrase_regex(phrase: str) -> str:
+    """A literal phrase as a word-bounded, whitespace-tolerant pattern."""
+    words = [regex.escape(w) for w in phrase.split()]
+    body = r"\s+".join(words)
+    left = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    right = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return f"{left}{body}{right}"
+
+
+def _compile(parts: list[str], where: str) -> regex.Pattern[str] | None:
+    if not parts:
+        return None
+    try:
+        return regex.compile("|".join(f"(?:{p})" for p in parts), regex.V0)
+    except regex.error as exc:
+        raise RulesError(f"{where}: invalid regular expression: {exc}") from exc
+
+
+def _cue_parts(spec: dict[str, Any], where: str) -> list[str]:
+    parts = [f"(?i:{phrase_regex(p)})" for p in spec.get("phrases", [])]
+    forms = [form for verb in spec.get("verbs", []) for form in inflect(verb)]
+    parts += [f"(?i:{phrase_regex(f)})" for f in forms]
+    for i, pattern in enumerate(spec.get("regex", [])):
+        _compile([pattern], f"{where}, field regex[{i}]")
+        parts.append(pattern)
+    return parts
+
+
+def _probe_backtracking(rule: Rule, where: str) -> None:
+    """Refuse patterns that take too long on adversarial text (catastrophic backtracking)."""
+    probes = ["a" * 2000 + "!", "a " * 1000 + "!", "." * 5000, "“" + "x" * 3000]
+    for pattern, label in ((rule.pattern, "cues"), (rule.exceptions, "exceptions")):
+        if pattern is None:
+            continue
+        for probe in probes:
+            try:
+                pattern.search(probe, timeout=MATCH_TIMEOUT)
+            except TimeoutError as exc:
+                raise RulesError(
+                    f"{where}, field {label}: pattern takes too long on {len(probe)} characters "
+                    "(catastrophic backtracking?)"
+                ) from exc
+
+
+def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
+    """Parse, validate and compile rules from YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+    problems = schema_errors("rules", data)
+    if problems:
+        details = "; ".join(_describe(data, p) for p in problems[:5])
+        raise RulesError(f"{path}: does not match schemas/rules.schema.json: {details}")
+    specs = {r["id"]: r for r in data["rules"]}
+    if len(specs) != len(data["rules"]):
+        seen: set[str] = set()
+        dup = next(r["id"] for r in data["rules"] if r["id"] in seen or seen.add(r["id"]))
+        raise RulesError(f"{path}: rule {dup!r}, field id: defined twice")
+    groups = {r.get("group") for r in data["rules"]}
+    rules: list[Rule] = []
+    for spec in data["rules"]:
+        where = f"{path}: rule {spec['id']!r}"
+        source_spec = spec
+        if "same_cues_as" in spec:
+            target = spec["same_cues_as"]
+            if target not in specs or "same_cues_as" in specs[target]:
+                raise RulesError(f"{where}, field same_cues_as: no rule {target!r} with its own cues")
+            source_spec = specs[target]
+        for key in ("requires", "unless"):
+            if key in spec and spec[key]["group"] not in groups:
+                raise RulesError(f"{where}, field {key}: no rule has group {spec[key]['group']!r}")
+        cond = {k: Condition(**spec[k]) for k in ("requires", "unless") if k in spec}
+        rule = Rule(
+            id=spec["id"],
+            status=spec.get("status"),
+            description=spec["description"],
+            pattern=_compile(_cue_parts(source_spec, where), where),
+            exceptions=_compile(source_spec.get("exceptions", []), f"{where}, field exceptions"),
+            group=spec.get("group"),
+            when=spec.get("when"),
+            outside_quotes=spec.get("outside_quotes", False),
+            requires=cond.get("requires"),
+            unless=cond.get("unless"),
+            source=spec.get("source"),
+            fires=spec.get("examples", {}).get("fires", []),
+            ignores=spec.get("examples", {}).get("ignores", []),
+        )
+        _probe_backtracking(rule, where)
+        rules.append(rule)
+    lex = data.get("lexicons", {})
+
+    def words(name: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in lex.get(name, []))
+
+    return RuleSet(
+        name=data["name"],
+        version=data["version"],
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        default_status=data.get("default_status", "confirmed"),
+        context_window=data.get("context_window", 2),
+        rules=rules,
+        finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v)),
+        titles=words("titles"),
+        anonymous=words("anonymous"),
+        organisations=words("organisations"),
+        documents=words("documents"),
+        pronouns=words("pronouns"),
+        path=path,
+        raw=data,
+    )
+
+
+def _describe(data: Any, problem: str) -> str:
+    """Turn "rules/3/verbs: ..." into "rule 'deny-verb', field verbs: ..."."""
+    location, _, message = problem.partition(": ")
+    if len(message) > 160:
+        message = message[:157] + "..."
+    parts = location.split("/")
+    if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
+        index = int(parts[1])
+        rule = data["rules"][index] if index < len(data["rules"]) else {}
+        rule_id = rule.get("id", f"#{index}") if isinstance(rule, dict) else f"#{index}"
+        fieldname = "/".join(parts[2:]) or "(rule)"
+        return f"rule {rule_id!r}, field {fieldname}: {message}"
+    return f"field {location}: {message}"
+
+
+def default_rules_path() -> Path:
+    """The rules shipped with claimdesk."""
+    return Path(str(resources.files("claimdesk") / "rules" / "default.yaml"))
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Load a rules file (the shipped default when ``path`` is None)."""
+    file = Path(path) if path else default_rules_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{file}: cannot read rules file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{file}: rules file is not UTF-8 text") from exc
+    return parse_rules(text, str(file))

@@ -1,0 +1,213 @@
+"""Writing results: JSON Lines records per article and the SQLite database.
+
+Every article is written in one transaction (sentences and cues replaced
+together), so a crash never leaves half an article. The database is in WAL
+mode so Datasette can read while a run writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from claimdesk.annotate import Annotated
+from claimdesk.records import to_json
+from claimdesk.rules import RuleSet
+
+DB_NAME = "claims.db"
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_db(output: Path) -> sqlite_utils.Database:
+    """Open (creating if needed) ``claims.db`` with every table, key and index."""
+    output.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(output / DB_NAME)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db["rules"].create(
+        {"id": str, "status": str, "group": str, "description": str, "version": str},
+        pk="id",
+        if_not_exists=True,
+    )
+    db["runs"].create(
+        {
+            "id": str,
+            "started_at": str,
+            "finished_at": str,
+            "rules_version": str,
+            "articles": int,
+            "sentences": int,
+            "rejected": int,
+            "inputs": str,
+            "counts": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["articles"].create(
+        {
+            "id": str,
+            "uri": str,
+            "title": str,
+            "text": str,
+            "content_sha256": str,
+            "encoding": str,
+            "outlet": str,
+            "published": str,
+            "rules_digest": str,
+            "run_id": str,
+            "sentence_count": int,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        if_not_exists=True,
+    )
+    db["sentences"].create(
+        {
+            "id": str,
+            "article_id": str,
+            "position": int,
+            "start": int,
+            "end": int,
+            "text": str,
+            "status": str,
+            "attributed_to": str,
+            "source_type": str,
+            "decided_by": str,
+            "quoted": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    db["cues"].create(
+        {"id": int, "sentence_id": str, "rule_id": str, "status": str, "text": str, "start": int, "end": int},
+        pk="id",
+        foreign_keys=[("sentence_id", "sentences", "id"), ("rule_id", "rules", "id")],
+        if_not_exists=True,
+    )
+    db["rejects"].create(
+        {"id": int, "run_id": str, "source": str, "stage": str, "reason": str, "at": str},
+        pk="id",
+        if_not_exists=True,
+    )
+    for table, columns in [
+        ("sentences", ["article_id"]),
+        ("sentences", ["status"]),
+        ("sentences", ["attributed_to"]),
+        ("sentences", ["source_type"]),
+        ("sentences", ["decided_by"]),
+        ("cues", ["sentence_id"]),
+        ("cues", ["rule_id"]),
+        ("cues", ["status"]),
+        ("rejects", ["run_id"]),
+    ]:
+        db[table].create_index(columns, if_not_exists=True)
+    return db
+
+
+def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
+    """Record the rules in use, so every cue's rule id links to its description."""
+    with db.atomic():
+        db["rules"].upsert_all(
+            [
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "group": r.group,
+                    "description": r.description,
+                    "version": rules.version,
+                }
+                for r in rules.rules
+            ],
+            pk="id",
+        )
+
+
+def start_run(db: sqlite_utils.Database, run_id: str, rules: RuleSet, inputs: list[str]) -> None:
+    db["runs"].insert(
+        {"id": run_id, "started_at": now(), "rules_version": rules.version, "inputs": json.dumps(inputs)},
+        pk="id",
+    )
+
+
+def finish_run(db: sqlite_utils.Database, run_id: str, summary: dict) -> None:
+    db["runs"].update(
+        run_id,
+        {
+            "finished_at": now(),
+            "articles": summary["articles"],
+            "sentences": summary["sentences"],
+            "rejected": summary["rejected"],
+            "counts": json.dumps(summary["statuses"]),
+        },
+    )
+
+
+def write_reject(db: sqlite_utils.Database, output: Path, run_id: str, source: str, stage: str,
+                 reason: str, record: dict | None = None) -> None:
+    """Keep a rejected input or record: a row in ``rejects`` and a line in ``rejects.jsonl``."""
+    row = {"run_id": run_id, "source": source, "stage": stage, "reason": reason, "at": now()}
+    db["rejects"].insert(row)
+    with (output / "rejects.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({**row, "record": record}, ensure_ascii=False) + "\n")
+
+
+def write_records_file(output: Path, done: Annotated) -> Path:
+    """Write ``records/<article-id>.jsonl`` atomically (temp file, then rename)."""
+    folder = output / "records"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{done.article.id}.jsonl"
+    body = "".join(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n" for r in done.records)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jsonl")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(body)
+    os.replace(tmp, target)
+    return target
+
+
+def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str) -> None:
+    """Replace one article and all its sentences and cues in a single transaction."""
+    article = done.article
+    with db.atomic():
+        db.execute(
+            "DELETE FROM cues WHERE sentence_id IN (SELECT id FROM sentences WHERE article_id = ?)",
+            [article.id],
+        )
+        db.execute("DELETE FROM sentences WHERE article_id = ?", [article.id])
+        db["articles"].upsert(
+            {
+                **article.model_dump(),
+                "rules_digest": rules.digest,
+                "run_id": run_id,
+                "sentence_count": len(done.records),
+            },
+            pk="id",
+        )
+        db["sentences"].insert_all(
+            {
+                "id": r.id,
+                "article_id": r.article_id,
+                "position": r.position,
+                "start": r.start,
+                "end": r.end,
+                "text": r.text,
+                "status": r.status,
+                "attributed_to": r.attributed_to,
+                "source_type": r.source_type,
+                "decided_by": r.decided_by,
+                "quoted": int(r.quoted),
+            }
+            for r in done.records
+        )
+        db["cues"].insert_all(
+            {"sentence_id": r.id, **c.model_dump()} for r in done.records for c in r.cues
+        )

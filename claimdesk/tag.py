@@ -1,0 +1,352 @@
+"""The rule engine: one claim status per sentence, the cues that fired, and who said it.
+
+What a cue means lives in the rules file (:mod:`claimdesk.rules`). The engine
+only knows four mechanisms, in the spirit of medspaCy's ConText:
+
+1. **Cues** with exceptions (pseudo-cues) and an optional ``outside_quotes``.
+2. **Conditions** (``requires`` / ``unless``): a cue of another group before
+   or after this cue, anywhere in the sentence, or in the recent context.
+3. **Precedence**: none > disputed > denied > alleged > confirmed.
+4. **Attribution**: the source stands before or after a cue; quote passages
+   share one speaker; pronouns resolve to the last named speaker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from claimdesk.rules import MATCH_TIMEOUT, STATUSES, Rule, RuleSet
+from claimdesk.segment import Span
+
+OPEN_QUOTES = "“«„"
+CLOSE_QUOTES = "”»"
+END_PUNCT = ".!?…:;\"”’)»"
+
+_WORD = regex.compile(r"[\w’'.\-]+")
+_AUX_TAIL = regex.compile(
+    r"(?i)(?:\s+(?:has|have|had|was|were|is|are|be|been|also|previously|earlier|repeatedly|"
+    r"publicly|again|later|once|then|already|reportedly|himself|herself|themselves|itself|"
+    r"would|will|could|may|might|did|does|do|not|strongly|firmly|flatly|categorically|"
+    r"immediately|quickly|swiftly|vehemently|recently|initially|first|now|still|openly|"
+    r"privately|formally|officially|both|all))+\s*$"
+)
+_CLAUSE_SPLIT = regex.compile(
+    r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
+    r"when|after|before|since|if|so|where|whether|meanwhile|however)\b",
+    regex.IGNORECASE,
+)
+_AFTER_STOP = frozenset(
+    """that which who whom when where on in at during after before as because while with for
+    from to earlier later last this said says told added on, who's""".split()
+)
+_DETERMINERS = frozenset("the a an both all some many several".split())
+_NAME_JOINERS = frozenset("and of al al- bin ibn de da del van von la le du".split())
+
+
+@dataclass
+class Cue:
+    """A rule that fired on a sentence; offsets are relative to the sentence."""
+
+    rule_id: str
+    status: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Tagged:
+    """The engine's verdict on one sentence."""
+
+    status: str | None
+    decided_by: str | None
+    cues: list[Cue] = field(default_factory=list)
+    attributed_to: str | None = None
+    source_type: str | None = None
+    quoted: bool = False
+    fired: list[str] = field(default_factory=list)
+    """Ids of every rule that fired, marker rules included (for `rules check`)."""
+
+
+@dataclass
+class _Quotes:
+    open_at_start: bool
+    open_at_end: bool
+    ranges: list[tuple[int, int]]
+    starts_with_quote: bool
+    quoted_share: float
+
+
+def _quotes(text: str, open_at_start: bool) -> _Quotes:
+    """Quotation ranges in one sentence, carrying an open quote in from the previous one."""
+    ranges: list[tuple[int, int]] = []
+    state = open_at_start
+    begin = 0
+    for i, ch in enumerate(text):
+        if ch in OPEN_QUOTES or (ch == '"' and not state):
+            if not state:
+                state, begin = True, i
+        elif (ch in CLOSE_QUOTES or ch == '"') and state:
+            ranges.append((begin, i + 1))
+            state = False
+    if state:
+        ranges.append((begin, len(text)))
+    words = len(_WORD.findall(text)) or 1
+    quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
+    stripped = text.lstrip()
+    return _Quotes(
+        open_at_start=open_at_start,
+        open_at_end=state,
+        ranges=ranges,
+        starts_with_quote=bool(stripped) and (stripped[0] in OPEN_QUOTES or stripped[0] == '"'),
+        quoted_share=quoted_words / words,
+    )
+
+
+def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in ranges)
+
+
+def _is_heading(text: str, rules: RuleSet) -> bool:
+    """A short line with no end punctuation and no finite verb: a heading, not a claim."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in END_PUNCT:
+        return False
+    words = [w.lower().strip(".’'") for w in _WORD.findall(stripped)]
+    return len(words) <= 12 and not any(w in rules.finite_verbs for w in words)
+
+
+def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
+    if rule.pattern is None:
+        return [(0, len(text))]
+    spans = [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
+    if spans and rule.exceptions is not None:
+        pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
+        spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
+    if rule.outside_quotes:
+        spans = [s for s in spans if not _inside(quotes.ranges, *s)]
+    return spans
+
+
+def _clean_name(words: list[str], rules: RuleSet) -> str | None:
+    """The source's name: a trailing run of capitalised words without titles ("Sergey
+    Lavrov"), or a lower-case head noun with its capitalised modifiers ("Western officials")."""
+    while words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    if not words:
+        return None
+    run: list[str] = []
+    head_lower = not words[-1][:1].isupper()
+    for i, w in enumerate(reversed(words)):
+        if i == 0 or w[:1].isupper() or (w.lower() in _NAME_JOINERS and run and i + 1 < len(words)
+                                         and words[-i - 2][:1].isupper()):
+            run.insert(0, w)
+        else:
+            break
+    while run and run[0].lower() in _NAME_JOINERS:
+        run = run[1:]
+    if not head_lower:
+        titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
+        if titled and titled[-1] < len(run) - 1:
+            run = run[titled[-1] + 1 :]
+    name = " ".join(run).strip(" .,’'…")
+    name = regex.sub(r"[’']s$", "", name)
+    return name if any(c.isalpha() for c in name) else None
+
+
+def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
+    left = _AUX_TAIL.sub("", text[:start]).rstrip()
+    if left.endswith(","):
+        body = left[:-1]
+        cut = body.rfind(",")
+        appositive = body[cut + 1 :].strip() if cut >= 0 else ""
+        first = appositive.split()[0] if appositive else ""
+        if first and (first[0].islower() or first.lower() in rules.titles):
+            left = body[:cut]
+        else:
+            left = body
+    chunk = _CLAUSE_SPLIT.split(left)[-1]
+    words = chunk.split()
+    if "and" in words:
+        k = len(words) - 1 - words[::-1].index("and")
+        before_cap = k > 0 and words[k - 1][:1].isupper()
+        after_cap = k + 1 < len(words) and words[k + 1][:1].isupper()
+        if not (before_cap and after_cap):
+            words = words[k + 1 :]
+    return _clean_name(words, rules)
+
+
+def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
+    right = text[end:].lstrip(" ,:“”\"")
+    m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w))+", right)
+    if not m:
+        return None
+    words: list[str] = []
+    for w in m.group().split():
+        if w.lower() in _AFTER_STOP and words:
+            break
+        words.append(w)
+    if strict:
+        head = [w for w in words if w.lower() not in _DETERMINERS]
+        if not head or not (head[0][:1].isupper() or head[-1].lower() in rules.anonymous):
+            return None
+    return _clean_name(words[:8], rules)
+
+
+def source_type(name: str, rules: RuleSet) -> str:
+    """Classify a source: person, organisation, anonymous or document."""
+    words = [w.lower() for w in name.split()]
+    if words[-1] in rules.anonymous:
+        return "anonymous"
+    if words[-1] in rules.documents:
+        return "document"
+    if any(w in rules.organisations for w in words) or (name.isupper() and len(name) > 1):
+        return "organisation"
+    return "person"
+
+
+def _holds(cond, span, groups, context_groups) -> bool:
+    if cond is None:
+        return False
+    found = [s for s in groups.get(cond.group, []) if s != span]
+    if cond.where == "before":
+        return any(e <= span[0] for _, e in found)
+    if cond.where == "after":
+        return any(s >= span[1] for s, _ in found)
+    if cond.where == "sentence":
+        return bool(found)
+    return bool(found) or cond.group in context_groups
+
+
+def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
+    """Tag every sentence of one article (context and quotes cross sentence borders)."""
+    sentences = [text[s.start : s.end] for s in spans]
+    quotes: list[_Quotes] = []
+    carried = False
+    for i, sent in enumerate(sentences):
+        new_paragraph = i == 0 or "\n" in text[spans[i - 1].end : spans[i].start]
+        q = _quotes(sent, carried and not new_paragraph)
+        quotes.append(q)
+        carried = q.open_at_end
+
+    results: list[Tagged] = []
+    history: list[set[str]] = []  # groups seen in earlier claim sentences
+    for i, sent in enumerate(sentences):
+        q = quotes[i]
+        quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
+        structural = {
+            "heading": _is_heading(sent, rules),
+            "quoted": quoted,
+            "no-words": not any(c.isalpha() for c in sent),
+        }
+        matches: dict[str, list[tuple[int, int]]] = {}
+        for rule in rules.rules:
+            if rule.when and not structural[rule.when]:
+                continue
+            found = _find(rule, sent, q)
+            if found:
+                matches[rule.id] = found
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for rule in rules.rules:
+            if rule.group and rule.id in matches:
+                groups.setdefault(rule.group, []).extend(matches[rule.id])
+        context_groups = set().union(*history[-rules.context_window :]) if rules.context_window else set()
+
+        cues: list[Cue] = []
+        fired_ids: list[str] = []
+        fired: list[tuple[Rule, list[tuple[int, int]]]] = []
+        for rule in rules.rules:
+            ok = [
+                s
+                for s in matches.get(rule.id, [])
+                if (rule.requires is None or _holds(rule.requires, s, groups, context_groups))
+                and not _holds(rule.unless, s, groups, context_groups)
+            ]
+            if ok:
+                fired_ids.append(rule.id)
+            if ok and rule.status:
+                fired.append((rule, ok))
+                cues.extend(Cue(rule.id, rule.status, sent[a:b], a, b) for a, b in ok)
+
+        statuses = {rule.status for rule, _ in fired}
+        status = next((s for s in STATUSES if s in statuses), rules.default_status)
+        decided_by = next((r.id for r, _ in fired if r.status == status), None)
+        tagged = Tagged(
+            status=None if status == "none" else status,
+            decided_by=decided_by or "default",
+            cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
+            quoted=quoted,
+            fired=fired_ids,
+        )
+        if status != "none":
+            tagged.attributed_to = _attribute(sent, fired, status, q, rules)
+            history.append(set(groups))
+        results.append(tagged)
+
+    _share_passage_speakers(results, quotes, spans, text)
+    _resolve_pronouns(results, rules)
+    for t in results:
+        if t.attributed_to:
+            t.source_type = source_type(t.attributed_to, rules)
+        elif t.status == "confirmed":
+            t.source_type = "outlet"
+    return results
+
+
+def _attribute(sent: str, fired, status: str, q: _Quotes, rules: RuleSet) -> str | None:
+    candidates = [
+        (_inside(q.ranges, *span), rule.status != status, span[0], rule, span)
+        for rule, spans in fired
+        if rule.source
+        for span in spans
+    ]
+    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+        name = None
+        if rule.source in ("before", "either"):
+            name = _source_before(sent, start, rules)
+        if name is None and rule.source in ("after", "either"):
+            name = _source_after(sent, end, rules, strict=rule.source == "either")
+        if name:
+            return name
+    return None
+
+
+def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans, text) -> None:
+    """Give every sentence of a multi-sentence quote the speaker named somewhere in it."""
+    passages: list[list[int]] = []
+    for i, t in enumerate(results):
+        linked = False
+        if i > 0 and passages and t.quoted and results[i - 1].quoted:
+            prev = quotes[i - 1]
+            same_paragraph = "\n" not in text[spans[i - 1].end : spans[i].start]
+            linked = quotes[i].open_at_start or prev.open_at_end or (
+                same_paragraph and quotes[i].starts_with_quote and not t.attributed_to
+            )
+        if linked:
+            passages[-1].append(i)
+        else:
+            passages.append([i])
+    for passage in passages:
+        named = [i for i in passage if results[i].attributed_to]
+        if not named:
+            continue
+        for i in passage:
+            if results[i].attributed_to is None and results[i].status is not None:
+                nearest = min(named, key=lambda j: (abs(j - i), j > i))
+                results[i].attributed_to = results[nearest].attributed_to
+
+
+def _resolve_pronouns(results: list[Tagged], rules: RuleSet) -> None:
+    """Replace "he"/"she" with the last named person who spoke, where there is one."""
+    last_person: str | None = None
+    for t in results:
+        name = t.attributed_to
+        if not name:
+            continue
+        if name.lower() in rules.pronouns:
+            t.attributed_to = last_person
+        elif source_type(name, rules) == "person":
+            last_person = name
