@@ -1,0 +1,135 @@
+"""End to end through the real Prefect engine: seeds in, records, database and artifact out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from tests.conftest import ROOT, SEEDS
+
+
+@pytest.fixture(scope="module")
+def seeded_run(prefect_api, tmp_path_factory):
+    from flows.pipeline import run_pipeline
+
+    output = tmp_path_factory.mktemp("out")
+    summary = run_pipeline(paths=[str(SEEDS)], output=str(output), batch_size=2)
+    return summary, output
+
+
+def test_flow_tags_all_five_seed_articles(seeded_run) -> None:
+    summary, output = seeded_run
+    assert summary["articles"] == 5
+    assert summary["rejected"] == 0
+    assert len(list((output / "records").glob("*.jsonl"))) == 5
+    db = sqlite_utils.Database(output / "claims.db")
+    assert db["articles"].count == 5
+    assert db["sentences"].count == summary["sentences"] == sum(summary["statuses"].values())
+    assert db["runs"].get(summary["run_id"])["finished_at"]
+
+
+def test_records_files_match_the_database(seeded_run) -> None:
+    _, output = seeded_run
+    db = sqlite_utils.Database(output / "claims.db")
+    for path in (output / "records").glob("*.jsonl"):
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        article_id = path.stem
+        rows = list(db["sentences"].rows_where("article_id = ?", [article_id], order_by="position"))
+        assert [(r["id"], r["status"], r["text"]) for r in records] == [
+            (r["id"], r["status"], r["text"]) for r in rows
+        ]
+
+
+def test_records_validate_with_an_independent_validator(seeded_run, tmp_path: Path) -> None:
+    """check-jsonschema (not our jsonschema call) validates every record against schemas/."""
+    _, output = seeded_run
+    files = []
+    for path in sorted((output / "records").glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            target = tmp_path / f"{path.stem}-{n:04d}.json"
+            target.write_text(line, encoding="utf-8")
+            files.append(str(target))
+    assert len(files) > 50
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--schemafile", str(ROOT / "schemas" / "sentence.schema.json"), *files],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.pipeline import SUMMARY_KEY
+
+    summary, _ = seeded_run
+
+    async def latest():
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY])))
+            return found
+
+    artifacts = asyncio.run(latest())
+    assert artifacts, "no run summary artifact"
+    text = artifacts[-1].data
+    assert f"run {summary['run_id']}" in "\n".join(a.data for a in artifacts)
+    assert "| disputed |" in text and "| none |" in text
+
+
+def test_bad_input_is_rejected_and_the_rest_still_processed(prefect_api, seeds_copy: Path, tmp_path: Path) -> None:
+    from flows.pipeline import run_pipeline
+
+    (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
+    (seeds_copy / "latin1.txt").write_bytes("Caf\xe9 owners said prices rose.".encode("latin-1"))
+    output = tmp_path / "out"
+    summary = run_pipeline(paths=[str(seeds_copy), str(tmp_path / "missing")], output=str(output))
+    assert summary["articles"] == 5
+    assert summary["rejected"] == 3
+    db = sqlite_utils.Database(output / "claims.db")
+    reasons = {Path(r["source"]).name: r["reason"] for r in db["rejects"].rows}
+    assert reasons["empty.txt"].startswith("empty article")
+    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["missing"] == "no such file or folder"
+    lines = (output / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+
+
+def test_cli_run_prints_summary_and_datasette_command_without_tracebacks(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    output = tmp_path / "out"
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    result = subprocess.run(
+        [str(claimdesk), "run", str(seeds), "--output", str(output)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    combined = result.stdout + result.stderr
+    assert result.returncode == 0, combined
+    assert "Tagged 5 articles" in result.stdout
+    assert f"datasette {output / 'claims.db'} -m {output / 'metadata.yml'}" in result.stdout
+    assert "Traceback" not in combined and "ERROR" not in combined
+
+
+def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: '1'\nname: x\nrules:\n  - id: r\n    status: denied\n    description: d\n    regex: ['(']\n")
+    output = tmp_path / "out"
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    result = subprocess.run(
+        [str(claimdesk), "run", str(SEEDS), "--output", str(output), "--rules", str(rules)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert "rule 'r', field regex[0]: invalid regular expression" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output.exists()

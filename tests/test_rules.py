@@ -1,0 +1,129 @@
+"""Rules files: validation with clear messages, compilation, and every rule's own examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from claimdesk.rulecheck import check_rules, tag_one
+from claimdesk.rules import RulesError, default_rules_path, inflect, load_rules, parse_rules
+
+MINIMAL = """
+version: "1"
+name: test rules
+rules:
+  - id: deny
+    status: denied
+    description: a denial
+    verbs: [deny]
+"""
+
+
+def test_inflect_regular_verbs() -> None:
+    assert inflect("deny") == ["deny", "denies", "denied", "denying"]
+    assert inflect("dismiss") == ["dismiss", "dismisses", "dismissed", "dismissing"]
+    assert inflect("admit") == ["admit", "admits", "admitted", "admitting"]
+    assert inflect("describe") == ["describe", "describes", "described", "describing"]
+    assert inflect("visit") == ["visit", "visits", "visited", "visiting"]
+
+
+def test_minimal_rules_file_tags_with_word_boundaries() -> None:
+    rules = parse_rules(MINIMAL)
+    assert tag_one("Tehran denied it.", rules).status == "denied"
+    assert tag_one("The denial was swift.", rules).status == "confirmed"  # "deny" forms only
+
+
+def test_not_yaml_is_refused_with_the_file_name() -> None:
+    with pytest.raises(RulesError, match=r"bad\.yaml: not valid YAML"):
+        parse_rules("rules: [unclosed", "bad.yaml")
+
+
+def test_schema_violation_names_rule_and_field() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["status"] = "maybe"
+    with pytest.raises(RulesError, match=r"rule 'deny', field status"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_invalid_regex_names_rule_and_field() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["regex"] = ["(unclosed"]
+    with pytest.raises(RulesError, match=r"rule 'deny', field regex\[0\]: invalid regular expression"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_catastrophic_backtracking_is_refused() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["regex"] = ["(a+)+$"]
+    with pytest.raises(RulesError, match=r"rule 'deny', field cues: pattern takes too long"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_unknown_group_in_requires_is_refused() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["requires"] = {"group": "nothing-here", "where": "before"}
+    with pytest.raises(RulesError, match=r"rule 'deny', field requires: no rule has group 'nothing-here'"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_duplicate_rule_ids_are_refused() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"].append(dict(data["rules"][0]))
+    with pytest.raises(RulesError, match=r"rule 'deny', field id: defined twice"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="cannot read rules file"):
+        load_rules(tmp_path / "nope.yaml")
+
+
+def _shipped_rules() -> list[dict]:
+    return yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))["rules"]
+
+
+@pytest.mark.parametrize("rule", _shipped_rules(), ids=lambda r: r["id"])
+def test_every_shipped_rule_passes_its_examples(rules, rule: dict) -> None:
+    examples = rule.get("examples", {})
+    assert examples.get("fires"), f"rule {rule['id']} has no example it fires on"
+    for sentence in examples.get("fires", []):
+        assert rule["id"] in tag_one(sentence, rules).fired, sentence
+    for sentence in examples.get("ignores", []):
+        assert rule["id"] not in tag_one(sentence, rules).fired, sentence
+
+
+def test_rules_check_passes_on_the_shipped_rules() -> None:
+    report = check_rules()
+    assert report.ok, report.lines()
+    assert report.rules >= 15 and report.examples >= 40
+
+
+def test_rules_check_reports_a_broken_example_with_rule_and_field(tmp_path: Path) -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["examples"] = {"fires": ["Nothing to see here."], "ignores": ["They deny it."]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data))
+    report = check_rules(path)
+    assert not report.ok
+    assert any("rule 'deny', examples.fires: does not fire on 'Nothing to see here.'" in e for e in report.errors)
+    assert any("rule 'deny', examples.ignores: fires on 'They deny it.'" in e for e in report.errors)
+
+
+def test_rules_check_warns_about_never_firing_and_shadowed_rules(tmp_path: Path) -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["examples"] = {"fires": ["They deny it."]}
+    data["rules"].append(
+        {"id": "no-examples", "status": "alleged", "description": "x", "phrases": ["said"]}
+    )
+    data["rules"].append(
+        {"id": "denied-verb-alleged", "status": "alleged", "description": "x", "verbs": ["deny"],
+         "examples": {"fires": ["They deny it."]}}
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data))
+    report = check_rules(path)
+    assert report.ok
+    assert any("'no-examples': never fires" in w for w in report.warnings)
+    assert any("'denied-verb-alleged': shadowed" in w for w in report.warnings)

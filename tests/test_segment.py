@@ -1,0 +1,92 @@
+"""The segmenter: sentence spans with offsets, on the cases news prose throws at it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claimdesk.segment import segment
+from tests.conftest import SEEDS
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in segment(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Dr. Smith met U.S. officials on Jan. 5 in Washington. The talks ended.",
+            ["Dr. Smith met U.S. officials on Jan. 5 in Washington.", "The talks ended."],
+        ),
+        (
+            "Acme Inc. The company said it would appeal.",
+            ["Acme Inc.", "The company said it would appeal."],
+        ),
+        ("John F. Kennedy was there. So was J. R. Smith.", ["John F. Kennedy was there.", "So was J. R. Smith."]),
+        ("The deal cost $4,999.99 in total. Shares rose 3.5%.", ["The deal cost $4,999.99 in total.", "Shares rose 3.5%."]),
+        ("He paused... Then he left.", ["He paused...", "Then he left."]),
+        ("Gen. Qassem Soleimani was killed. Sen. Rubio spoke.", ["Gen. Qassem Soleimani was killed.", "Sen. Rubio spoke."]),
+    ],
+)
+def test_abbreviations_initials_numbers_ellipses(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_closing_quote_belongs_to_the_sentence_it_closes() -> None:
+    text = "“We won,” he said. “This is big. It matters.” She agreed!"
+    assert sentences(text) == ["“We won,” he said.", "“This is big.", "It matters.”", "She agreed!"]
+
+
+def test_question_inside_quote_followed_by_attribution_stays_one_sentence() -> None:
+    assert sentences("“Why now?” she asked. He shrugged.") == ["“Why now?” she asked.", "He shrugged."]
+
+
+def test_lines_without_end_punctuation_are_units_of_their_own() -> None:
+    text = "Getting your audio player ready...\n|\nShared Regional Challenges\nThe two nations cooperated."
+    assert sentences(text) == [
+        "Getting your audio player ready...",
+        "|",
+        "Shared Regional Challenges",
+        "The two nations cooperated.",
+    ]
+
+
+def test_hard_wrapped_prose_is_joined() -> None:
+    text = "The ministry said the figures were\nrevised on Monday. Nobody objected."
+    assert sentences(text) == ["The ministry said the figures were\nrevised on Monday.", "Nobody objected."]
+
+
+def test_seed_quote_with_ellipsis_splits_into_its_sentences() -> None:
+    text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
+    found = sentences(text)
+    assert "“This is another one of those schemes that Israel and other countries are designing to promote Iranophobia." in found
+    assert any(s.startswith("… Iran has never attempted") and s.endswith("earlier this week.") for s in found)
+
+
+def test_offsets_index_the_original_text() -> None:
+    text = "  First one.  Second one?\n\nThird!  "
+    for span in segment(text):
+        assert text[span.start : span.end].strip() == text[span.start : span.end]
+
+
+news_text = st.lists(
+    st.sampled_from(list("abcXYZ .,!?…“”\"'\n$09:;-|\t") + ["Mr. ", "Inc. ", "U.S. ", "... ", ".” ", "The "]),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(news_text)
+def test_spans_are_ordered_disjoint_and_cover_every_non_space_character(text: str) -> None:
+    spans = segment(text)
+    covered = set()
+    last_end = 0
+    for span in spans:
+        assert last_end <= span.start < span.end <= len(text)
+        assert not text[span.start].isspace() and not text[span.end - 1].isspace()
+        covered.update(range(span.start, span.end))
+        last_end = span.end
+    assert {i for i, ch in enumerate(text) if not ch.isspace()} <= covered

@@ -1,0 +1,65 @@
+"""The SQLite store: tables, keys, offsets, and one transaction per article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite3
+
+from claimdesk import store
+from claimdesk.annotate import annotate
+from claimdesk.ingest import make_article
+
+
+def write(output: Path, rules, text: str, key: str = "a.txt", run_id: str = "run1"):
+    db = store.open_db(output)
+    store.write_rules(db, rules)
+    store.start_run(db, run_id, rules, [key])
+    done = annotate(make_article(key, key, text), rules)
+    store.write_article(db, done, rules, run_id)
+    return db, done
+
+
+def test_tables_columns_keys_and_indexes(tmp_path: Path, rules) -> None:
+    db, _ = write(tmp_path, rules, "Tehran has denied these claims.")
+    assert {"articles", "sentences", "cues", "rules", "runs", "rejects"} <= set(db.table_names())
+    assert {"id", "uri", "title", "text", "content_sha256"} <= set(db["articles"].columns_dict)
+    assert {"id", "article_id", "position", "start", "end", "text", "status", "attributed_to"} <= set(
+        db["sentences"].columns_dict
+    )
+    assert {"sentence_id", "rule_id", "status", "text", "start", "end"} <= set(db["cues"].columns_dict)
+    fks = {(fk.column, fk.other_table) for fk in db["sentences"].foreign_keys + db["cues"].foreign_keys}
+    assert {("article_id", "articles"), ("sentence_id", "sentences"), ("rule_id", "rules")} <= fks
+    indexed = {tuple(i.columns) for i in db["sentences"].indexes}
+    assert {("status",), ("attributed_to",), ("article_id",)} <= indexed
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sentence_offsets_index_articles_text(tmp_path: Path, rules) -> None:
+    db, _ = write(tmp_path, rules, "First claim here. “Second,” she said.\nThird line")
+    rows = db.execute(
+        "SELECT s.text, substr(a.text, s.start + 1, s.end - s.start) FROM sentences s "
+        "JOIN articles a ON a.id = s.article_id"
+    ).fetchall()
+    assert len(rows) == 3
+    assert all(text == sliced for text, sliced in rows)
+
+
+def test_rewriting_an_article_replaces_its_sentences(tmp_path: Path, rules) -> None:
+    db, _ = write(tmp_path, rules, "One. Two. Three.")
+    db.close()
+    db, _ = write(tmp_path, rules, "Only one now.", run_id="run2")
+    assert db["sentences"].count == 1
+    assert db.execute("SELECT count(*) FROM cues WHERE sentence_id NOT IN (SELECT id FROM sentences)").fetchone()[0] == 0
+
+
+def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path, rules) -> None:
+    db, done = write(tmp_path, rules, "One. Two. Three.")
+    bad = annotate(make_article("a.txt", "a.txt", "New one. New two."), rules)
+    bad.records[1].id = bad.records[0].id  # duplicate primary key: the insert fails half-way
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write_article(db, bad, rules, "run2")
+    texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
+    assert texts == ["One.", "Two.", "Three."]
+    assert db["articles"].get(done.article.id)["content_sha256"] == done.article.content_sha256

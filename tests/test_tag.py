@@ -1,0 +1,126 @@
+"""The tagger on the seed articles and on the traps CLAIM_STATUS.md names."""
+
+from __future__ import annotations
+
+import pytest
+
+from claimdesk.rulecheck import tag_one
+from claimdesk.segment import segment
+from claimdesk.tag import tag_sentences
+from tests.conftest import seed_text
+
+
+def tag_article(text: str, rules) -> dict[str, object]:
+    spans = segment(text)
+    return {text[s.start : s.end]: t for s, t in zip(spans, tag_sentences(text, spans, rules), strict=True)}
+
+
+def find(tagged: dict, prefix: str):
+    matches = [t for s, t in tagged.items() if s.startswith(prefix)]
+    assert len(matches) == 1, f"expected one sentence starting {prefix!r}"
+    return matches[0]
+
+
+def test_drone_sentence_with_both_sides_is_disputed(rules) -> None:
+    tagged = tag_article(seed_text("003_"), rules)
+    verdict = find(tagged, "While Ukraine and Western nations allege that Iran supplied Russia with explosive drones")
+    assert verdict.status == "disputed"
+
+
+def test_tehran_denial_is_denied(rules) -> None:
+    tagged = tag_article(seed_text("002_"), rules)
+    verdict = find(tagged, "Tehran has denied these claims, but")
+    assert verdict.status == "denied"
+    assert verdict.attributed_to == "Tehran"
+
+
+def test_according_to_biden_administration_is_alleged_and_attributed(rules) -> None:
+    tagged = tag_article(seed_text("000_"), rules)
+    verdict = find(tagged, "In that time, Tehran has provided Moscow")
+    assert verdict.status == "alleged"
+    assert verdict.attributed_to == "Biden administration"
+    assert verdict.source_type == "organisation"
+
+
+@pytest.mark.parametrize(
+    ("seed", "line"),
+    [
+        ("000_", "CLICK HERE TO READ MORE FROM THE WASHINGTON EXAMINER"),
+        ("003_", "Getting your Trinity Audio player ready..."),
+        ("003_", "|"),
+        ("003_", "Strengthening Ties Amid Global Shifts"),
+        ("003_", "Shared Regional Challenges"),
+        ("004_", "About Pezeshkian, he said the following:"),
+    ],
+)
+def test_boilerplate_headings_and_lead_ins_are_no_claim(rules, seed: str, line: str) -> None:
+    assert tag_article(seed_text(seed), rules)[line].status is None
+
+
+def test_headline_with_a_verb_is_a_claim(rules) -> None:
+    tagged = tag_article(seed_text("001_"), rules)
+    assert tagged["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"].status == "confirmed"
+
+
+def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
+    tagged = tag_article(seed_text("000_"), rules)
+    for prefix in (
+        "“We are unanimous in our intention",
+        "“This is the meaning of the signed interstate agreement",
+        "It sets ambitious tasks and benchmarks",
+        "“This truly breakthrough document",
+    ):
+        verdict = find(tagged, prefix)
+        assert (verdict.status, verdict.attributed_to) == ("alleged", "Putin"), prefix
+
+
+def test_quote_continuing_after_the_speaker_keeps_the_speaker(rules) -> None:
+    tagged = tag_article(seed_text("002_"), rules)
+    for prefix in ("“It’s not the deal itself that matters", "Putin and Pezeshkian need to figure out"):
+        assert find(tagged, prefix).attributed_to == "Kozhanov"
+
+
+def test_negation_answering_an_allegation_is_denied(rules) -> None:
+    tagged = tag_article(seed_text("000_"), rules)
+    verdict = find(tagged, "… Iran has never attempted")
+    assert verdict.status == "denied"
+    assert verdict.attributed_to == "Pezeshkian"
+
+
+def test_unproven_claim_is_disputed(rules) -> None:
+    tagged = tag_article(seed_text("004_"), rules)
+    assert find(tagged, "Although there have been reports suggesting").status == "disputed"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("Officials have not identified the source.", "confirmed"),
+        ("He was denied a visa.", "confirmed"),
+        ("The company not only raised prices but also cut jobs.", "confirmed"),
+        ("The claim remains unconfirmed.", "alleged"),
+        ("“This confirms our position,” the minister said.", "alleged"),
+        ("The vaccine is expected to be approved in May.", "alleged"),
+        ("The Kremlin confirmed that the treaty covers trade.", "confirmed"),
+        ("The two leaders discussed bilateral relations.", "confirmed"),
+        ("Investigators found no evidence that the vote was rigged.", "denied"),
+        ("The figures are disputed.", "disputed"),
+        ("Will the ceasefire hold?", None),
+    ],
+)
+def test_traps_named_by_the_standard(rules, sentence: str, status: str | None) -> None:
+    assert tag_one(sentence, rules).status == status
+
+
+def test_precedence_disputed_over_denied_over_alleged(rules) -> None:
+    verdict = tag_one("Prosecutors allege the firm hid losses, which the firm denies.", rules)
+    assert verdict.status == "disputed"
+    assert verdict.decided_by == "claim-and-denial"
+    assert {"allegation-verb", "claim-and-denial"} <= {c.rule_id for c in verdict.cues}
+
+
+def test_cues_point_at_the_matched_text(rules) -> None:
+    sentence = "Tehran has denied these claims."
+    verdict = tag_one(sentence, rules)
+    for cue in verdict.cues:
+        assert sentence[cue.start : cue.end] == cue.text
