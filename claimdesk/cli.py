@@ -47,7 +47,18 @@ def print_summary(summary: dict) -> None:
         print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
     print(f"Records: {out / 'records'}/")
     print("Open the results with:")
-    print(f"  datasette {out / 'claims.db'} -m {out / 'metadata.yml'}")
+    print(f"  {datasette_command()} {out / 'claims.db'} -m {out / 'metadata.yml'}")
+
+
+def datasette_command() -> str:
+    """The datasette installed beside claimdesk (e.g. .venv/bin/datasette), relative when it can be."""
+    exe = Path(sys.executable).parent / "datasette"
+    if not exe.exists():
+        return "datasette"
+    try:
+        return str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        return str(exe)
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
@@ -78,14 +89,28 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 when everything was processed, 1 when some input or record was "
         "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error.",
     )
-    run.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], metavar="PATH",
-                     help="article files or folders (default: seeds/)")
-    run.add_argument("--output", "-o", type=Path, default=Path("output"),
-                     help="folder for records, claims.db and metadata.yml (default: output/)")
-    run.add_argument("--rules", type=Path, default=None,
-                     help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)")
-    run.add_argument("--batch-size", type=int, default=20,
-                     help="articles per Prefect task (default: 20)")
+    run.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path("seeds")],
+        metavar="PATH",
+        help="article files or folders (default: seeds/)",
+    )
+    run.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("output"),
+        help="folder for records, claims.db and metadata.yml (default: output/)",
+    )
+    run.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
+    )
+    run.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
     run.set_defaults(func=cmd_run)
 
     rules = sub.add_parser("rules", help="work with rules files")
@@ -97,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pattern, run every rule's examples, and report rules that never fire on the examples "
         "or are shadowed by another. Exit status 0 when all is well, 1 otherwise.",
     )
-    check.add_argument("file", nargs="?", type=Path, default=None,
-                       help="rules file (default: the shipped rules)")
+    check.add_argument(
+        "file", nargs="?", type=Path, default=None, help="rules file (default: the shipped rules)"
+    )
     check.set_defaults(func=cmd_rules_check)
     return parser
 

@@ -38,9 +38,7 @@ def discover(paths: list[str | Path]) -> tuple[list[Source], list[tuple[str, str
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-            )
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
             if not found:
                 problems.append((str(path), "folder holds no article files (.txt, .text, .md)"))
             root = path.resolve().parent

@@ -67,7 +67,9 @@ class SentenceRecord(BaseModel):
     status: Status | None = Field(description="How the article presents the claim; null: no claim.")
     decided_by: str = Field(description="Id of the rule that decided the status, or 'default'.")
     attributed_to: str | None = Field(description="Who the claim is attributed to, if anyone.")
-    source_type: SourceType | None = Field(description="Kind of source; 'outlet' for the article's own voice.")
+    source_type: SourceType | None = Field(
+        description="Kind of source; 'outlet' for the article's own voice."
+    )
     quoted: bool = Field(description="The sentence is inside a direct quotation.")
     cues: list[CueRecord] = Field(description="Every rule that fired, with the matched text.")
     rules_version: str = Field(description="Version of the rules file that tagged it.")

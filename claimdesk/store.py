@@ -152,8 +152,15 @@ def finish_run(db: sqlite_utils.Database, run_id: str, summary: dict) -> None:
     )
 
 
-def write_reject(db: sqlite_utils.Database, output: Path, run_id: str, source: str, stage: str,
-                 reason: str, record: dict | None = None) -> None:
+def write_reject(
+    db: sqlite_utils.Database,
+    output: Path,
+    run_id: str,
+    source: str,
+    stage: str,
+    reason: str,
+    record: dict | None = None,
+) -> None:
     """Keep a rejected input or record: a row in ``rejects`` and a line in ``rejects.jsonl``."""
     row = {"run_id": run_id, "source": source, "stage": stage, "reason": reason, "at": now()}
     db["rejects"].insert(row)
@@ -208,6 +215,4 @@ def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, ru
             }
             for r in done.records
         )
-        db["cues"].insert_all(
-            {"sentence_id": r.id, **c.model_dump()} for r in done.records for c in r.cues
-        )
+        db["cues"].insert_all({"sentence_id": r.id, **c.model_dump()} for r in done.records for c in r.cues)

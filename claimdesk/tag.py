@@ -23,7 +23,7 @@ from claimdesk.segment import Span
 
 OPEN_QUOTES = "“«„"
 CLOSE_QUOTES = "”»"
-END_PUNCT = ".!?…:;\"”’)»"
+END_PUNCT = '.!?…:;"”’)»'
 
 _WORD = regex.compile(r"[\w’'.\-]+")
 _AUX_TAIL = regex.compile(
@@ -39,11 +39,42 @@ _CLAUSE_SPLIT = regex.compile(
     regex.IGNORECASE,
 )
 _AFTER_STOP = frozenset(
-    """that which who whom when where on in at during after before as because while with for
-    from to earlier later last this said says told added on, who's""".split()
+    [
+        "that",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "on",
+        "in",
+        "at",
+        "during",
+        "after",
+        "before",
+        "as",
+        "because",
+        "while",
+        "with",
+        "for",
+        "from",
+        "to",
+        "earlier",
+        "later",
+        "last",
+        "this",
+        "said",
+        "says",
+        "told",
+        "added",
+        "on,",
+        "who's",
+    ]
 )
-_DETERMINERS = frozenset("the a an both all some many several".split())
-_NAME_JOINERS = frozenset("and of al al- bin ibn de da del van von la le du".split())
+_DETERMINERS = frozenset(["the", "a", "an", "both", "all", "some", "many", "several"])
+_NAME_JOINERS = frozenset(
+    ["and", "of", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
+)
 
 
 @dataclass
@@ -141,8 +172,11 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     run: list[str] = []
     head_lower = not words[-1][:1].isupper()
     for i, w in enumerate(reversed(words)):
-        if i == 0 or w[:1].isupper() or (w.lower() in _NAME_JOINERS and run and i + 1 < len(words)
-                                         and words[-i - 2][:1].isupper()):
+        if (
+            i == 0
+            or w[:1].isupper()
+            or (w.lower() in _NAME_JOINERS and run and i + 1 < len(words) and words[-i - 2][:1].isupper())
+        ):
             run.insert(0, w)
         else:
             break
@@ -164,10 +198,9 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         cut = body.rfind(",")
         appositive = body[cut + 1 :].strip() if cut >= 0 else ""
         first = appositive.split()[0] if appositive else ""
-        if first and (first[0].islower() or first.lower() in rules.titles):
-            left = body[:cut]
-        else:
-            left = body
+        # ", the ambassador," is an appositive: the name stands before it.
+        is_appositive = bool(first) and (first[0].islower() or first.lower() in rules.titles)
+        left = body[:cut] if is_appositive else body
     chunk = _CLAUSE_SPLIT.split(left)[-1]
     words = chunk.split()
     if "and" in words:
@@ -180,7 +213,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
 
 
 def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
-    right = text[end:].lstrip(" ,:“”\"")
+    right = text[end:].lstrip(' ,:“”"')
     m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w))+", right)
     if not m:
         return None
@@ -322,8 +355,10 @@ def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans,
         if i > 0 and passages and t.quoted and results[i - 1].quoted:
             prev = quotes[i - 1]
             same_paragraph = "\n" not in text[spans[i - 1].end : spans[i].start]
-            linked = quotes[i].open_at_start or prev.open_at_end or (
-                same_paragraph and quotes[i].starts_with_quote and not t.attributed_to
+            linked = (
+                quotes[i].open_at_start
+                or prev.open_at_end
+                or (same_paragraph and quotes[i].starts_with_quote and not t.attributed_to)
             )
         if linked:
             passages[-1].append(i)

@@ -56,6 +56,7 @@ def test_html_page_shows_titles_and_article_labels(datasette) -> None:
     html = response.text
     assert "Tehran has denied these claims" in html
     # label_column: the article foreign key shows the article's title
-    assert "Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow" in get(
-        datasette, "/claims/sentences?article_id__contains=001-&position__gt=0"
-    ).text
+    assert (
+        "Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"
+        in get(datasette, "/claims/sentences?article_id__contains=001-&position__gt=0").text
+    )

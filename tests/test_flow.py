@@ -59,7 +59,9 @@ def test_records_validate_with_an_independent_validator(seeded_run, tmp_path: Pa
     checker = Path(sys.executable).parent / "check-jsonschema"
     result = subprocess.run(
         [str(checker), "--schemafile", str(ROOT / "schemas" / "sentence.schema.json"), *files],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -76,7 +78,9 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
 
     async def latest():
         async with get_client() as client:
-            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY])))
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY]))
+            )
             return found
 
     artifacts = asyncio.run(latest())
@@ -86,7 +90,9 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
     assert "| disputed |" in text and "| none |" in text
 
 
-def test_bad_input_is_rejected_and_the_rest_still_processed(prefect_api, seeds_copy: Path, tmp_path: Path) -> None:
+def test_bad_input_is_rejected_and_the_rest_still_processed(
+    prefect_api, seeds_copy: Path, tmp_path: Path
+) -> None:
     from flows.pipeline import run_pipeline
 
     (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
@@ -111,7 +117,10 @@ def test_cli_run_prints_summary_and_datasette_command_without_tracebacks(tmp_pat
     claimdesk = Path(sys.executable).parent / "claimdesk"
     result = subprocess.run(
         [str(claimdesk), "run", str(seeds), "--output", str(output)],
-        capture_output=True, text=True, check=False, timeout=600,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     combined = result.stdout + result.stderr
     assert result.returncode == 0, combined
@@ -122,12 +131,16 @@ def test_cli_run_prints_summary_and_datasette_command_without_tracebacks(tmp_pat
 
 def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
-    rules.write_text("version: '1'\nname: x\nrules:\n  - id: r\n    status: denied\n    description: d\n    regex: ['(']\n")
+    rules.write_text(
+        "version: '1'\nname: x\nrules:\n  - id: r\n    status: denied\n    description: d\n    regex: ['(']\n"
+    )
     output = tmp_path / "out"
     claimdesk = Path(sys.executable).parent / "claimdesk"
     result = subprocess.run(
         [str(claimdesk), "run", str(SEEDS), "--output", str(output), "--rules", str(rules)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "rule 'r', field regex[0]: invalid regular expression" in result.stderr

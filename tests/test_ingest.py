@@ -36,7 +36,12 @@ def test_utf8_with_bom_is_decoded_without_the_mark(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"", "empty article"), (b"   \n\t", "empty article"), (b"\xff\xfe\x00bad", "not UTF-8"), (b"a\x00b", "binary data")],
+    [
+        (b"", "empty article"),
+        (b"   \n\t", "empty article"),
+        (b"\xff\xfe\x00bad", "not UTF-8"),
+        (b"a\x00b", "binary data"),
+    ],
 )
 def test_unreadable_articles_give_a_one_line_reason(tmp_path: Path, data: bytes, reason: str) -> None:
     path = tmp_path / "bad.txt"

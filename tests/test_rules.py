@@ -107,19 +107,24 @@ def test_rules_check_reports_a_broken_example_with_rule_and_field(tmp_path: Path
     path.write_text(yaml.safe_dump(data))
     report = check_rules(path)
     assert not report.ok
-    assert any("rule 'deny', examples.fires: does not fire on 'Nothing to see here.'" in e for e in report.errors)
+    assert any(
+        "rule 'deny', examples.fires: does not fire on 'Nothing to see here.'" in e for e in report.errors
+    )
     assert any("rule 'deny', examples.ignores: fires on 'They deny it.'" in e for e in report.errors)
 
 
 def test_rules_check_warns_about_never_firing_and_shadowed_rules(tmp_path: Path) -> None:
     data = yaml.safe_load(MINIMAL)
     data["rules"][0]["examples"] = {"fires": ["They deny it."]}
+    data["rules"].append({"id": "no-examples", "status": "alleged", "description": "x", "phrases": ["said"]})
     data["rules"].append(
-        {"id": "no-examples", "status": "alleged", "description": "x", "phrases": ["said"]}
-    )
-    data["rules"].append(
-        {"id": "denied-verb-alleged", "status": "alleged", "description": "x", "verbs": ["deny"],
-         "examples": {"fires": ["They deny it."]}}
+        {
+            "id": "denied-verb-alleged",
+            "status": "alleged",
+            "description": "x",
+            "verbs": ["deny"],
+            "examples": {"fires": ["They deny it."]},
+        }
     )
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump(data))

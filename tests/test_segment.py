@@ -25,10 +25,19 @@ def sentences(text: str) -> list[str]:
             "Acme Inc. The company said it would appeal.",
             ["Acme Inc.", "The company said it would appeal."],
         ),
-        ("John F. Kennedy was there. So was J. R. Smith.", ["John F. Kennedy was there.", "So was J. R. Smith."]),
-        ("The deal cost $4,999.99 in total. Shares rose 3.5%.", ["The deal cost $4,999.99 in total.", "Shares rose 3.5%."]),
+        (
+            "John F. Kennedy was there. So was J. R. Smith.",
+            ["John F. Kennedy was there.", "So was J. R. Smith."],
+        ),
+        (
+            "The deal cost $4,999.99 in total. Shares rose 3.5%.",
+            ["The deal cost $4,999.99 in total.", "Shares rose 3.5%."],
+        ),
         ("He paused... Then he left.", ["He paused...", "Then he left."]),
-        ("Gen. Qassem Soleimani was killed. Sen. Rubio spoke.", ["Gen. Qassem Soleimani was killed.", "Sen. Rubio spoke."]),
+        (
+            "Gen. Qassem Soleimani was killed. Sen. Rubio spoke.",
+            ["Gen. Qassem Soleimani was killed.", "Sen. Rubio spoke."],
+        ),
     ],
 )
 def test_abbreviations_initials_numbers_ellipses(text: str, expected: list[str]) -> None:
@@ -62,7 +71,8 @@ def test_hard_wrapped_prose_is_joined() -> None:
 def test_seed_quote_with_ellipsis_splits_into_its_sentences() -> None:
     text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
     found = sentences(text)
-    assert "“This is another one of those schemes that Israel and other countries are designing to promote Iranophobia." in found
+    schemes = "“This is another one of those schemes that Israel and other countries are designing"
+    assert f"{schemes} to promote Iranophobia." in found
     assert any(s.startswith("… Iran has never attempted") and s.endswith("earlier this week.") for s in found)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
-import sqlite3
 
 from claimdesk import store
 from claimdesk.annotate import annotate
@@ -51,7 +51,12 @@ def test_rewriting_an_article_replaces_its_sentences(tmp_path: Path, rules) -> N
     db.close()
     db, _ = write(tmp_path, rules, "Only one now.", run_id="run2")
     assert db["sentences"].count == 1
-    assert db.execute("SELECT count(*) FROM cues WHERE sentence_id NOT IN (SELECT id FROM sentences)").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "SELECT count(*) FROM cues WHERE sentence_id NOT IN (SELECT id FROM sentences)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path, rules) -> None:

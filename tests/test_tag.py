@@ -23,7 +23,9 @@ def find(tagged: dict, prefix: str):
 
 def test_drone_sentence_with_both_sides_is_disputed(rules) -> None:
     tagged = tag_article(seed_text("003_"), rules)
-    verdict = find(tagged, "While Ukraine and Western nations allege that Iran supplied Russia with explosive drones")
+    verdict = find(
+        tagged, "While Ukraine and Western nations allege that Iran supplied Russia with explosive drones"
+    )
     assert verdict.status == "disputed"
 
 
@@ -59,7 +61,10 @@ def test_boilerplate_headings_and_lead_ins_are_no_claim(rules, seed: str, line: 
 
 def test_headline_with_a_verb_is_a_claim(rules) -> None:
     tagged = tag_article(seed_text("001_"), rules)
-    assert tagged["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"].status == "confirmed"
+    assert (
+        tagged["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"].status
+        == "confirmed"
+    )
 
 
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
