@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -70,6 +71,19 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from claimdesk.evaluate import GoldError, evaluate, load_gold, report
+
+    try:
+        gold = load_gold(args.gold)
+    except (OSError, GoldError) as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    scores = evaluate(gold, load_rules(args.rules))
+    print(json.dumps(scores.to_dict(), indent=2) if args.json else report(scores, args.misses))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimdesk",
@@ -126,6 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
         "file", nargs="?", type=Path, default=None, help="rules file (default: the shipped rules)"
     )
     check.set_defaults(func=cmd_rules_check)
+
+    ev = sub.add_parser(
+        "eval",
+        help="score the rules against annotated sentences",
+        description="Tag annotated sentences (JSON Lines: text, status, attributed_to, context_before) "
+        "and print per-status precision, recall and F1, macro-F1, attribution accuracy, a confusion "
+        "matrix, and the misses with the rules that fired.",
+    )
+    ev.add_argument(
+        "gold", type=Path, metavar="GOLD.jsonl", help="annotated sentences, one JSON object per line"
+    )
+    ev.add_argument("--rules", type=Path, default=None, help="rules file (default: the shipped rules)")
+    ev.add_argument("--misses", type=int, default=20, help="how many misses to list (default: 20; 0: none)")
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a report")
+    ev.set_defaults(func=cmd_eval)
     return parser
 
 

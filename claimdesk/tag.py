@@ -337,6 +337,10 @@ def _attribute(sent: str, fired, status: str, q: _Quotes, rules: RuleSet) -> str
         for span in spans
     ]
     for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+        # A cue that names its own speaker ("in his view") points at that pronoun.
+        own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
+        if own:
+            return own[0]
         name = None
         if rule.source in ("before", "either"):
             name = _source_before(sent, start, rules)
