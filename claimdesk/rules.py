@@ -62,6 +62,7 @@ class RuleSet:
     """sha256 of the file's bytes: what the store compares to know a rules change."""
     default_status: str
     context_window: int
+    heading_max_words: int
     rules: list[Rule]
     finite_verbs: frozenset[str]
     titles: frozenset[str]
@@ -69,6 +70,7 @@ class RuleSet:
     organisations: frozenset[str]
     documents: frozenset[str]
     pronouns: frozenset[str]
+    inversion_verbs: frozenset[str]
     path: str
     raw: dict[str, Any]
 
@@ -194,7 +196,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     lex = data.get("lexicons", {})
 
     def words(name: str) -> frozenset[str]:
-        return frozenset(w.lower() for w in lex.get(name, []))
+        return frozenset(w.lower().rstrip(".") for w in lex.get(name, []))
 
     return RuleSet(
         name=data["name"],
@@ -202,6 +204,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         default_status=data.get("default_status", "confirmed"),
         context_window=data.get("context_window", 2),
+        heading_max_words=data.get("heading_max_words", 6),
         rules=rules,
         finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v)),
         titles=words("titles"),
@@ -209,6 +212,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         organisations=words("organisations"),
         documents=words("documents"),
         pronouns=words("pronouns"),
+        inversion_verbs=words("inversion_verbs"),
         path=path,
         raw=data,
     )

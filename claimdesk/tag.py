@@ -71,9 +71,45 @@ _AFTER_STOP = frozenset(
         "who's",
     ]
 )
-_DETERMINERS = frozenset(["the", "a", "an", "both", "all", "some", "many", "several"])
+_DETERMINERS = frozenset(["the", "a", "an", "both", "all", "some", "many", "several", "other"])
+_PREPOSITIONS = frozenset(
+    ["at", "for", "of", "in", "from", "close", "with", "on", "near", "inside", "within", "across", "behind"]
+)
+_LEADING = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "but",
+        "and",
+        "so",
+        "yet",
+        "however",
+        "meanwhile",
+        "then",
+        "after",
+        "before",
+        "since",
+        "as",
+        "by",
+        "for",
+        "if",
+        "when",
+        "while",
+        "this",
+        "that",
+        "it",
+        "there",
+        "what",
+    ]
+)
+_AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
+_NON_SOURCES = frozenset(["it", "they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
 _NAME_JOINERS = frozenset(
-    ["and", "of", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
+    ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
 )
 
 
@@ -147,7 +183,7 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     if not stripped or stripped[-1] in END_PUNCT:
         return False
     words = [w.lower().strip(".’'") for w in _WORD.findall(stripped)]
-    return len(words) <= 12 and not any(w in rules.finite_verbs for w in words)
+    return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
 def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
@@ -164,30 +200,40 @@ def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
 
 def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     """The source's name: a trailing run of capitalised words without titles ("Sergey
-    Lavrov"), or a lower-case head noun with its capitalised modifiers ("Western officials")."""
+    Lavrov"), or a lower-case noun phrase cut before its prepositions ("finance ministry",
+    "physicists" from "physicists at the laboratory")."""
+    verbs = [i for i, w in enumerate(words) if w.lower() in _AUXILIARIES]
+    if verbs:  # "there have been reports" -> "reports": a name holds no verb
+        words = words[verbs[-1] + 1 :]
     while words and words[0].lower() in _DETERMINERS:
         words = words[1:]
+    for i, w in enumerate(words[1:], start=1):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if w.lower() in _PREPOSITIONS and not following[:1].isupper():
+            words = words[:i]
+            break
     if not words:
         return None
-    run: list[str] = []
-    head_lower = not words[-1][:1].isupper()
-    for i, w in enumerate(reversed(words)):
-        if (
-            i == 0
-            or w[:1].isupper()
-            or (w.lower() in _NAME_JOINERS and run and i + 1 < len(words) and words[-i - 2][:1].isupper())
-        ):
-            run.insert(0, w)
-        else:
-            break
-    while run and run[0].lower() in _NAME_JOINERS:
-        run = run[1:]
-    if not head_lower:
+    if words[-1][:1].isupper():
+        run: list[str] = []
+        for i, w in enumerate(reversed(words)):
+            joiner = w.lower() in _NAME_JOINERS and run and i + 1 < len(words) and words[-i - 2][:1].isupper()
+            if w[:1].isupper() or joiner:
+                run.insert(0, w)
+            else:
+                break
         titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
         if titled and titled[-1] < len(run) - 1:
             run = run[titled[-1] + 1 :]
-    name = " ".join(run).strip(" .,’'…")
-    name = regex.sub(r"[’']s$", "", name)
+        words = run
+    elif len(words) > 4:
+        words = words[-2:]
+    name = " ".join(words).strip(" .,’'…")
+    if not words[-1][:1].isupper():
+        name = name.lower() if name[:1].isupper() and " " not in name else name
+    name = regex.sub(r"[’']s$", "", name) if words[-1][:1].isupper() else name
+    if name.lower() in _NON_SOURCES:
+        return None
     return name if any(c.isalpha() for c in name) else None
 
 
@@ -199,7 +245,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         appositive = body[cut + 1 :].strip() if cut >= 0 else ""
         first = appositive.split()[0] if appositive else ""
         # ", the ambassador," is an appositive: the name stands before it.
-        is_appositive = bool(first) and (first[0].islower() or first.lower() in rules.titles)
+        is_appositive = bool(first) and first[0].islower()
         left = body[:cut] if is_appositive else body
     chunk = _CLAUSE_SPLIT.split(left)[-1]
     words = chunk.split()
@@ -214,17 +260,22 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
 
 def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
     right = text[end:].lstrip(' ,:“”"')
-    m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w))+", right)
+    # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
+    m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+", right)
     if not m:
         return None
     words: list[str] = []
-    for w in m.group().split():
-        if w.lower() in _AFTER_STOP and words:
+    tokens = m.group().split()
+    for i, w in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        joins_name = w.lower() in ("of", "for", "at", "from") and following[:1].isupper()
+        if w.lower() in _AFTER_STOP and words and not joins_name:
             break
         words.append(w)
     if strict:
         head = [w for w in words if w.lower() not in _DETERMINERS]
-        if not head or not (head[0][:1].isupper() or head[-1].lower() in rules.anonymous):
+        known = rules.anonymous | rules.organisations
+        if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
             return None
     return _clean_name(words[:8], rules)
 
@@ -238,7 +289,7 @@ def source_type(name: str, rules: RuleSet) -> str:
         return "document"
     if any(w in rules.organisations for w in words) or (name.isupper() and len(name) > 1):
         return "organisation"
-    return "person"
+    return "person" if any(c.isupper() for c in name) else "anonymous"
 
 
 def _holds(cond, span, groups, context_groups) -> bool:
@@ -314,56 +365,73 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             quoted=quoted,
             fired=fired_ids,
         )
+        # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
+        tagged.attributed_to = _attribute(sent, fired, q, rules)
         if status != "none":
-            tagged.attributed_to = _attribute(sent, fired, status, q, rules)
             history.append(set(groups))
         results.append(tagged)
 
-    _share_passage_speakers(results, quotes, spans, text)
-    _resolve_pronouns(results, rules)
+    _share_passage_speakers(results, quotes, spans, text, sentences)
+    _resolve_pronouns(results, sentences, rules)
     for t in results:
-        if t.attributed_to:
+        if t.status is None:
+            t.attributed_to = None
+        elif t.attributed_to:
             t.source_type = source_type(t.attributed_to, rules)
         elif t.status == "confirmed":
             t.source_type = "outlet"
     return results
 
 
-def _attribute(sent: str, fired, status: str, q: _Quotes, rules: RuleSet) -> str | None:
+def _attribute(sent: str, fired, q: _Quotes, rules: RuleSet) -> str | None:
+    # Outside quotes first, then the earliest cue: the first party to speak is the source
+    # ("X said none of its aircraft ...", "While X alleges ..., Y denied it").
     candidates = [
-        (_inside(q.ranges, *span), rule.status != status, span[0], rule, span)
+        (_inside(q.ranges, *span), span[0], rule, span)
         for rule, spans in fired
         if rule.source
         for span in spans
     ]
-    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:2]):
         # A cue that names its own speaker ("in his view") points at that pronoun.
         own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
         if own:
             return own[0]
         name = None
-        if rule.source in ("before", "either"):
+        inverted = (
+            rule.source == "either"
+            and sent[:start].rstrip()[-1:] in {",", "”", '"', "’"}
+            and sent[start:end].lower() in rules.inversion_verbs
+        )
+        if rule.source == "before" or (rule.source == "either" and not inverted):
             name = _source_before(sent, start, rules)
         if name is None and rule.source in ("after", "either"):
             name = _source_after(sent, end, rules, strict=rule.source == "either")
+        if name is None and inverted:
+            name = _source_before(sent, start, rules)
         if name:
             return name
     return None
 
 
-def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans, text) -> None:
-    """Give every sentence of a multi-sentence quote the speaker named somewhere in it."""
-    passages: list[list[int]] = []
-    for i, t in enumerate(results):
-        linked = False
-        if i > 0 and passages and t.quoted and results[i - 1].quoted:
-            prev = quotes[i - 1]
-            same_paragraph = "\n" not in text[spans[i - 1].end : spans[i].start]
-            linked = (
-                quotes[i].open_at_start
-                or prev.open_at_end
-                or (same_paragraph and quotes[i].starts_with_quote and not t.attributed_to)
-            )
+def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans, text, sentences) -> None:
+    """Give every sentence of a multi-sentence quote the speaker named somewhere in it.
+
+    A quote continues into the next sentence while its marks are open; a new quote
+    right after an attributed quote, or after a lead-in ending in a colon, continues
+    the same speaker unless it names its own.
+    """
+    passages: list[list[int]] = [[0]] if results else []
+    for i in range(1, len(results)):
+        t, prev, q = results[i], quotes[i - 1], quotes[i]
+        lead_in = sentences[i - 1].rstrip().endswith(":")
+        in_passage = results[i - 1].attributed_to is not None or len(passages[-1]) > 1
+        follows_quote = (bool(prev.ranges) and in_passage) or lead_in
+        linked = t.quoted and (
+            q.open_at_start
+            or prev.open_at_end
+            or (q.starts_with_quote and not t.attributed_to and follows_quote)
+        )
         if linked:
             passages[-1].append(i)
         else:
@@ -378,14 +446,32 @@ def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans,
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _resolve_pronouns(results: list[Tagged], rules: RuleSet) -> None:
-    """Replace "he"/"she" with the last named person who spoke, where there is one."""
+def _subject(sentence: str, rules: RuleSet) -> str | None:
+    """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
+    words = sentence.split()
+    while words and words[0].lower().strip(",") in _LEADING:
+        return None
+    run = []
+    for w in words:
+        if not w[:1].isupper():
+            break
+        if w.endswith((",", ":")):  # "Already," or "Meanwhile," opens the sentence: no subject
+            return None
+        run.append(w)
+    name = _clean_name(run, rules) if run else None
+    if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
+        return name
+    return None
+
+
+def _resolve_pronouns(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
+    """Replace "he"/"she" with the last person named as a speaker or as a sentence's subject."""
     last_person: str | None = None
-    for t in results:
+    for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
-        if not name:
-            continue
-        if name.lower() in rules.pronouns:
+        if name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
-        elif source_type(name, rules) == "person":
+        elif name and source_type(name, rules) == "person":
             last_person = name
+        else:
+            last_person = _subject(sentence, rules) or last_person
