@@ -9,6 +9,7 @@ the rules can find the line.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,9 +31,14 @@ class RulesError(ValueError):
     """A rules file that cannot be used; the message names file, rule and field."""
 
 
+OTHER_SOURCE_CLAIM = "other-source-claim"
+"""Built-in group: an earlier claim sentence attributed to someone other than this sentence's source."""
+
+
 @dataclass(frozen=True)
 class Condition:
-    group: str
+    groups: tuple[str, ...]
+    """Any of these groups satisfies the condition."""
     where: str
 
 
@@ -42,9 +48,12 @@ class Rule:
     status: str | None
     """None for a marker rule that only feeds other rules through its group."""
     description: str
+    literal: re.Pattern[str] | None
+    """Phrases and verb forms as one trie-shaped pattern: linear, safe, no time limit needed."""
     pattern: regex.Pattern[str] | None
+    """The rule's own regular expressions, run with a time limit."""
     exceptions: regex.Pattern[str] | None = None
-    group: str | None = None
+    groups: tuple[str, ...] = ()
     when: str | None = None
     outside_quotes: bool = False
     requires: Condition | None = None
@@ -103,13 +112,38 @@ def inflect(verb: str) -> list[str]:
     return list(dict.fromkeys([v, third, past, ing]))
 
 
-def phrase_regex(phrase: str) -> str:
-    """A literal phrase as a word-bounded, whitespace-tolerant pattern."""
-    words = [regex.escape(w) for w in phrase.split()]
-    body = r"\s+".join(words)
-    left = r"(?<!\w)" if phrase[:1].isalnum() else ""
-    right = r"(?!\w)" if phrase[-1:].isalnum() else ""
-    return f"{left}{body}{right}"
+def trie_regex(phrases: list[str]) -> str:
+    """One pattern for many phrases, shaped as a trie so the engine never tries them one by one.
+
+    Matching stays linear in the sentence however many phrases a rule lists;
+    white space inside a phrase matches any run of white space.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in " ".join(phrase.lower().split()):
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [
+            (r"\s+" if ch == " " else re.escape(ch)) + build(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+def _literal(spec: dict[str, Any]) -> re.Pattern[str] | None:
+    words = list(spec.get("phrases", [])) + [f for verb in spec.get("verbs", []) for f in inflect(verb)]
+    if not words:
+        return None
+    return re.compile(rf"(?<!\w)(?:{trie_regex(words)})(?!\w)", re.IGNORECASE)
 
 
 def _compile(parts: list[str], where: str) -> regex.Pattern[str] | None:
@@ -121,14 +155,10 @@ def _compile(parts: list[str], where: str) -> regex.Pattern[str] | None:
         raise RulesError(f"{where}: invalid regular expression: {exc}") from exc
 
 
-def _cue_parts(spec: dict[str, Any], where: str) -> list[str]:
-    parts = [f"(?i:{phrase_regex(p)})" for p in spec.get("phrases", [])]
-    forms = [form for verb in spec.get("verbs", []) for form in inflect(verb)]
-    parts += [f"(?i:{phrase_regex(f)})" for f in forms]
+def _regex_parts(spec: dict[str, Any], where: str) -> list[str]:
     for i, pattern in enumerate(spec.get("regex", [])):
         _compile([pattern], f"{where}, field regex[{i}]")
-        parts.append(pattern)
-    return parts
+    return list(spec.get("regex", []))
 
 
 def _probe_backtracking(rule: Rule, where: str) -> None:
@@ -162,7 +192,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         seen: set[str] = set()
         dup = next(r["id"] for r in data["rules"] if r["id"] in seen or seen.add(r["id"]))
         raise RulesError(f"{path}: rule {dup!r}, field id: defined twice")
-    groups = {r.get("group") for r in data["rules"]}
+    groups = {g for r in data["rules"] for g in _names(r.get("group"))} | {OTHER_SOURCE_CLAIM}
     rules: list[Rule] = []
     for spec in data["rules"]:
         where = f"{path}: rule {spec['id']!r}"
@@ -173,16 +203,22 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
                 raise RulesError(f"{where}, field same_cues_as: no rule {target!r} with its own cues")
             source_spec = specs[target]
         for key in ("requires", "unless"):
-            if key in spec and spec[key]["group"] not in groups:
-                raise RulesError(f"{where}, field {key}: no rule has group {spec[key]['group']!r}")
-        cond = {k: Condition(**spec[k]) for k in ("requires", "unless") if k in spec}
+            for name in _names(spec.get(key, {}).get("group")):
+                if name not in groups:
+                    raise RulesError(f"{where}, field {key}: no rule has group {name!r}")
+        cond = {
+            k: Condition(_names(spec[k]["group"]), spec[k]["where"])
+            for k in ("requires", "unless")
+            if k in spec
+        }
         rule = Rule(
             id=spec["id"],
             status=spec.get("status"),
             description=spec["description"],
-            pattern=_compile(_cue_parts(source_spec, where), where),
+            literal=_literal(source_spec),
+            pattern=_compile(_regex_parts(source_spec, where), where),
             exceptions=_compile(source_spec.get("exceptions", []), f"{where}, field exceptions"),
-            group=spec.get("group"),
+            groups=_names(spec.get("group")),
             when=spec.get("when"),
             outside_quotes=spec.get("outside_quotes", False),
             requires=cond.get("requires"),
@@ -216,6 +252,13 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         path=path,
         raw=data,
     )
+
+
+def _names(value: str | list[str] | None) -> tuple[str, ...]:
+    """A group field holds one name or a list of names."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _describe(data: Any, problem: str) -> str:

@@ -185,8 +185,9 @@ OPENERS = frozenset(
 
 _BOUNDARY = re.compile(
     r"""
-    (?P<punct>\.{3}|…|[.!?]+)          # terminal punctuation
-    (?P<close>[”"’'\)\]»]*)             # closing quotes or brackets that belong to it
+    (?<![.!?…])                         # start at the first mark of a run: keeps the scan linear
+    (?P<punct>\.{3}|…|[.!?…]++)        # terminal punctuation (possessive: a run is eaten once)
+    (?P<close>[”"’'\)\]»]*+)            # closing quotes or brackets that belong to it
     (?=\s+(?P<next>[“"‘'(\[«¿¡…]*[\w(]|\.{3}|…))  # white space, then a sentence start
     """,
     re.VERBOSE,

@@ -122,7 +122,7 @@ def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
                 {
                     "id": r.id,
                     "status": r.status,
-                    "group": r.group,
+                    "group": ", ".join(r.groups) or None,
                     "description": r.description,
                     "version": rules.version,
                 }

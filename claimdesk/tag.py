@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from claimdesk.rules import MATCH_TIMEOUT, STATUSES, Rule, RuleSet
+from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.segment import Span
 
 OPEN_QUOTES = "“«„"
@@ -31,7 +31,14 @@ _AUX_TAIL = regex.compile(
     r"publicly|again|later|once|then|already|reportedly|himself|herself|themselves|itself|"
     r"would|will|could|may|might|did|does|do|not|strongly|firmly|flatly|categorically|"
     r"immediately|quickly|swiftly|vehemently|recently|initially|first|now|still|openly|"
-    r"privately|formally|officially|both|all))+\s*$"
+    r"privately|formally|officially|both|all|never))+\s*$"
+)
+# Time, place and manner between a source and its verb: "the ministry on Thursday said".
+_ADVERBIAL_TAIL = regex.compile(
+    r"(?i)(?:\s+(?:on|last|this|earlier|later|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|week|month|year|day|night|morning|afternoon|evening|weekend)|"
+    r"\s+(?:in|via)\s+(?:a|an)\s+(?:statement|email|interview|post|letter|video|briefing|filing|tweet)|"
+    r"\s+(?:reached|contacted)\s+by\s+(?:phone|telephone|email)|\s+by\s+(?:phone|telephone))+\s*$"
 )
 _CLAUSE_SPLIT = regex.compile(
     r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
@@ -107,7 +114,7 @@ _LEADING = frozenset(
     ]
 )
 _AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
-_NON_SOURCES = frozenset(["it", "they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
+_NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
 _NAME_JOINERS = frozenset(
     ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
 )
@@ -147,34 +154,61 @@ class _Quotes:
     quoted_share: float
 
 
+def _opens(text: str, i: int) -> bool:
+    """Is the quotation mark at ``i`` an opening one? Curly marks say so; a straight one opens
+    when it starts a word (after white space or at the start) and closes when it ends one."""
+    ch = text[i]
+    if ch in OPEN_QUOTES:
+        return True
+    if ch in CLOSE_QUOTES:
+        return False
+    before = text[i - 1] if i else " "
+    return before.isspace() or before in "([{—–-:"
+
+
 def _quotes(text: str, open_at_start: bool) -> _Quotes:
-    """Quotation ranges in one sentence, carrying an open quote in from the previous one."""
+    """Quotation ranges in one sentence, carrying an open quote in from the previous one.
+
+    A closing mark with no opening one means the sentence began inside a quote.
+    """
     ranges: list[tuple[int, int]] = []
     state = open_at_start
     begin = 0
+    orphan = False  # the first mark closes: the sentence began inside a quote
     for i, ch in enumerate(text):
-        if ch in OPEN_QUOTES or (ch == '"' and not state):
+        if ch not in OPEN_QUOTES and ch not in CLOSE_QUOTES and ch != '"':
+            continue
+        if _opens(text, i):
             if not state:
                 state, begin = True, i
-        elif (ch in CLOSE_QUOTES or ch == '"') and state:
+        else:
+            orphan = orphan or (not ranges and not state)
             ranges.append((begin, i + 1))
-            state = False
+            state, begin = False, i + 1
     if state:
         ranges.append((begin, len(text)))
     words = len(_WORD.findall(text)) or 1
     quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
     stripped = text.lstrip()
     return _Quotes(
-        open_at_start=open_at_start,
+        open_at_start=open_at_start or orphan,
         open_at_end=state,
         ranges=ranges,
-        starts_with_quote=bool(stripped) and (stripped[0] in OPEN_QUOTES or stripped[0] == '"'),
+        starts_with_quote=bool(stripped) and _opens(stripped, 0) and stripped[0] in OPEN_QUOTES + '"',
         quoted_share=quoted_words / words,
     )
 
 
 def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in ranges)
+
+
+def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet) -> bool:
+    if when == "heading":
+        return _is_heading(sentence, rules)
+    if when == "quoted":
+        return quoted
+    return not any(c.isalpha() for c in sentence)  # no-words
 
 
 def _is_heading(text: str, rules: RuleSet) -> bool:
@@ -187,9 +221,12 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
 
 
 def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
-    if rule.pattern is None:
+    if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
-    spans = [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
+    spans = [m.span() for m in rule.literal.finditer(text)] if rule.literal else []
+    if rule.pattern is not None:
+        spans += [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
+        spans.sort()
     if spans and rule.exceptions is not None:
         pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
@@ -205,8 +242,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     verbs = [i for i, w in enumerate(words) if w.lower() in _AUXILIARIES]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and words[0].lower() in _DETERMINERS:
+    while words and (words[0].lower() in _DETERMINERS or words[0].lower() in _PREPOSITIONS):
         words = words[1:]
+    if len(words) > 1 and regex.search(r"[’']s$", words[0]) and words[0][:1].isupper():
+        words = words[1:]  # "Malawi's health ministry" -> "health ministry"
+    for i, w in enumerate(words[1:], start=1):
+        if not w[:1].isupper() and regex.search(r"(?:ed|ing)$", w.lower()) and len(w) > 4:
+            words = words[:i]  # "study published last week", "outlets running headlines"
+            break
     for i, w in enumerate(words[1:], start=1):
         following = words[i + 1] if i + 1 < len(words) else ""
         if w.lower() in _PREPOSITIONS and not following[:1].isupper():
@@ -239,13 +282,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _AUX_TAIL.sub("", text[:start]).rstrip()
+    left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
     if left.endswith(","):
         body = left[:-1]
         cut = body.rfind(",")
         appositive = body[cut + 1 :].strip() if cut >= 0 else ""
         first = appositive.split()[0] if appositive else ""
         # ", the ambassador," is an appositive: the name stands before it.
-        is_appositive = bool(first) and first[0].islower()
+        is_appositive = bool(first) and (first[0].islower() or first[0].isdigit())
         left = body[:cut] if is_appositive else body
     chunk = _CLAUSE_SPLIT.split(left)[-1]
     words = chunk.split()
@@ -292,17 +336,93 @@ def source_type(name: str, rules: RuleSet) -> str:
     return "person" if any(c.isupper() for c in name) else "anonymous"
 
 
-def _holds(cond, span, groups, context_groups) -> bool:
+_STOP = frozenset(
+    [
+        "that",
+        "this",
+        "with",
+        "have",
+        "been",
+        "from",
+        "were",
+        "said",
+        "says",
+        "would",
+        "their",
+        "they",
+        "there",
+        "which",
+        "about",
+        "what",
+        "when",
+        "will",
+        "more",
+        "than",
+        "also",
+        "into",
+        "only",
+        "over",
+        "after",
+        "before",
+        "other",
+        "some",
+        "such",
+        "them",
+        "then",
+        "these",
+        "those",
+        "while",
+        "where",
+        "could",
+        "should",
+        "told",
+        "added",
+        "according",
+    ]
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Crude content-word stems, enough to tell whether two sentences speak of the same thing."""
+    return {w[:5] for w in regex.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
+
+
+@dataclass
+class _Context:
+    """What the last few claim sentences leave in play for the next one."""
+
+    groups: set[str]
+    claims: list[tuple[str, set[str]]]
+    """(source, content stems) of earlier attributed claims."""
+
+
+def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str]) -> bool:
     if cond is None:
         return False
-    found = [s for s in groups.get(cond.group, []) if s != span]
+    found = [s for g in cond.groups for s in groups.get(g, []) if s != span]
     if cond.where == "before":
         return any(e <= span[0] for _, e in found)
     if cond.where == "after":
         return any(s >= span[1] for s, _ in found)
     if cond.where == "sentence":
         return bool(found)
-    return bool(found) or cond.group in context_groups
+    if found or any(g in context.groups for g in cond.groups):
+        return True
+    if OTHER_SOURCE_CLAIM not in cond.groups or source is None:
+        return False
+    # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
+    return any(s.lower() != source.lower() and len(stems & theirs) >= 2 for s, theirs in context.claims)
+
+
+def _carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
+    """An open quote continues into the next sentence only if a closing mark follows in the paragraph."""
+    rest = text[spans[i].end :]
+    paragraph_end = rest.find("\n")
+    rest = rest if paragraph_end < 0 else rest[:paragraph_end]
+    for j, ch in enumerate(rest):
+        if ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch == '"':
+            return not _opens(rest, j)
+    return True  # a quote left open runs to the end of its paragraph
 
 
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
@@ -311,33 +431,36 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     quotes: list[_Quotes] = []
     carried = False
     for i, sent in enumerate(sentences):
-        new_paragraph = i == 0 or "\n" in text[spans[i - 1].end : spans[i].start]
-        q = _quotes(sent, carried and not new_paragraph)
+        q = _quotes(sent, carried)
         quotes.append(q)
-        carried = q.open_at_end
+        carried = q.open_at_end and _carry_quote(text, spans, i)
 
     results: list[Tagged] = []
-    history: list[set[str]] = []  # groups seen in earlier claim sentences
+    history: list[tuple[set[str], str | None, set[str]]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
-        structural = {
-            "heading": _is_heading(sent, rules),
-            "quoted": quoted,
-            "no-words": not any(c.isalpha() for c in sent),
-        }
         matches: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
-            if rule.when and not structural[rule.when]:
+            if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
                 continue
             found = _find(rule, sent, q)
             if found:
                 matches[rule.id] = found
+        # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
+        provisional = _attribute(sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules)
+        for rule in rules.rules:
+            if rule.when == "attributed" and not (provisional or quoted):
+                matches.pop(rule.id, None)
         groups: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
-            if rule.group and rule.id in matches:
-                groups.setdefault(rule.group, []).extend(matches[rule.id])
-        context_groups = set().union(*history[-rules.context_window :]) if rules.context_window else set()
+            for name in rule.groups if rule.id in matches else ():
+                groups.setdefault(name, []).extend(matches[rule.id])
+        recent = history[-rules.context_window :] if rules.context_window else []
+        context = _Context(
+            groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
+        )
+        stems = _stems(sent)
 
         cues: list[Cue] = []
         fired_ids: list[str] = []
@@ -346,8 +469,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             ok = [
                 s
                 for s in matches.get(rule.id, [])
-                if (rule.requires is None or _holds(rule.requires, s, groups, context_groups))
-                and not _holds(rule.unless, s, groups, context_groups)
+                if (rule.requires is None or _holds(rule.requires, s, groups, context, provisional, stems))
+                and not _holds(rule.unless, s, groups, context, provisional, stems)
             ]
             if ok:
                 fired_ids.append(rule.id)
@@ -368,7 +491,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = _attribute(sent, fired, q, rules)
         if status != "none":
-            history.append(set(groups))
+            fired_groups = {g for r in rules.rules if r.id in fired_ids for g in r.groups}
+            history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
         results.append(tagged)
 
     _share_passage_speakers(results, quotes, spans, text, sentences)
@@ -383,16 +507,24 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     return results
 
 
+def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
+    """A reporting clause closing the sentence after a comma or quote: '..., the ministry said.'"""
+    if sent[start:end].lower() not in rules.inversion_verbs:
+        return False
+    before = regex.split(r"[,”\"]", sent[:start])
+    return len(before) > 1 and 1 <= len(before[-1].split()) <= 5 and len(sent[end:].split()) <= 6
+
+
 def _attribute(sent: str, fired, q: _Quotes, rules: RuleSet) -> str | None:
-    # Outside quotes first, then the earliest cue: the first party to speak is the source
-    # ("X said none of its aircraft ...", "While X alleges ..., Y denied it").
+    # Outside quotes first; a tail (", the ministry said.") speaks for the whole sentence; then the
+    # earliest cue: the first party to speak is the source ("While X alleges ..., Y denied it").
     candidates = [
-        (_inside(q.ranges, *span), span[0], rule, span)
+        (_inside(q.ranges, *span), not _is_tail(sent, *span, rules), span[0], rule, span)
         for rule, spans in fired
         if rule.source
         for span in spans
     ]
-    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:2]):
+    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
         # A cue that names its own speaker ("in his view") points at that pronoun.
         own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
         if own:
@@ -425,8 +557,9 @@ def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans,
     for i in range(1, len(results)):
         t, prev, q = results[i], quotes[i - 1], quotes[i]
         lead_in = sentences[i - 1].rstrip().endswith(":")
-        in_passage = results[i - 1].attributed_to is not None or len(passages[-1]) > 1
-        follows_quote = (bool(prev.ranges) and in_passage) or lead_in
+        # A quote right after an attributed sentence (quote or paraphrase) is usually the same speaker's.
+        in_passage = results[i - 1].attributed_to is not None or (bool(prev.ranges) and len(passages[-1]) > 1)
+        follows_quote = in_passage or lead_in
         linked = t.quoted and (
             q.open_at_start
             or prev.open_at_end
@@ -467,11 +600,16 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
 def _resolve_pronouns(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
     """Replace "he"/"she" with the last person named as a speaker or as a sentence's subject."""
     last_person: str | None = None
+    last_org: str | None = None  # "it said" speaks for the last organisation
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
-        if name and name.lower() in rules.pronouns:
+        if name and name.lower() == "it":
+            t.attributed_to = last_org
+        elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
         elif name and source_type(name, rules) == "person":
             last_person = name
+        elif name and source_type(name, rules) == "organisation":
+            last_org = name
         else:
             last_person = _subject(sentence, rules) or last_person

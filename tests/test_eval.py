@@ -95,3 +95,9 @@ def test_cli_eval_prints_the_report(tmp_path: Path) -> None:
         [str(claimdesk), "eval", str(tmp_path / "nope.jsonl")], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "nope.jsonl" in missing.stderr
+
+
+def test_shipped_rules_hold_up_on_the_independently_written_articles(rules) -> None:
+    scores = evaluate(load_gold(ROOT / "tests" / "data" / "holdout.jsonl"), rules)
+    assert scores.macro_f1 >= 0.90, scores.to_dict()
+    assert scores.attribution_accuracy >= 0.75, scores.to_dict()["attribution"]
