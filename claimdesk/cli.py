@@ -35,7 +35,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         output=str(args.output),
         rules_path=str(args.rules) if args.rules else None,
         batch_size=args.batch_size,
+        wait=args.wait,
     )
+    if summary.get("locked"):
+        print(f"claimdesk: {summary['locked']}", file=sys.stderr)
+        return 3
     print_summary(summary)
     return 1 if summary["rejected"] else 0
 
@@ -101,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read articles (files or folders, recursively), tag every sentence, and write "
         "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
         "Exit status: 0 when everything was processed, 1 when some input or record was "
-        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error.",
+        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error, 3 when another "
+        "run holds OUTPUT.",
     )
     run.add_argument(
         "paths",
@@ -125,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
     )
     run.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run is writing to OUTPUT, wait this long for it (default: 0, stop at once)",
+    )
     run.set_defaults(func=cmd_run)
 
     rules = sub.add_parser("rules", help="work with rules files")

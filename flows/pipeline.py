@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, task
@@ -19,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from claimdesk import ingest, store
 from claimdesk.annotate import Annotated, annotate
+from claimdesk.lock import RunLocked, output_lock
 from claimdesk.metadata import write_metadata
 from claimdesk.rules import RuleSet, load_rules
 
@@ -34,25 +36,34 @@ def find_sources(paths: list[str]) -> tuple[list[ingest.Source], list[tuple[str,
     return ingest.discover(paths)
 
 
+@dataclass
+class Failure:
+    """An article that could not be processed: where, at which stage, and why (one line)."""
+
+    source: str
+    stage: str
+    reason: str
+
+
 @task(name="read and tag a batch of articles", cache_policy=NO_CACHE)
-def tag_batch(
-    sources: list[ingest.Source], rules: RuleSet
-) -> list[Annotated | tuple[ingest.Source, ingest.IngestError]]:
-    done: list[Annotated | tuple[ingest.Source, ingest.IngestError]] = []
+def tag_batch(sources: list[ingest.Source], rules: RuleSet) -> list[Annotated | Failure]:
+    done: list[Annotated | Failure] = []
     for source, article in ingest.read_all(sources):
         if isinstance(article, ingest.IngestError):
-            done.append((source, article))
-        else:
+            done.append(Failure(str(source.path), "ingest", str(article)))
+            continue
+        try:
             done.append(annotate(article, rules))
+        except TimeoutError:  # a rule's pattern ran past its time limit on this article
+            done.append(Failure(str(source.path), "tag", "tagging timed out: a rule pattern ran too long"))
     return done
 
 
 @task(name="store a batch of articles", cache_policy=NO_CACHE)
 def store_batch(results, db, output: Path, rules: RuleSet, run_id: str, totals: Counter) -> None:
     for item in results:
-        if isinstance(item, tuple):
-            source, error = item
-            store.write_reject(db, output, run_id, str(source.path), "ingest", str(error))
+        if isinstance(item, Failure):
+            store.write_reject(db, output, run_id, item.source, item.stage, item.reason)
             totals["rejected"] += 1
             continue
         for record, reason in item.rejects:
@@ -97,10 +108,23 @@ def run_pipeline(
     output: str = "output",
     rules_path: str | None = None,
     batch_size: int = BATCH_SIZE,
+    wait: float = 0.0,
 ) -> dict:
-    """Tag every article under ``paths`` and write records, database and metadata to ``output``."""
+    """Tag every article under ``paths`` and write records, database and metadata to ``output``.
+
+    Only one run writes to an output folder at a time: a second one waits up to ``wait``
+    seconds, then returns a summary whose ``locked`` field says why it did nothing.
+    """
     rules = load_rules(rules_path)  # a bad rules file stops the run before any article is read
     out = Path(output)
+    try:
+        with output_lock(out, wait):
+            return _run_locked(paths, out, rules, batch_size)
+    except RunLocked as exc:
+        return {**summarise(Counter(), "", out), "locked": str(exc)}
+
+
+def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int) -> dict:
     db = store.open_db(out)
     run_id = uuid.uuid4().hex[:12]
     store.write_rules(db, rules)

@@ -1,0 +1,42 @@
+"""One writer per output folder: a run holds an exclusive lock on ``OUTPUT/.claimdesk.lock``.
+
+The lock is an ``flock`` on an open file, so the kernel releases it when the
+process ends, even when it is killed: a crashed run never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCK_NAME = ".claimdesk.lock"
+
+
+class RunLocked(RuntimeError):
+    """Another run is writing to the same output folder."""
+
+
+@contextmanager
+def output_lock(output: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the output folder's lock, waiting up to ``wait`` seconds for another run to finish."""
+    output.mkdir(parents=True, exist_ok=True)
+    with (output / LOCK_NAME).open("a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunLocked(
+                        f"another claimdesk run is writing to {output}; wait for it to finish "
+                        "or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
