@@ -2,7 +2,8 @@
 
 Every article is written in one transaction (sentences and cues replaced
 together), so a crash never leaves half an article. The database is in WAL
-mode so Datasette can read while a run writes.
+mode so Datasette can read while a run writes; FTS5 indexes on sentence text
+and article titles are kept current by triggers.
 """
 
 from __future__ import annotations
@@ -111,7 +112,19 @@ def open_db(output: Path) -> sqlite_utils.Database:
         ("rejects", ["run_id"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    enable_search(db)
     return db
+
+
+# What the desk searches: (table, columns). Triggers keep each index in step with its table.
+SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"])]
+
+
+def enable_search(db: sqlite_utils.Database) -> None:
+    """FTS5 indexes with triggers, so a re-run's deletes and upserts never leave stale hits."""
+    for table, columns in SEARCHABLE:
+        if not db[f"{table}_fts"].exists():
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True)
 
 
 def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
