@@ -113,7 +113,20 @@ def open_db(output: Path) -> sqlite_utils.Database:
     ]:
         db[table].create_index(columns, if_not_exists=True)
     enable_search(db)
+    db.execute("DROP VIEW IF EXISTS claims")
+    db.execute(CLAIMS_VIEW)
     return db
+
+
+# The desk's main reading list: each sentence that makes a claim, with its article and outlet,
+# so one page can facet by status, source and outlet together.
+CLAIMS_VIEW = """
+CREATE VIEW claims AS
+SELECT s.id, s.status, s.text, s.attributed_to, s.source_type, a.outlet, a.title AS article,
+       s.decided_by, s.quoted, s.position, s.article_id, s.rowid AS sentence_rowid
+FROM sentences s JOIN articles a ON a.id = s.article_id
+WHERE s.status IS NOT NULL
+"""
 
 
 # What the desk searches: (table, columns). Triggers keep each index in step with its table.
