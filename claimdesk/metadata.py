@@ -46,7 +46,7 @@ def build_metadata(rules_name: str) -> dict:
     claim_cols.update(
         outlet=article_cols["outlet"],
         article="Title of the article.",
-        article_id="Id of the article; open /-/claimdesk/articles/<id> to read it whole.",
+        article_id="Id of the article; the article title links to it whole, coloured by status.",
         sentence_rowid="Internal row number, used by search.",
     )
     return {
