@@ -1,10 +1,14 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
 #   make run    create .venv, install claimdesk, tag seeds/ into output/
-#   make test   create .venv with the test dependencies, run the whole suite
+#   make test   create .venv with the test dependencies (and Debian's chromium), run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+
+CHROMIUM := /usr/bin/chromium
+# Root installs directly; anyone else through sudo.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench schemas clean
 
@@ -17,7 +21,13 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/claimdesk run seeds/ --output output/
 
-test: $(STAMP)
+# The browser test drives Debian's Chromium with Playwright (whose own browser download
+# cannot run on these machines), so the test setup installs it when it is missing.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,4 +40,4 @@ schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records
 
 clean:
-	rm -rf $(VENV) output/records output/claims.db* output/metadata.yml output/rejects.jsonl
+	rm -rf $(VENV) output/records output/claims.db* output/metadata.yml output/rejects.jsonl output/screenshots

@@ -52,14 +52,20 @@ def print_summary(summary: dict) -> None:
         print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
     print(f"Records: {out / 'records'}/")
     print("Open the results with:")
+    print(f"  {claimdesk_command()} ui --output {out}")
+    print("or, by hand:")
     print(f"  {datasette_command()} {out / 'claims.db'} -m {out / 'metadata.yml'}")
 
 
-def datasette_command() -> str:
-    """The datasette installed beside claimdesk (e.g. .venv/bin/datasette), relative when it can be."""
-    exe = Path(sys.executable).parent / "datasette"
+def claimdesk_command() -> str:
+    return datasette_command("claimdesk")
+
+
+def datasette_command(name: str = "datasette") -> str:
+    """The command installed beside claimdesk (e.g. .venv/bin/datasette), relative when it can be."""
+    exe = Path(sys.executable).parent / name
     if not exe.exists():
-        return "datasette"
+        return name
     try:
         return str(exe.relative_to(Path.cwd()))
     except ValueError:
@@ -85,6 +91,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     scores = evaluate(gold, load_rules(args.rules))
     print(json.dumps(scores.to_dict(), indent=2) if args.json else report(scores, args.misses))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from claimdesk.ui import DeskError, serve
+
+    try:
+        serve(args.output, args.port)
+    except DeskError as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from claimdesk.export import ExportError, export
+
+    try:
+        target = export(args.output, args.format, args.file)
+    except ExportError as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    if target is not None:
+        print(f"Wrote {target}", file=sys.stderr)
     return 0
 
 
@@ -167,6 +197,53 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--misses", type=int, default=20, help="how many misses to list (default: 20; 0: none)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a report")
     ev.set_defaults(func=cmd_eval)
+
+    ui = sub.add_parser(
+        "ui",
+        help="read the results in Datasette (the desk) on 127.0.0.1",
+        description="Serve OUTPUT/claims.db with its metadata and the claimdesk plugin in Datasette on "
+        "127.0.0.1, reading the database without writing it, so a run can update it meanwhile. "
+        "Ctrl-C stops it. Exit status 2 when there is no database yet.",
+    )
+    ui.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("output"),
+        help="folder holding claims.db and metadata.yml (default: output/)",
+    )
+    ui.add_argument("--port", "-p", type=int, default=8001, help="port to listen on (default: 8001)")
+    ui.set_defaults(func=cmd_ui)
+
+    export = sub.add_parser(
+        "export",
+        help="write the annotations as W3C Web Annotation JSON-LD, CSV or JSON Lines",
+        description="Export every tagged sentence from OUTPUT/claims.db. web-annotation writes a W3C "
+        "Web Annotation collection (JSON-LD) of the claims, each targeting its article with a "
+        "TextQuoteSelector and a TextPositionSelector; csv and jsonl write one row per sentence. "
+        "Exit status 2 when there is no database yet.",
+    )
+    export.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("output"),
+        help="folder holding claims.db; the export is written there too (default: output/)",
+    )
+    export.add_argument(
+        "--format",
+        "-f",
+        choices=["web-annotation", "csv", "jsonl"],
+        default="web-annotation",
+        help="what to write (default: web-annotation)",
+    )
+    export.add_argument(
+        "--file",
+        default=None,
+        help="where to write, '-' for standard output "
+        "(default: OUTPUT/annotations.jsonld, OUTPUT/sentences.csv or OUTPUT/sentences.jsonl)",
+    )
+    export.set_defaults(func=cmd_export)
     return parser
 
 

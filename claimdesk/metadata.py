@@ -1,7 +1,9 @@
-"""Datasette metadata for ``claims.db``: titles, descriptions, facets, sort order.
+"""Datasette metadata for ``claims.db``: titles, descriptions, facets, sort order, canned queries.
 
-Written next to the database as ``metadata.yml`` so that
-``datasette output/claims.db -m output/metadata.yml`` opens a useful view.
+Written next to the database as ``metadata.yml`` (the stable Datasette 0.65 format) so that
+``claimdesk ui`` or ``datasette output/claims.db -m output/metadata.yml`` opens a useful desk.
+Column descriptions come from the pydantic models and the canned queries from
+``claimdesk/queries.yaml``, so each fact is written once.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ import yaml
 
 from claimdesk.records import Article, CueRecord, SentenceRecord
 
+QUERIES = Path(__file__).with_name("queries.yaml")
+FACETS = ["status", "attributed_to", "source_type"]
+
 
 def _columns(model) -> dict[str, str]:
     """Column descriptions come from the pydantic field descriptions: one place for each."""
     return {name: f.description or "" for name, f in model.model_fields.items()}
+
+
+def canned_queries() -> dict[str, dict]:
+    """The desk's canned queries, as Datasette wants them (title, description, sql)."""
+    return yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
 
 
 def build_metadata(rules_name: str) -> dict:
@@ -28,6 +38,17 @@ def build_metadata(rules_name: str) -> dict:
         run_id="The run that last wrote the article.",
         sentence_count="Number of sentences.",
     )
+    claim_cols = {
+        k: v
+        for k, v in sentence_cols.items()
+        if k in ("id", "status", "text", "attributed_to", "source_type", "decided_by", "quoted", "position")
+    }
+    claim_cols.update(
+        outlet=article_cols["outlet"],
+        article="Title of the article.",
+        article_id="Id of the article; the article title links to it whole, coloured by status.",
+        sentence_rowid="Internal row number, used by search.",
+    )
     return {
         "title": "claimdesk: claims in the news",
         "description": (
@@ -35,47 +56,76 @@ def build_metadata(rules_name: str) -> dict:
             "claim: confirmed, alleged, denied, disputed, or no claim (blank). A status describes "
             "the article's presentation, not whether the claim is true."
         ),
-        "license": "Article texts remain the property of their publishers",
-        "source": "claimdesk",
+        "license": "Article texts © their publishers, shown for checking; annotations Apache-2.0",
+        "source": f"Articles read by claimdesk run, tagged with {rules_name}",
         "databases": {
             "claims": {
+                "title": "Claims in the news",
+                "description": (
+                    "Start with claims (every sentence that makes a claim, faceted by status, source "
+                    "and outlet) or the canned queries below. Search finds words in sentences and "
+                    "article titles."
+                ),
                 "tables": {
+                    "claims": {
+                        "title": "Claims",
+                        "description": (
+                            "Each sentence that makes a claim, with its article and outlet. "
+                            "Click an id to read the sentence with its cues highlighted."
+                        ),
+                        "facets": [*FACETS, "outlet"],
+                        "sort": "id",
+                        "fts_table": "sentences_fts",
+                        "fts_pk": "sentence_rowid",
+                        "columns": claim_cols,
+                    },
                     "articles": {
-                        "description": "One row per article, with its full text as ingested.",
+                        "title": "Articles",
+                        "description": (
+                            "One row per article, with its full text as ingested. The title links to "
+                            "the article with each sentence coloured by its status."
+                        ),
                         "label_column": "title",
-                        "sort_desc": "rowid",
+                        "facets": ["outlet"],
+                        "sort": "title",
                         "columns": article_cols,
                     },
                     "sentences": {
+                        "title": "Sentences",
                         "description": (
-                            "One row per sentence; text = articles.text[start:end]. "
-                            f"Tagged with {rules_name}."
+                            "One row per sentence, claims or not; text = articles.text[start:end]. "
+                            f"Tagged with {rules_name}; cue words are highlighted."
                         ),
                         "label_column": "text",
-                        "facets": ["status", "attributed_to", "source_type", "decided_by"],
+                        "facets": [*FACETS, "decided_by"],
                         "sort": "id",
                         "columns": sentence_cols,
                     },
                     "cues": {
+                        "title": "Cues",
                         "description": "Every rule that fired on a sentence, with the matched text.",
                         "facets": ["rule_id", "status"],
                         "columns": {**_columns(CueRecord), "sentence_id": "The sentence it fired on."},
                     },
                     "rules": {
+                        "title": "Rules",
                         "description": "The rules in use; their cues and examples live in the rules file.",
                         "label_column": "id",
                         "facets": ["status"],
                     },
                     "runs": {
+                        "title": "Runs",
                         "description": "One row per pipeline run, with counts.",
                         "sort_desc": "started_at",
                     },
                     "rejects": {
+                        "title": "Rejects",
                         "description": "Inputs and records that could not be processed, with the reason.",
                         "facets": ["stage"],
                         "sort_desc": "at",
                     },
-                }
+                },
+                "queries": canned_queries(),
             }
         },
     }

@@ -2,7 +2,8 @@
 
 Every article is written in one transaction (sentences and cues replaced
 together), so a crash never leaves half an article. The database is in WAL
-mode so Datasette can read while a run writes.
+mode so Datasette can read while a run writes; FTS5 indexes on sentence text
+and article titles are kept current by triggers.
 """
 
 from __future__ import annotations
@@ -111,7 +112,32 @@ def open_db(output: Path) -> sqlite_utils.Database:
         ("rejects", ["run_id"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    enable_search(db)
+    db.execute("DROP VIEW IF EXISTS claims")
+    db.execute(CLAIMS_VIEW)
     return db
+
+
+# The desk's main reading list: each sentence that makes a claim, with its article and outlet,
+# so one page can facet by status, source and outlet together.
+CLAIMS_VIEW = """
+CREATE VIEW claims AS
+SELECT s.id, s.status, s.text, s.attributed_to, s.source_type, a.outlet, a.title AS article,
+       s.decided_by, s.quoted, s.position, s.article_id, s.rowid AS sentence_rowid
+FROM sentences s JOIN articles a ON a.id = s.article_id
+WHERE s.status IS NOT NULL
+"""
+
+
+# What the desk searches: (table, columns). Triggers keep each index in step with its table.
+SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"])]
+
+
+def enable_search(db: sqlite_utils.Database) -> None:
+    """FTS5 indexes with triggers, so a re-run's deletes and upserts never leave stale hits."""
+    for table, columns in SEARCHABLE:
+        if not db[f"{table}_fts"].exists():
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True)
 
 
 def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:

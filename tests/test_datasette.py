@@ -54,7 +54,8 @@ def test_html_page_shows_titles_and_article_labels(datasette) -> None:
     response = get(datasette, "/claims/sentences?status=denied")
     assert response.status_code == 200
     html = response.text
-    assert "Tehran has denied these claims" in html
+    # the plugin marks the cue word, so the sentence reads with "denied" highlighted
+    assert 'Tehran has <mark class="cd-cue cd-denied" title="rule denial-verb (denied)">denied</mark>' in html
     # label_column: the article foreign key shows the article's title
     assert (
         "Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"

@@ -68,3 +68,27 @@ def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path,
     texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
     assert texts == ["One.", "Two.", "Three."]
     assert db["articles"].get(done.article.id)["content_sha256"] == done.article.content_sha256
+
+
+def search(db, table: str, query: str) -> list[str]:
+    column = "text" if table == "sentences" else "title"
+    return [r[column] for r in db[table].search(query, columns=[column])]
+
+
+def test_search_finds_sentences_and_titles_and_follows_rewrites(tmp_path: Path, rules) -> None:
+    db, _ = write(tmp_path, rules, "Drones were supplied.\nTehran has denied these claims.")
+    assert search(db, "sentences", "denied") == ["Tehran has denied these claims."]
+    assert search(db, "articles", "drones") == ["Drones were supplied."]
+    db.close()
+    db, _ = write(tmp_path, rules, "Missiles were supplied.\nMoscow rejected the report.", run_id="run2")
+    assert search(db, "sentences", "denied") == []
+    assert search(db, "sentences", "rejected") == ["Moscow rejected the report."]
+    assert search(db, "articles", "drones") == [] and search(db, "articles", "missiles")
+
+
+def test_reopening_keeps_one_search_index(tmp_path: Path, rules) -> None:
+    db, _ = write(tmp_path, rules, "Tehran has denied these claims.")
+    db.close()
+    db = store.open_db(tmp_path)
+    assert search(db, "sentences", "Tehran") == ["Tehran has denied these claims."]
+    assert db["sentences"].detect_fts() == "sentences_fts"

@@ -1,0 +1,185 @@
+"""Exports for other tools: W3C Web Annotation JSON-LD, CSV and JSON Lines.
+
+Web Annotation is the interchange format annotation tools read: each claim becomes an
+Annotation whose target is its article, located twice (a TextQuoteSelector with the exact
+words and some context, and a TextPositionSelector with code-point offsets, as the model
+asks), and whose body carries the status. The shape is published as
+``schemas/web-annotation.schema.json`` and every export is checked against it.
+The database is opened read-only, so exporting never blocks or changes a run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from claimdesk import schemas
+from claimdesk.store import DB_NAME
+
+FORMATS = {"web-annotation": "annotations.jsonld", "csv": "sentences.csv", "jsonl": "sentences.jsonl"}
+CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+QUOTE_CONTEXT = 32  # characters of prefix and suffix, enough to find the quote again
+COLUMNS = [
+    "id",
+    "article_id",
+    "article_title",
+    "outlet",
+    "position",
+    "start",
+    "end",
+    "status",
+    "attributed_to",
+    "source_type",
+    "decided_by",
+    "quoted",
+    "cues",
+    "text",
+]
+
+
+class ExportError(RuntimeError):
+    """Nothing to export; the message says why."""
+
+
+def connect(output: Path) -> sqlite3.Connection:
+    path = output / DB_NAME
+    if not path.is_file():
+        raise ExportError(f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`")
+    conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def sentences(conn: sqlite3.Connection) -> Iterator[dict]:
+    """Every sentence in article then reading order, with its article and the rules that fired."""
+    cues: dict[str, list[dict]] = {}
+    for c in conn.execute('select sentence_id, rule_id, status, text, start, "end" from cues order by id'):
+        cues.setdefault(c["sentence_id"], []).append(
+            {k: c[k] for k in ("rule_id", "status", "text", "start", "end")}
+        )
+    for row in conn.execute(
+        "select s.*, a.title as article_title, a.outlet from sentences s "
+        "join articles a on a.id = s.article_id order by s.article_id, s.position"
+    ):
+        yield {**dict(row), "quoted": bool(row["quoted"]), "cues": cues.get(row["id"], [])}
+
+
+def source_iri(uri: str, article_id: str) -> str:
+    """The article's own address when it has one (http:, file:, ...); otherwise a stable URN."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", uri):
+        return uri
+    return f"urn:claimdesk:article:{article_id}"
+
+
+def annotation(sentence: dict, text: str, uri: str) -> dict:
+    """One claim as a Web Annotation: the status classifies the sentence it targets."""
+    start, end = sentence["start"], sentence["end"]
+    body = [
+        {"type": "TextualBody", "purpose": "classifying", "value": sentence["status"], "format": "text/plain"}
+    ]
+    if sentence["attributed_to"]:
+        who = sentence["attributed_to"] + (f" ({sentence['source_type']})" if sentence["source_type"] else "")
+        body.append(
+            {
+                "type": "TextualBody",
+                "purpose": "describing",
+                "value": f"Attributed to {who}",
+                "format": "text/plain",
+            }
+        )
+    body.append(
+        {
+            "type": "TextualBody",
+            "purpose": "tagging",
+            "value": f"rule:{sentence['decided_by']}",
+            "format": "text/plain",
+        }
+    )
+    return {
+        "id": f"urn:claimdesk:annotation:{sentence['id']}",
+        "type": "Annotation",
+        "motivation": "classifying",
+        "body": body,
+        "target": {
+            "source": source_iri(uri, sentence["article_id"]),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": text[start:end],
+                    "prefix": text[max(0, start - QUOTE_CONTEXT) : start],
+                    "suffix": text[end : end + QUOTE_CONTEXT],
+                },
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        },
+    }
+
+
+def web_annotations(conn: sqlite3.Connection) -> dict:
+    """Every claim (sentences with a status) as one AnnotationCollection with a single page."""
+    articles = {r["id"]: r for r in conn.execute("select id, uri, text from articles")}
+    items = [
+        annotation(s, articles[s["article_id"]]["text"], articles[s["article_id"]]["uri"])
+        for s in sentences(conn)
+        if s["status"]
+    ]
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    collection = f"urn:claimdesk:collection:{digest}"
+    return {
+        "@context": CONTEXT,
+        "id": collection,
+        "type": "AnnotationCollection",
+        "label": "claimdesk: how each article presents its claims",
+        "total": len(items),
+        "generator": {"type": "Software", "name": "claimdesk"},
+        "first": {"id": f"{collection}:page:0", "type": "AnnotationPage", "startIndex": 0, "items": items},
+    }
+
+
+def render(conn: sqlite3.Connection, fmt: str) -> str:
+    """The export as text in one of :data:`FORMATS`."""
+    if fmt == "web-annotation":
+        data = web_annotations(conn)
+        problems = schemas.errors("web-annotation", data)
+        if problems:  # our own bug, not the user's: say exactly what is wrong
+            raise ExportError("web annotation export does not match its schema: " + "; ".join(problems[:5]))
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps({k: s[k] for k in COLUMNS}, ensure_ascii=False) + "\n" for s in sentences(conn)
+        )
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for s in sentences(conn):
+            writer.writerow({**{k: s[k] for k in COLUMNS}, "cues": ";".join(c["rule_id"] for c in s["cues"])})
+        return buffer.getvalue()
+    raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def export(
+    output: Path = Path("output"), fmt: str = "web-annotation", file: str | Path | None = None
+) -> Path | None:
+    """Write the export to ``file`` (default ``output/<FORMATS[fmt]>``; ``-`` for standard output).
+
+    Returns the path written, or None for standard output.
+    """
+    conn = connect(Path(output))
+    try:
+        body = render(conn, fmt)
+    finally:
+        conn.close()
+    if str(file) == "-":
+        sys.stdout.write(body)
+        return None
+    target = Path(file) if file else Path(output) / FORMATS[fmt]
+    target.write_text(body, encoding="utf-8")
+    return target

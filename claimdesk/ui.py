@@ -1,0 +1,43 @@
+"""``claimdesk ui``: serve the desk (claims.db, its metadata, the plugin) with Datasette on 127.0.0.1.
+
+Datasette is run as it would be from its own command line, in its default mutable mode: it
+reads through ``?mode=ro`` connections (never ``immutable``, which would assume the file never
+changes), so a scheduled ``claimdesk run`` can write meanwhile and every page shows the latest
+committed data. The plugin comes in through its entry point, as for any ``datasette``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claimdesk.store import DB_NAME
+
+HOST = "127.0.0.1"
+PORT = 8001
+
+
+class DeskError(RuntimeError):
+    """The desk cannot be served; the message says what to do."""
+
+
+def datasette_args(output: Path, port: int = PORT) -> list[str]:
+    """The ``datasette serve`` arguments for the results in ``output``."""
+    db = output / DB_NAME
+    if not db.is_file():
+        raise DeskError(f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`")
+    metadata = output / "metadata.yml"
+    if not metadata.is_file():
+        from claimdesk.metadata import write_metadata
+        from claimdesk.rules import load_rules
+
+        write_metadata(output, load_rules().name)
+    return ["serve", str(db), "--metadata", str(metadata), "--host", HOST, "--port", str(port)]
+
+
+def serve(output: Path = Path("output"), port: int = PORT) -> None:
+    """Serve the desk until interrupted (Ctrl-C)."""
+    from datasette.cli import cli
+
+    args = datasette_args(output, port)
+    print(f"claimdesk desk on http://{HOST}:{port}/claims/claims (Ctrl-C stops it)", flush=True)
+    cli.main(args=args, prog_name="datasette", standalone_mode=False)

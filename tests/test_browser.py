@@ -1,0 +1,163 @@
+"""The desk in a real browser: headless Chromium (Debian's) driven by Playwright, against
+``claimdesk ui`` serving a database on 127.0.0.1, as a fact-checker would use it.
+
+Screenshots land in ``output/screenshots/`` for a person to look at; docs/desk-article.png
+in the README is one of them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HOSTILE_ARTICLE, ROOT, build_desk
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As root, on a machine with no outside network: no sandbox, no GPU, no background calls home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = ROOT / "output" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, attempts: int = 300) -> None:
+    """Poll until the server answers (or has died, with its output as the reason)."""
+    for _ in range(attempts):
+        if proc.poll() is not None:
+            raise RuntimeError(f"claimdesk ui exited {proc.returncode}: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"claimdesk ui did not answer at {url}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, rules):
+    """``claimdesk ui`` on a free port, serving the seeds plus a hostile article."""
+    output = tmp_path_factory.mktemp("desk")
+    build_desk(output, rules, {"hostile.txt": HOSTILE_ARTICLE})
+    port = free_port()
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    proc = subprocess.Popen(
+        [str(claimdesk), "ui", "--output", str(output), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/-/versions.json", proc)
+        yield base, output
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """A fresh Chromium profile and page; every dialog (an alert from injected script) is recorded."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), (
+        "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            env={**os.environ, "HOME": str(tmp_path_factory.mktemp("chromium-home"))},
+        )
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        yield page
+        context.close()
+
+
+def test_facet_narrows_the_claims_to_denied(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/claims")
+    assert page.locator("h1").inner_text().startswith("Claims")
+    page.locator(".facet-info[data-column=status] a", has_text="denied").first.click()
+    page.wait_for_url("**status=denied**")
+    badges = page.locator("td.col-status .cd-badge").all_inner_texts()
+    assert badges and set(badges) == {"denied"}
+    assert page.get_by_text("Tehran has denied these claims").count() >= 1
+    page.screenshot(path=SHOTS / "claims-facet-denied.png", full_page=True)
+
+
+def test_search_finds_sentences_and_highlights_cues(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/claims")
+    page.fill("input#_search", "drones")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=drones**")
+    texts = page.locator("td.col-text").all_inner_texts()
+    assert texts and all("drone" in t.lower() for t in texts)
+    assert page.locator("td.col-text mark.cd-cue").count() >= 1
+    page.screenshot(path=SHOTS / "claims-search-drones.png", full_page=True)
+
+
+def test_article_page_colours_each_sentence_and_links_to_it(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/articles")
+    page.locator("td.col-title a", has_text="Pezeshkian signed a broad cooperation").click()
+    page.wait_for_url("**/-/claimdesk/claims/articles/**")
+    sentences = page.locator(".cd-article a.cd-sentence")
+    assert sentences.count() > 10
+    assert page.locator(".cd-article a.cd-sentence.cd-denied").count() >= 1
+    assert page.locator(".cd-article a.cd-sentence.cd-alleged").count() >= 1
+    page.screenshot(path=SHOTS / "article.png", full_page=True)
+
+    # Reading a sentence: its record with the status badge and the cue words marked.
+    page.locator(".cd-article a.cd-sentence.cd-denied").first.click()
+    page.wait_for_url("**/claims/sentences/**")
+    assert page.locator("td.col-status .cd-badge").inner_text() == "denied"
+    marks = page.locator("td.col-text mark.cd-cue.cd-denied")
+    assert marks.count() >= 1 and "deni" in marks.first.inner_text().lower()
+    page.screenshot(path=SHOTS / "sentence.png", full_page=True)
+
+
+def test_hostile_article_renders_as_text_and_runs_no_script(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/articles")
+    page.locator("td.col-title a", has_text="Harbour fire").click()
+    page.wait_for_url("**/-/claimdesk/claims/articles/**")
+    body = page.locator(".cd-article").inner_text()
+    assert "<script>window.__pwned = 'script'; alert('script')</script>" in body
+    assert "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\">" in body
+    assert page.locator(".cd-article img, .cd-article script").count() == 0
+    page.screenshot(path=SHOTS / "hostile-article.png", full_page=True)
+    for path in ["/claims/sentences?article_id__startswith=hostile", "/claims/articles", "/claims/claims"]:
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+    page.wait_for_timeout(500)  # give a broken image's onerror its chance to fire
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []

@@ -1,0 +1,138 @@
+"""Exports other tools can load: Web Annotation JSON-LD that validates and anchors back to the
+exact text, and CSV / JSON Lines with one row per sentence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from claimdesk import schemas
+from claimdesk.export import export
+from tests.conftest import HOSTILE_ARTICLE, ROOT, WIDE_ARTICLE, build_desk
+
+CLAIMDESK = str(Path(sys.executable).parent / "claimdesk")
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory, rules) -> Path:
+    out = tmp_path_factory.mktemp("export")
+    build_desk(out, rules, {"hostile.txt": HOSTILE_ARTICLE, "wide.txt": WIDE_ARTICLE})
+    return out
+
+
+@pytest.fixture(scope="module")
+def collection(output: Path) -> dict:
+    path = export(output, "web-annotation")
+    assert path == output / "annotations.jsonld"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def db_rows(output: Path, sql: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(output / "claims.db")
+    conn.row_factory = sqlite3.Row
+    return conn.execute(sql).fetchall()
+
+
+def test_web_annotation_export_validates_with_an_independent_validator(output, collection) -> None:
+    assert schemas.errors("web-annotation", collection) == []
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [
+            str(checker),
+            "--schemafile",
+            str(ROOT / "schemas" / "web-annotation.schema.json"),
+            str(output / "annotations.jsonld"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_rejects_what_other_tools_could_not_anchor(collection) -> None:
+    broken = json.loads(json.dumps(collection))
+    target = broken["first"]["items"][0]["target"]
+    target["selector"][0].pop("exact")
+    target["selector"][1]["start"] = -1
+    broken["first"]["items"][1].pop("target")
+    errors = schemas.errors("web-annotation", broken)
+    assert any(e.startswith("first/items/0/target") for e in errors)
+    assert any(e.startswith("first/items/1") and "'target' is a required property" in e for e in errors)
+
+
+def test_every_claim_is_one_annotation_with_its_status(output, collection) -> None:
+    claims = {r["id"]: r for r in db_rows(output, "select * from sentences where status is not null")}
+    items = collection["first"]["items"]
+    assert collection["total"] == len(items) == len(claims)
+    for item in items:
+        sentence = claims[item["id"].removeprefix("urn:claimdesk:annotation:")]
+        classifying = [b["value"] for b in item["body"] if b["purpose"] == "classifying"]
+        assert classifying == [sentence["status"]]
+        if sentence["attributed_to"]:
+            assert any(
+                sentence["attributed_to"] in b["value"] for b in item["body"] if b["purpose"] == "describing"
+            )
+
+
+def test_selectors_round_trip_to_the_article_text(output, collection) -> None:
+    """Every quote equals the article text at its position (code points), with matching context."""
+    texts = {
+        f"urn:claimdesk:article:{r['id']}": r["text"]
+        for r in db_rows(output, "select id, text from articles")
+    }
+    wide = 0
+    for item in collection["first"]["items"]:
+        text = texts[item["target"]["source"]]
+        quote, position = item["target"]["selector"]
+        assert (quote["type"], position["type"]) == ("TextQuoteSelector", "TextPositionSelector")
+        start, end = position["start"], position["end"]
+        assert text[start:end] == quote["exact"]
+        assert text[:start].endswith(quote["prefix"]) and text[end:].startswith(quote["suffix"])
+        wide += any(ord(c) > 0xFFFF for c in text[:end])
+    assert wide, "no quote after a character outside the BMP: code-point offsets went untested"
+
+
+def test_hostile_text_survives_the_export_unchanged(output, collection) -> None:
+    quotes = [i["target"]["selector"][0]["exact"] for i in collection["first"]["items"]]
+    assert "Harbour fire <script>window.__pwned = 'script'; alert('script')</script> breaks out" in quotes
+
+
+def test_cli_exports_csv_and_jsonl_one_row_per_sentence(output) -> None:
+    count = db_rows(output, "select count(*) as n from sentences")[0]["n"]
+    result = subprocess.run(
+        [CLAIMDESK, "export", "--output", str(output), "--format", "csv", "--file", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(table) == count
+    denied = next(r for r in table if r["text"].startswith("Tehran has denied"))
+    assert (denied["status"], denied["attributed_to"]) == ("denied", "Tehran")
+    assert "denial-verb" in denied["cues"].split(";")  # the rule that decided is listed
+
+    result = subprocess.run(
+        [CLAIMDESK, "export", "-o", str(output), "-f", "jsonl"], capture_output=True, text=True, check=True
+    )
+    assert f"Wrote {output / 'sentences.jsonl'}" in result.stderr
+    lines = [
+        json.loads(line) for line in (output / "sentences.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(lines) == count
+    assert all(isinstance(r["cues"], list) and isinstance(r["quoted"], bool) for r in lines)
+
+
+def test_cli_export_without_a_database_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [CLAIMDESK, "export", "-o", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2 and "claimdesk run" in result.stderr
+    assert not (tmp_path / "claims.db").exists()
