@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 from claimdesk.rules import RulesError, load_rules
+from claimdesk.sources import SourcesError, load_sources
 
 # Prefect settings for a clean command-line run; the user's own environment wins.
+DEFAULT_INPUT = "seeds"
+
 PREFECT_DEFAULTS = {
     # The ephemeral API server's first start took ~18 s here, near its 20 s default.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -24,16 +27,26 @@ def configure_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Paths and URLs as given (URLs untouched); seeds/ when neither paths nor a sources file are."""
+    if not args.paths and not args.sources:
+        return [DEFAULT_INPUT]
+    return [p if "://" in p else str(Path(p)) for p in args.paths]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    load_rules(args.rules)  # refuse a bad rules file before Prefect starts or any article is read
+    load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
+    if args.sources:
+        load_sources(args.sources)
     configure_prefect()
     from flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
 
     summary = run_pipeline(
-        paths=[str(p) for p in args.paths],
+        paths=_inputs(args),
         output=str(args.output),
         rules_path=str(args.rules) if args.rules else None,
         batch_size=args.batch_size,
+        sources=str(args.sources) if args.sources else None,
     )
     print_summary(summary)
     return 1 if summary["rejected"] else 0
@@ -42,7 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def print_summary(summary: dict) -> None:
     out = Path(summary["output"])
     statuses = ", ".join(f"{k} {v}" for k, v in summary["statuses"].items())
+    print(
+        f"Articles: {summary['new']} new, {summary['changed']} changed, "
+        f"{summary['unchanged']} unchanged, {summary['failed']} failed."
+    )
     print(f"Tagged {summary['articles']} articles, {summary['sentences']} sentences ({statuses}).")
+    for failure in summary["failures"]:
+        print(f"  failed: {failure['source']}: {failure['reason']}")
     if summary["rejected"]:
         print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
     print(f"Records: {out / 'records'}/")
@@ -84,18 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="tag articles and write records, claims.db and metadata.yml",
-        description="Read articles (files or folders, recursively), tag every sentence, and write "
+        description="Read articles (files, folders recursively, http(s) URLs, feeds, or a sources.yaml), "
+        "tag every sentence of what is new or changed since the last run, and write "
         "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
         "Exit status: 0 when everything was processed, 1 when some input or record was "
-        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error.",
+        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error.",
     )
     run.add_argument(
         "paths",
         nargs="*",
-        type=Path,
-        default=[Path("seeds")],
+        default=[],
         metavar="PATH",
-        help="article files or folders (default: seeds/)",
+        help="article files, folders or http(s) URLs (default: seeds/, unless --sources is given)",
+    )
+    run.add_argument(
+        "--sources", type=Path, default=None, help="a sources.yaml listing folders, files, feeds and URLs"
     )
     run.add_argument(
         "--output",
@@ -139,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except RulesError as exc:
         print(f"claimdesk: rules error: {exc}", file=sys.stderr)
+        return 2
+    except SourcesError as exc:
+        print(f"claimdesk: sources error: {exc}", file=sys.stderr)
         return 2
 
 
