@@ -52,6 +52,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary["rejected"] else 0
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    load_rules(args.rules)
+    if args.sources:
+        load_sources(args.sources)
+    configure_prefect()
+    from flows.schedule import ScheduleError, serve_schedule
+
+    try:
+        serve_schedule(
+            paths=_inputs(args),
+            sources=str(args.sources) if args.sources else None,
+            output=str(args.output),
+            rules_path=str(args.rules) if args.rules else None,
+            batch_size=args.batch_size,
+            cron=args.cron,
+            interval=args.interval,
+        )
+    except ScheduleError as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("claimdesk: schedule stopped.", file=sys.stderr)
+    return 0
+
+
 def print_summary(summary: dict) -> None:
     out = Path(summary["output"])
     statuses = ", ".join(f"{k} {v}" for k, v in summary["statuses"].items())
@@ -89,6 +114,34 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to read and where to write: shared by ``run`` and ``schedule``."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="article files, folders or http(s) URLs (default: seeds/, unless --sources is given)",
+    )
+    parser.add_argument(
+        "--sources", type=Path, default=None, help="a sources.yaml listing folders, files, feeds and URLs"
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("output"),
+        help="folder for records, claims.db and metadata.yml (default: output/)",
+    )
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
+    )
+    parser.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimdesk",
@@ -109,31 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 when everything was processed, 1 when some input or record was "
         "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error.",
     )
-    run.add_argument(
-        "paths",
-        nargs="*",
-        default=[],
-        metavar="PATH",
-        help="article files, folders or http(s) URLs (default: seeds/, unless --sources is given)",
-    )
-    run.add_argument(
-        "--sources", type=Path, default=None, help="a sources.yaml listing folders, files, feeds and URLs"
-    )
-    run.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        default=Path("output"),
-        help="folder for records, claims.db and metadata.yml (default: output/)",
-    )
-    run.add_argument(
-        "--rules",
-        type=Path,
-        default=None,
-        help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
-    )
-    run.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+    _add_run_arguments(run)
     run.set_defaults(func=cmd_run)
+
+    schedule = sub.add_parser(
+        "schedule",
+        help="serve the run on a schedule against a Prefect server",
+        description="Serve the claimdesk run as a Prefect deployment (claimdesk-run/claimdesk-scheduled) "
+        "on a cron or interval schedule, until interrupted. Each run tags only what is new or changed. "
+        "Needs a Prefect server (prefect server start) and PREFECT_API_URL set; refuses otherwise "
+        "(exit status 2).",
+    )
+    _add_run_arguments(schedule)
+    when = schedule.add_mutually_exclusive_group()
+    when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/15 * * * *'")
+    when.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="seconds between runs (default: 3600)"
+    )
+    schedule.set_defaults(func=cmd_schedule)
 
     rules = sub.add_parser("rules", help="work with rules files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
