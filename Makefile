@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check claimdesk flows tests
+	$(BIN)/ruff check claimdesk flows tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
