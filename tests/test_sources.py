@@ -71,6 +71,29 @@ def test_pages_and_a_feed_from_a_local_server_are_ingested_and_bad_links_listed(
     assert not any("root:" in a["text"] for a in articles.values())
     assert {f["source"] for f in summary["failures"]} == set(reasons)
     assert site.hits["/gone.html"] == 1, "a 404 is not retried"
+    assert "## Failed sources" in latest_summary_artifact()
+    assert f"| {site.url('/gone.html')} | fetch | HTTP 404 Not Found |" in latest_summary_artifact()
+
+
+def latest_summary_artifact() -> str:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from flows.pipeline import SUMMARY_KEY
+
+    async def read() -> str:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
+            return found[0].data
+
+    return asyncio.run(read())
 
 
 def test_a_flaky_page_is_fetched_on_retry(prefect_api, site, tmp_path: Path) -> None:
