@@ -31,7 +31,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check claimdesk flows tests
+	$(BIN)/ruff check claimdesk flows tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 from claimdesk.rules import RulesError, load_rules
+from claimdesk.sources import SourcesError, load_sources
 
 # Prefect settings for a clean command-line run; the user's own environment wins.
+DEFAULT_INPUT = "seeds"
+
 PREFECT_DEFAULTS = {
     # The ephemeral API server's first start took ~18 s here, near its 20 s default.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -25,17 +28,27 @@ def configure_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Paths and URLs as given (URLs untouched); seeds/ when neither paths nor a sources file are."""
+    if not args.paths and not args.sources:
+        return [DEFAULT_INPUT]
+    return [p if "://" in p else str(Path(p)) for p in args.paths]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    load_rules(args.rules)  # refuse a bad rules file before Prefect starts or any article is read
+    load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
+    if args.sources:
+        load_sources(args.sources)
     configure_prefect()
     from flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
 
     summary = run_pipeline(
-        paths=[str(p) for p in args.paths],
+        paths=_inputs(args),
         output=str(args.output),
         rules_path=str(args.rules) if args.rules else None,
         batch_size=args.batch_size,
         wait=args.wait,
+        sources=str(args.sources) if args.sources else None,
     )
     if summary.get("locked"):
         print(f"claimdesk: {summary['locked']}", file=sys.stderr)
@@ -44,10 +57,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary["rejected"] else 0
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    load_rules(args.rules)
+    if args.sources:
+        load_sources(args.sources)
+    configure_prefect()
+    from flows.schedule import ScheduleError, serve_schedule
+
+    try:
+        serve_schedule(
+            paths=_inputs(args),
+            sources=str(args.sources) if args.sources else None,
+            output=str(args.output),
+            rules_path=str(args.rules) if args.rules else None,
+            batch_size=args.batch_size,
+            cron=args.cron,
+            interval=args.interval,
+        )
+    except ScheduleError as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("claimdesk: schedule stopped.", file=sys.stderr)
+    return 0
+
+
 def print_summary(summary: dict) -> None:
     out = Path(summary["output"])
     statuses = ", ".join(f"{k} {v}" for k, v in summary["statuses"].items())
+    print(
+        f"Articles: {summary['new']} new, {summary['changed']} changed, "
+        f"{summary['unchanged']} unchanged, {summary['failed']} failed."
+    )
     print(f"Tagged {summary['articles']} articles, {summary['sentences']} sentences ({statuses}).")
+    for failure in summary["failures"]:
+        print(f"  failed: {failure['source']}: {failure['reason']}")
     if summary["rejected"]:
         print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
     print(f"Records: {out / 'records'}/")
@@ -118,6 +162,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to read and where to write: shared by ``run`` and ``schedule``."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="article files, folders or http(s) URLs (default: seeds/, unless --sources is given)",
+    )
+    parser.add_argument(
+        "--sources", type=Path, default=None, help="a sources.yaml listing folders, files, feeds and URLs"
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("output"),
+        help="folder for records, claims.db and metadata.yml (default: output/)",
+    )
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
+    )
+    parser.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimdesk",
@@ -132,34 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="tag articles and write records, claims.db and metadata.yml",
-        description="Read articles (files or folders, recursively), tag every sentence, and write "
+        description="Read articles (files, folders recursively, http(s) URLs, feeds, or a sources.yaml), "
+        "tag every sentence of what is new or changed since the last run, and write "
         "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
         "Exit status: 0 when everything was processed, 1 when some input or record was "
-        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage or rules error, 3 when another "
-        "run holds OUTPUT.",
+        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error, 3 when "
+        "another run is writing to OUTPUT and --wait ran out.",
     )
-    run.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        default=[Path("seeds")],
-        metavar="PATH",
-        help="article files or folders (default: seeds/)",
-    )
-    run.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        default=Path("output"),
-        help="folder for records, claims.db and metadata.yml (default: output/)",
-    )
-    run.add_argument(
-        "--rules",
-        type=Path,
-        default=None,
-        help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
-    )
-    run.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+    _add_run_arguments(run)
     run.add_argument(
         "--wait",
         type=float,
@@ -168,6 +220,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="if another run is writing to OUTPUT, wait this long for it (default: 0, stop at once)",
     )
     run.set_defaults(func=cmd_run)
+
+    schedule = sub.add_parser(
+        "schedule",
+        help="serve the run on a schedule against a Prefect server",
+        description="Serve the claimdesk run as a Prefect deployment (claimdesk-run/claimdesk-scheduled) "
+        "on a cron or interval schedule, until interrupted. Each run tags only what is new or changed. "
+        "Needs a Prefect server (prefect server start) and PREFECT_API_URL set; refuses otherwise "
+        "(exit status 2).",
+    )
+    _add_run_arguments(schedule)
+    when = schedule.add_mutually_exclusive_group()
+    when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/15 * * * *'")
+    when.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="seconds between runs (default: 3600)"
+    )
+    schedule.set_defaults(func=cmd_schedule)
 
     rules = sub.add_parser("rules", help="work with rules files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -257,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except RulesError as exc:
         print(f"claimdesk: rules error: {exc}", file=sys.stderr)
+        return 2
+    except SourcesError as exc:
+        print(f"claimdesk: sources error: {exc}", file=sys.stderr)
         return 2
 
 

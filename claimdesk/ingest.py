@@ -1,73 +1,136 @@
 """Reading articles from where they live into :class:`~claimdesk.records.Article`.
 
+Sources are files, folders (recursively), http(s) URLs and feeds. A source's
+bytes are decoded (:mod:`claimdesk.decode`) and the articles in them found by
+format (:mod:`claimdesk.extract`). Fetching is not done here: the orchestrator
+fetches URLs (with retries) and hands the bytes in as a :class:`Payload`.
+
 Each article gets a stable id derived from where it came from (the path
-relative to the folder it was found in, so a clone elsewhere gives the same
-ids) and a content hash of its decoded text.
+relative to the folder it was found in, or its URL, so a clone elsewhere gives
+the same ids) and a content hash of its decoded text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from claimdesk import extract
+from claimdesk.decode import DecodeError, decode
+from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
+from claimdesk.sources import SourceSpec, is_url
 
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
 TITLE_LIMIT = 120
 
 
 @dataclass(frozen=True)
 class Source:
-    """A place to read one article from, with the key its id is derived from."""
+    """A place to read articles from (a file path or an http(s) URL) and the key ids derive from."""
 
-    path: Path
+    location: str
     key: str
+    outlet: str | None = None
+    format: Format | None = None
+    """Forced format (a ``feed:`` entry); ``None`` lets the content type, suffix or bytes decide."""
+
+    @property
+    def is_url(self) -> bool:
+        return is_url(self.location)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The bytes of a source, with what the server said about them (nothing, for a file)."""
+
+    data: bytes
+    content_type: str | None = None
+    charset: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A feed entry without content of its own: its page must be fetched and extracted."""
+
+    url: str
+    key: str
+    title: str | None
+    author: str | None
+    published: str | None
+    outlet: str | None
+
+
+@dataclass
+class Parsed:
+    """What reading sources gave: articles, pages still to fetch, and (source, reason) failures."""
+
+    articles: list[Article] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def extend(self, other: Parsed) -> None:
+        self.articles += other.articles
+        self.links += other.links
+        self.failures += other.failures
 
 
 class IngestError(ValueError):
     """An article that cannot be read; the message is the one-line reason shown to the user."""
 
 
-def discover(paths: list[str | Path]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Expand files and folders (recursively) into sources, plus (path, reason) for bad paths."""
+def _folder(path: Path, outlet: str | None) -> tuple[list[Source], list[tuple[str, str]]]:
+    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+    if not found:
+        kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
+        return [], [(str(path), f"folder holds no article files ({kinds})")]
+    root = path.resolve().parent
+    return [Source(str(p), p.resolve().relative_to(root).as_posix(), outlet) for p in found], []
+
+
+def discover(
+    paths: Iterable[str | Path], specs: Iterable[SourceSpec] = ()
+) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Expand paths, URLs and sources-file entries into sources, plus (where, reason) for bad ones."""
+    wanted = [SourceSpec("file", str(p)) for p in paths] + list(specs)
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
-            if not found:
-                problems.append((str(path), "folder holds no article files (.txt, .text, .md)"))
-            root = path.resolve().parent
-            sources += [Source(p, p.resolve().relative_to(root).as_posix()) for p in found]
+    for spec in wanted:
+        forced: Format | None = "feed" if spec.kind == "feed" else None
+        if is_url(spec.location):
+            sources.append(Source(spec.location, spec.location, spec.outlet, forced))
+            continue
+        path = Path(spec.location)
+        if path.is_dir() and spec.kind != "feed":
+            found, missing = _folder(path, spec.outlet)
+            sources += found
+            problems += missing
         elif path.is_file():
-            sources.append(Source(path, path.name))
+            sources.append(Source(str(path), path.name, spec.outlet, forced))
         elif path.exists():
             problems.append((str(path), "not a regular file or folder"))
         else:
             problems.append((str(path), "no such file or folder"))
-    unique = {s.path.resolve(): s for s in sources}
+    unique: dict[str, Source] = {}
+    for source in sources:  # the first mention wins, so its key (and the article's id) is stable
+        unique.setdefault(source.location if source.is_url else str(Path(source.location).resolve()), source)
     return list(unique.values()), problems
 
 
 def article_id(key: str) -> str:
-    """A readable, stable id: the slugged file stem plus a short hash of the source key."""
-    stem = Path(key).stem if "://" not in key else key.rstrip("/").rsplit("/", 1)[-1]
+    """A readable, stable id: the slugged name (file stem, URL tail or item id) plus a hash of the key."""
+    if "#" in key:
+        stem = key.rsplit("#", 1)[1]
+    elif "://" in key:
+        stem = key.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    else:
+        stem = Path(key).stem
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:48] or "article"
     return f"{slug}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 text, with or without a byte-order mark."""
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
 
 
 def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra: str | None) -> Article:
@@ -91,20 +154,118 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
     )
 
 
-def read_article(source: Source) -> Article:
-    """Read one plain-text article file."""
+def load(source: Source) -> Payload:
+    """Read a file source's bytes."""
     try:
-        data = source.path.read_bytes()
+        return Payload(Path(source.location).read_bytes())
     except OSError as exc:
         raise IngestError(f"cannot read file: {exc.strerror}") from exc
-    text, encoding = decode(data)
-    return make_article(source.key, str(source.path), text, encoding)
 
 
-def read_all(sources: list[Source]) -> Iterator[tuple[Source, Article | IngestError]]:
-    """Read each source, yielding the article or the reason it could not be read."""
+def _decode(payload: Payload, html: bool = False) -> tuple[str, str]:
+    declared = payload.charset or (extract.declared_charset(payload.data) if html else None)
+    try:
+        return decode(payload.data, declared)
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from exc
+
+
+def _from_extracted(
+    found: extract.Extracted, key: str, uri: str, encoding: str, outlet: str | None
+) -> Article:
+    return make_article(
+        key,
+        uri,
+        found.text,
+        encoding,
+        title=found.title,
+        author=found.author,
+        published=found.published,
+        outlet=outlet or found.outlet,
+    )
+
+
+def parse(source: Source, payload: Payload) -> Parsed:
+    """Every article in one source's bytes; an unreadable source or item becomes a failure."""
+    uri = payload.url or source.location
+    try:
+        kind = source.format or extract.detect_format(source.location, payload.content_type, payload.data)
+        if kind == "feed":
+            return _feed(source, payload)
+        text, encoding = _decode(payload, html=kind == "html")
+        if kind == "text":
+            return Parsed(articles=[make_article(source.key, uri, text, encoding, outlet=source.outlet)])
+        if kind == "html":
+            found = extract.html_article(text)
+            return Parsed(articles=[_from_extracted(found, source.key, uri, encoding, source.outlet)])
+        items, bad = (extract.json_articles if kind == "json" else extract.jsonl_articles)(text)
+    except (IngestError, ExtractError) as exc:
+        return Parsed(failures=[(uri, str(exc))])
+    parsed = Parsed(failures=[(uri, reason) for reason in bad])
+    for item in items:
+        key = item.url or f"{source.key}#{item.id}"
+        try:
+            parsed.articles.append(_from_extracted(item, key, item.url or uri, encoding, source.outlet))
+        except IngestError as exc:
+            parsed.failures.append((key, str(exc)))
+    return parsed
+
+
+def _feed(source: Source, payload: Payload) -> Parsed:
+    found = extract.feed(payload.data)
+    outlet = source.outlet or found.title
+    parsed = Parsed()
+    for entry in found.entries:
+        key = entry.key if "://" in entry.key else f"{source.key}#{entry.key}"
+        body = entry.content or (entry.summary if not entry.link else None)
+        try:
+            if body:
+                text = extract.fragment_text(body)
+                if entry.title and not text.startswith(entry.title):
+                    text = f"{entry.title}\n{text}"
+                parsed.articles.append(
+                    make_article(
+                        key,
+                        entry.link or payload.url or source.location,
+                        text,
+                        "utf-8",
+                        title=entry.title,
+                        author=entry.author,
+                        published=entry.published,
+                        outlet=outlet,
+                    )
+                )
+            elif entry.link:
+                parsed.links.append(Link(entry.link, key, entry.title, entry.author, entry.published, outlet))
+        except IngestError as exc:
+            parsed.failures.append((key, str(exc)))
+    return parsed
+
+
+def page(link: Link, payload: Payload) -> Article:
+    """The article on a feed entry's linked page; the feed's title, author and date fill gaps."""
+    try:
+        text, encoding = _decode(payload, html=True)
+        found = extract.html_article(text)
+    except ExtractError as exc:
+        raise IngestError(str(exc)) from exc
+    found = replace(
+        found,
+        title=found.title or link.title,
+        author=found.author or link.author,
+        published=found.published or link.published,
+    )
+    return _from_extracted(found, link.key, link.url, encoding, link.outlet)
+
+
+def read_files(sources: list[Source]) -> Parsed:
+    """Read and parse file sources (URL sources are fetched by the orchestrator, then :func:`parse`)."""
+    parsed = Parsed()
     for source in sources:
         try:
-            yield source, read_article(source)
+            payload = load(source)
         except IngestError as exc:
-            yield source, exc
+            parsed.failures.append((source.location, str(exc)))
+            continue
+        parsed.extend(parse(source, payload))
+    return parsed

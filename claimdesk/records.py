@@ -38,6 +38,7 @@ class Article(BaseModel):
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the text (UTF-8).")
     encoding: str = Field(default="utf-8", description="Encoding the source was decoded from.")
     outlet: str | None = Field(default=None, description="Publication, when known.")
+    author: str | None = Field(default=None, description="Author (byline), when known.")
     published: str | None = Field(default=None, description="Publication date as given, when known.")
 
 

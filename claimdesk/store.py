@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from claimdesk.annotate import Annotated
+from claimdesk.incremental import CHANGES, Stored
 from claimdesk.records import to_json
 from claimdesk.rules import RuleSet
 
@@ -47,6 +48,10 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "articles": int,
             "sentences": int,
             "rejected": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "failed": int,
             "inputs": str,
             "counts": str,
         },
@@ -62,6 +67,7 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "content_sha256": str,
             "encoding": str,
             "outlet": str,
+            "author": str,
             "published": str,
             "rules_digest": str,
             "run_id": str,
@@ -173,9 +179,20 @@ def finish_run(db: sqlite_utils.Database, run_id: str, summary: dict) -> None:
             "articles": summary["articles"],
             "sentences": summary["sentences"],
             "rejected": summary["rejected"],
+            **{change: summary[change] for change in CHANGES},
+            "failed": summary["failed"],
             "counts": json.dumps(summary["statuses"]),
         },
+        alter=True,  # databases from before incremental runs gain the count columns
     )
+
+
+def stored_versions(db: sqlite_utils.Database) -> dict[str, Stored]:
+    """Content hash and rules digest of every stored article: what a re-run compares against."""
+    return {
+        row[0]: Stored(row[1], row[2])
+        for row in db.execute("SELECT id, content_sha256, rules_digest FROM articles").fetchall()
+    }
 
 
 def write_reject(
@@ -224,6 +241,7 @@ def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, ru
                 "sentence_count": len(done.records),
             },
             pk="id",
+            alter=True,
         )
         db["sentences"].insert_all(
             {

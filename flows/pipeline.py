@@ -1,7 +1,7 @@
-"""The claimdesk run, as a Prefect flow: read the sources, tag them in batches, store, summarise.
+"""The claimdesk run, as a Prefect flow: find sources, fetch, read, skip the unchanged, tag, store.
 
-Only orchestration lives here (tasks, batching, worker count, the summary
-artifact); every step calls the plain-Python core in :mod:`claimdesk`.
+Only orchestration lives here (tasks, retries, batching, worker count, the
+summary artifact); every step calls the plain-Python core in :mod:`claimdesk`.
 """
 
 from __future__ import annotations
@@ -15,57 +15,121 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from claimdesk import ingest, store
+from claimdesk import fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
+from claimdesk.incremental import CHANGES, Stored, classify
 from claimdesk.lock import RunLocked, output_lock
 from claimdesk.metadata import write_metadata
+from claimdesk.records import Article
 from claimdesk.rules import RuleSet, load_rules
+from claimdesk.sources import load_sources
 
 SUMMARY_KEY = "claimdesk-run-summary"
 BATCH_SIZE = 20
 WORKERS = 2
+FETCH_RETRIES = 2
+FETCH_RETRY_DELAYS = [1, 4]
 
 progress = logging.getLogger("claimdesk.progress")
 
 
 @task(name="find article sources", cache_policy=NO_CACHE)
-def find_sources(paths: list[str]) -> tuple[list[ingest.Source], list[tuple[str, str]]]:
-    return ingest.discover(paths)
+def find_sources(paths: list[str], sources: str | None) -> tuple[list[ingest.Source], list[tuple[str, str]]]:
+    return ingest.discover(paths, load_sources(sources) if sources else [])
+
+
+@task(
+    name="fetch URL",
+    task_run_name="fetch {url}",
+    retries=FETCH_RETRIES,
+    retry_delay_seconds=FETCH_RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
+def fetch_url(url: str) -> ingest.Payload | fetch.FetchError:
+    """Transient failures raise, so Prefect retries them; permanent ones come back as the error."""
+    try:
+        got = fetch.fetch(url)
+    except fetch.FetchError as exc:
+        if exc.transient:
+            raise
+        return exc
+    return ingest.Payload(got.data, got.content_type, got.charset, got.final_url)
+
+
+def _fetched(future: PrefectFuture) -> ingest.Payload | str:
+    """The payload, or why it could not be had (after the retries)."""
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, ingest.Payload):
+        return result
+    return str(result) or type(result).__name__
+
+
+@task(name="read article files", cache_policy=NO_CACHE)
+def read_files(sources: list[ingest.Source]) -> ingest.Parsed:
+    return ingest.read_files(sources)
+
+
+@task(name="parse fetched documents", cache_policy=NO_CACHE)
+def parse_documents(fetched: list[tuple[ingest.Source, ingest.Payload]]) -> ingest.Parsed:
+    parsed = ingest.Parsed()
+    for source, payload in fetched:
+        parsed.extend(ingest.parse(source, payload))
+    return parsed
+
+
+@task(name="extract linked feed pages", cache_policy=NO_CACHE)
+def extract_pages(fetched: list[tuple[ingest.Link, ingest.Payload]]) -> ingest.Parsed:
+    parsed = ingest.Parsed()
+    for link, payload in fetched:
+        try:
+            parsed.articles.append(ingest.page(link, payload))
+        except ingest.IngestError as exc:
+            parsed.failures.append((link.url, str(exc)))
+    return parsed
+
+
+@task(name="skip unchanged articles", cache_policy=NO_CACHE)
+def select_changed(
+    articles: list[Article], stored: dict[str, Stored], rules_digest: str
+) -> dict[str, list[Article]]:
+    """Split articles into new / changed / unchanged (the first of duplicate ids wins)."""
+    split: dict[str, list[Article]] = {change: [] for change in CHANGES}
+    seen: set[str] = set()
+    for article in articles:
+        if article.id not in seen:
+            seen.add(article.id)
+            split[classify(article, stored.get(article.id), rules_digest)].append(article)
+    return split
 
 
 @dataclass
 class Failure:
-    """An article that could not be processed: where, at which stage, and why (one line)."""
+    """An article that could not be tagged: where, at which stage, and why (one line)."""
 
     source: str
     stage: str
     reason: str
 
 
-@task(name="read and tag a batch of articles", cache_policy=NO_CACHE)
-def tag_batch(sources: list[ingest.Source], rules: RuleSet) -> list[Annotated | Failure]:
+@task(name="tag a batch of new and changed articles", cache_policy=NO_CACHE)
+def tag_batch(articles: list[Article], rules: RuleSet) -> list[Annotated | Failure]:
     done: list[Annotated | Failure] = []
-    for source, article in ingest.read_all(sources):
-        if isinstance(article, ingest.IngestError):
-            done.append(Failure(str(source.path), "ingest", str(article)))
-            continue
+    for article in articles:
         try:
             done.append(annotate(article, rules))
         except TimeoutError:  # a rule's pattern ran past its time limit on this article
-            done.append(Failure(str(source.path), "tag", "tagging timed out: a rule pattern ran too long"))
+            done.append(Failure(article.uri, "tag", "tagging timed out: a rule pattern ran too long"))
     return done
 
 
-@task(name="store a batch of articles", cache_policy=NO_CACHE)
-def store_batch(results, db, output: Path, rules: RuleSet, run_id: str, totals: Counter) -> None:
+@task(name="store a batch of tagged articles", cache_policy=NO_CACHE)
+def store_batch(
+    results: list[Annotated], db, output: Path, rules: RuleSet, run_id: str, totals: Counter
+) -> None:
     for item in results:
-        if isinstance(item, Failure):
-            store.write_reject(db, output, run_id, item.source, item.stage, item.reason)
-            totals["rejected"] += 1
-            continue
         for record, reason in item.rejects:
             store.write_reject(db, output, run_id, item.article.uri, "validate", reason, record)
             totals["rejected"] += 1
@@ -77,7 +141,7 @@ def store_batch(results, db, output: Path, rules: RuleSet, run_id: str, totals: 
             totals[f"status:{record.status or 'none'}"] += 1
 
 
-def summarise(totals: Counter, run_id: str, output: Path) -> dict:
+def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) -> dict:
     statuses = {s: totals[f"status:{s}"] for s in ("confirmed", "alleged", "denied", "disputed", "none")}
     return {
         "run_id": run_id,
@@ -85,32 +149,44 @@ def summarise(totals: Counter, run_id: str, output: Path) -> dict:
         "articles": totals["articles"],
         "sentences": totals["sentences"],
         "rejected": totals["rejected"],
+        **{change: totals[change] for change in CHANGES},
+        "failed": len(failures),
+        "failures": failures,
         "statuses": statuses,
     }
 
 
 def _artifact(summary: dict) -> None:
     rows = "\n".join(f"| {status} | {count} |" for status, count in summary["statuses"].items())
+    failed = "".join(
+        f"| {f['source']} | {f['stage']} | {f['reason'].replace('|', '/')} |\n" for f in summary["failures"]
+    )
+    failed_table = (
+        f"\n## Failed sources\n\n| source | stage | reason |\n|---|---|---|\n{failed}" if failed else ""
+    )
     create_markdown_artifact(
         key=SUMMARY_KEY,
-        description="Sentences per claim status in this run",
+        description="Articles new, changed, unchanged and failed; sentences per claim status",
         markdown=(
             f"# claimdesk run {summary['run_id']}\n\n"
-            f"{summary['articles']} articles, {summary['sentences']} sentences, "
-            f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n"
+            f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
+            f"{summary['failed']} failed.\n\n"
+            f"{summary['articles']} articles tagged, {summary['sentences']} sentences, "
+            f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n{failed_table}"
         ),
     )
 
 
 @flow(name="claimdesk-run", task_runner=ThreadPoolTaskRunner(max_workers=WORKERS), log_prints=False)
 def run_pipeline(
-    paths: list[str],
+    paths: list[str] | None = None,
     output: str = "output",
     rules_path: str | None = None,
     batch_size: int = BATCH_SIZE,
+    sources: str | None = None,
     wait: float = 0.0,
 ) -> dict:
-    """Tag every article under ``paths`` and write records, database and metadata to ``output``.
+    """Tag what is new or changed under ``paths`` and ``sources``; write records, database, metadata.
 
     Only one run writes to an output folder at a time: a second one waits up to ``wait``
     seconds, then returns a summary whose ``locked`` field says why it did nothing.
@@ -119,29 +195,70 @@ def run_pipeline(
     out = Path(output)
     try:
         with output_lock(out, wait):
-            return _run_locked(paths, out, rules, batch_size)
+            return _run_locked(list(paths or []), out, rules, batch_size, sources)
     except RunLocked as exc:
-        return {**summarise(Counter(), "", out), "locked": str(exc)}
+        return {**summarise(Counter(), "", out, []), "locked": str(exc)}
 
 
-def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int) -> dict:
+def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int, sources: str | None) -> dict:
     db = store.open_db(out)
     run_id = uuid.uuid4().hex[:12]
     store.write_rules(db, rules)
-    store.start_run(db, run_id, rules, [str(p) for p in paths])
+    store.start_run(db, run_id, rules, [str(p) for p in paths] + ([sources] if sources else []))
     totals: Counter = Counter()
+    failures: list[dict] = []
 
-    sources, problems = find_sources(paths)
-    for path, reason in problems:
-        store.write_reject(db, out, run_id, path, "discover", reason)
+    def fail(source: str, stage: str, reason: str) -> None:
+        store.write_reject(db, out, run_id, source, stage, reason)
+        failures.append({"source": source, "stage": stage, "reason": reason})
         totals["rejected"] += 1
-    batches = [sources[i : i + batch_size] for i in range(0, len(sources), batch_size)]
+
+    found, problems = find_sources(paths, sources)
+    for where, reason in problems:
+        fail(where, "discover", reason)
+
+    urls = [s for s in found if s.is_url]
+    fetches = [(s, fetch_url.submit(s.location)) for s in urls]
+    parsed = read_files([s for s in found if not s.is_url])
+    wait([f for _, f in fetches])
+    documents = []
+    for source, future in fetches:
+        got = _fetched(future)
+        if isinstance(got, str):
+            fail(source.location, "fetch", got)
+        else:
+            documents.append((source, got))
+    if documents:
+        parsed.extend(parse_documents(documents))
+    if parsed.links:
+        page_fetches = [(link, fetch_url.submit(link.url)) for link in parsed.links]
+        wait([f for _, f in page_fetches])
+        pages = []
+        for link, future in page_fetches:
+            got = _fetched(future)
+            if isinstance(got, str):
+                fail(link.url, "fetch", got)
+            else:
+                pages.append((link, got))
+        if pages:
+            parsed.extend(extract_pages(pages))
+    for where, reason in parsed.failures:
+        fail(where, "ingest", reason)
+
+    split = select_changed(parsed.articles, store.stored_versions(db), rules.digest)
+    for change, articles in split.items():
+        totals[change] = len(articles)
+    todo = split["new"] + split["changed"]
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     futures = [tag_batch.submit(batch, rules) for batch in batches]
     for done, future in enumerate(as_completed(futures), start=1):
-        store_batch(future.result(), db, out, rules, run_id, totals)
+        results = future.result()
+        for failure in (r for r in results if isinstance(r, Failure)):
+            fail(failure.source, failure.stage, failure.reason)
+        store_batch([r for r in results if isinstance(r, Annotated)], db, out, rules, run_id, totals)
         progress.info("batch %d/%d stored (%d articles so far)", done, len(batches), totals["articles"])
 
-    summary = summarise(totals, run_id, out)
+    summary = summarise(totals, run_id, out, failures)
     store.finish_run(db, run_id, summary)
     write_metadata(out, rules.name)
     db.close()

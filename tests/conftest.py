@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -76,3 +80,89 @@ def build_desk(output: Path, rules, extra: dict[str, str] | None = None) -> Path
     db.close()
     write_metadata(output, rules.name)
     return output / "claims.db"
+
+
+def news_page(headline: str, paragraphs: list[str], charset: str = "utf-8") -> str:
+    """A news page as sites serve them: cookie banner, navigation, ads, related links, footer."""
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="{charset}">
+<title>{headline} | The Daily Test</title>
+<meta name="author" content="Jane Reporter">
+<meta property="og:site_name" content="The Daily Test">
+<meta property="article:published_time" content="2025-01-17T10:00:00Z">
+<script>window.dataLayer = [];</script></head>
+<body>
+<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience.
+ Accept all cookies to continue reading.</div>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World news</a></li>
+<li><a href="/politics">Politics</a></li><li><a href="/subscribe">Subscribe now</a></li></ul></nav></header>
+<div class="ad advertisement">Sponsored: officials say these shoes are the best, fifty percent off!</div>
+<main><article><h1>{headline}</h1><p class="byline">By Jane Reporter</p>
+{body}
+</article></main>
+<aside class="related"><h3>Most read</h3><ul>
+<li><a href="/x">Minister denies everything, sources say</a></li>
+<li><a href="/y">Ten things you did not know</a></li></ul></aside>
+<footer><p>Copyright 2025 The Daily Test. All rights reserved.</p>
+<a href="/privacy">Privacy policy</a></footer>
+</body></html>"""
+
+
+@dataclass
+class Site:
+    """A real HTTP server on 127.0.0.1; ``routes`` maps a path to (status, content type, body)."""
+
+    server: ThreadingHTTPServer
+    routes: dict[str, list[tuple[int, str, bytes]]] = field(default_factory=dict)
+    hits: Counter = field(default_factory=Counter)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def serve(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", status=200):
+        """Serve ``body`` at ``path`` (replacing what was there)."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = [(status, content_type, data)]
+
+    def serve_sequence(self, path: str, answers: list[tuple[int, str, bytes]]) -> None:
+        """Answer successive requests with successive answers (the last one repeats)."""
+        self.routes[path] = list(answers)
+
+
+@pytest.fixture()
+def site():
+    """A local web site for fetch tests, stopped when the test ends (pass or fail)."""
+    routes: dict[str, list[tuple[int, str, bytes]]] = {}
+    hits: Counter = Counter()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+            hits[self.path] += 1
+            answers = routes.get(self.path)
+            if not answers:
+                status, content_type, data = 404, "text/plain", b"not found"
+            else:
+                status, content_type, data = answers.pop(0) if len(answers) > 1 else answers[0]
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(server, routes, hits)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

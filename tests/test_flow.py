@@ -96,18 +96,21 @@ def test_bad_input_is_rejected_and_the_rest_still_processed(
     from flows.pipeline import run_pipeline
 
     (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
+    (seeds_copy / "binary.txt").write_bytes(b"\x00\x01\x02\x03\xff\xfe\x00\x89PNG\x00\x00")
     (seeds_copy / "latin1.txt").write_bytes("Caf\xe9 owners said prices rose.".encode("latin-1"))
     output = tmp_path / "out"
     summary = run_pipeline(paths=[str(seeds_copy), str(tmp_path / "missing")], output=str(output))
-    assert summary["articles"] == 5
-    assert summary["rejected"] == 3
+    assert summary["articles"] == summary["new"] == 6
+    assert summary["rejected"] == summary["failed"] == 3
     db = sqlite_utils.Database(output / "claims.db")
     reasons = {Path(r["source"]).name: r["reason"] for r in db["rejects"].rows}
     assert reasons["empty.txt"].startswith("empty article")
-    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["binary.txt"].startswith("not text")
     assert reasons["missing"] == "no such file or folder"
     lines = (output / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3
+    latin1 = next(db["articles"].rows_where("uri like ?", ["%latin1.txt"]))
+    assert (latin1["text"], latin1["encoding"]) == ("Café owners said prices rose.", "cp1252")
 
 
 def test_cli_run_prints_summary_and_datasette_command_without_tracebacks(tmp_path: Path) -> None:

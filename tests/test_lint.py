@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 RUFF = str(Path(sys.executable).parent / "ruff")
-PATHS = ["claimdesk", "flows", "tests"]
+PATHS = ["claimdesk", "flows", "tests", "benchmarks"]
 
 
 def test_ruff_check_is_clean() -> None:

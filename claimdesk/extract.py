@@ -1,0 +1,226 @@
+"""Finding the articles inside a document: HTML pages, JSON (Lines) of articles, RSS/Atom feeds.
+
+Each function takes decoded text (or a feed's bytes) and returns plain data;
+nothing here reads files or the network, so every format can be tested alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Literal
+
+import feedparser
+import lxml.html
+import trafilatura
+
+Format = Literal["text", "html", "json", "jsonl", "feed"]
+
+SUFFIXES: dict[str, Format] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".xml": "feed",
+}
+CONTENT_TYPES: dict[str, Format] = {
+    "text/plain": "text",
+    "text/markdown": "text",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/rss+xml": "feed",
+    "application/atom+xml": "feed",
+    "application/rdf+xml": "feed",
+    "application/xml": "feed",
+    "text/xml": "feed",
+}
+ARTICLE_FIELDS = ("url", "id", "title", "text", "published", "outlet", "author")
+BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
+
+
+class ExtractError(ValueError):
+    """A document with no article in it; the message is the reason shown to the user."""
+
+
+@dataclass
+class Extracted:
+    """An article's text and what the document says about it."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    id: str | None = None
+
+
+@dataclass
+class FeedEntry:
+    """One feed entry: its own content when it carries one, else the link to fetch."""
+
+    key: str
+    link: str | None
+    title: str | None
+    author: str | None
+    published: str | None
+    content: str | None
+    summary: str | None
+
+
+@dataclass
+class Feed:
+    title: str | None
+    entries: list[FeedEntry] = field(default_factory=list)
+
+
+def detect_format(name: str, content_type: str | None, head: bytes) -> Format:
+    """What a document is: the server's content type, else the file suffix, else its first bytes."""
+    if content_type in CONTENT_TYPES:
+        return CONTENT_TYPES[content_type]
+    suffix = PurePosixPath(name.split("?", 1)[0]).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    start = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<rss", b"<feed", b"<rdf")) or (
+        start.startswith(b"<?xml") and re.search(rb"<(rss|feed|rdf:rdf)\b", start)
+    ):
+        return "feed"
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if start.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def declared_charset(head: bytes) -> str | None:
+    """The charset an HTML or XML document declares in its first bytes (meta or XML declaration)."""
+    found = re.search(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", head[:2048])
+    return found.group(1).decode("ascii") if found else None
+
+
+def html_article(html: str) -> Extracted:
+    """The article in an HTML page, without navigation, ads, banners or comments."""
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    text = (doc.text or "").strip() if doc is not None else ""
+    if not text:
+        raise ExtractError("no article text found in the page")
+    title = (doc.title or "").strip() or None
+    if title and not text.startswith(title):
+        text = f"{title}\n{text}"  # the headline is tagged like a plain-text article's first line
+    return Extracted(
+        text=text,
+        title=title,
+        author=doc.author or None,
+        published=doc.date or None,
+        outlet=doc.sitename or None,
+    )
+
+
+def fragment_text(html: str) -> str:
+    """The text of an HTML fragment (a feed entry's content), one block per line."""
+    if "<" not in html:
+        return html.strip()
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    for block in root.iter(*BLOCK_TAGS):
+        block.tail = "\n" + (block.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _article_item(item: object, where: str) -> Extracted:
+    if not isinstance(item, dict):
+        raise ExtractError(f"{where}: not a JSON object")
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ExtractError(f"{where}: no text")
+    if not any(isinstance(item.get(k), str | int) and str(item.get(k)).strip() for k in ("url", "id")):
+        raise ExtractError(f"{where}: needs a url or an id")
+    values = {k: item.get(k) for k in ARTICLE_FIELDS}
+    wrong = [k for k, v in values.items() if v is not None and not isinstance(v, str | int)]
+    if wrong:
+        raise ExtractError(f"{where}: {', '.join(wrong)} must be a string")
+    return Extracted(**{k: (str(v).strip() or None) if v is not None else None for k, v in values.items()})
+
+
+def json_articles(text: str) -> tuple[list[Extracted], list[str]]:
+    """Articles from a JSON list (or ``{"articles": [...]}``, or one object); bad items as reasons."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExtractError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    items = data if isinstance(data, list) else [data]
+    return _collect((item, f"item {n}") for n, item in enumerate(items))
+
+
+def jsonl_articles(text: str) -> tuple[list[Extracted], list[str]]:
+    """Articles from JSON Lines, one object a line; bad lines as reasons."""
+
+    def items():
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line), f"line {n}"
+            except json.JSONDecodeError as exc:
+                yield ExtractError(f"line {n}: invalid JSON: {exc.msg}"), f"line {n}"
+
+    return _collect(items())
+
+
+def _collect(items) -> tuple[list[Extracted], list[str]]:
+    good: list[Extracted] = []
+    bad: list[str] = []
+    for item, where in items:
+        try:
+            if isinstance(item, ExtractError):
+                raise item
+            good.append(_article_item(item, where))
+        except ExtractError as exc:
+            bad.append(str(exc))
+    if not good and not bad:
+        raise ExtractError("no articles in the file")
+    return good, bad
+
+
+def feed(data: bytes) -> Feed:
+    """The entries of an RSS or Atom feed (feedparser reads the bytes and their encoding)."""
+    parsed = feedparser.parse(data)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = (
+            getattr(parsed.get("bozo_exception"), "getMessage", lambda: None)() or "not an RSS or Atom feed"
+        )
+        raise ExtractError(f"not a readable feed: {reason}")
+    entries = []
+    for n, entry in enumerate(parsed.entries):
+        content = next((c.get("value") for c in entry.get("content", []) if c.get("value")), None)
+        link = entry.get("link") or None
+        entries.append(
+            FeedEntry(
+                key=link or entry.get("id") or f"entry-{n}",
+                link=link,
+                title=entry.get("title") or None,
+                author=entry.get("author") or None,
+                published=entry.get("published") or entry.get("updated") or None,
+                content=content,
+                summary=entry.get("summary") or None,
+            )
+        )
+    return Feed(title=parsed.feed.get("title") or None, entries=entries)

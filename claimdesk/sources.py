@@ -1,0 +1,90 @@
+"""``sources.yaml``: the folders, files, feeds and URL lists a scheduled run reads.
+
+The file is validated against ``schemas/sources.schema.json``; relative paths
+are resolved against the file's own folder, so a sources file means the same
+wherever the run starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from claimdesk import schemas
+
+KINDS = ("folder", "file", "feed", "urls", "url_list")
+Kind = Literal["folder", "file", "feed"]
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of a sources file: what to read (a path or URL) and the outlet to credit."""
+
+    kind: Kind
+    location: str
+    outlet: str | None = None
+
+
+def is_url(location: str) -> bool:
+    return "://" in location
+
+
+def _resolve(location: str, base: Path) -> str:
+    if is_url(location):
+        return location
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else (base / path))
+
+
+def _url_list(path: Path, where: str) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"{where}: cannot read URL list {path}: {exc}") from exc
+    urls = [line.split("#", 1)[0].strip() for line in lines]
+    bad = [u for u in urls if u and not u.startswith(("http://", "https://"))]
+    if bad:
+        raise SourcesError(f"{where}: {path}: not an http(s) URL: {bad[0]!r}")
+    return [u for u in urls if u]
+
+
+def load_sources(path: str | Path) -> list[SourceSpec]:
+    """Read and validate a sources file into one spec per thing to read."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SourcesError(f"{path}: not valid YAML: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("sources"), list):
+        for n, entry in enumerate(data["sources"], start=1):
+            given = [k for k in KINDS if isinstance(entry, dict) and k in entry]
+            if isinstance(entry, dict) and len(given) != 1:
+                raise SourcesError(
+                    f"{path}: sources entry {n}: give exactly one of {', '.join(KINDS)} "
+                    f"(found {', '.join(given) or 'none'})"
+                )
+    problems = schemas.errors("sources", data)
+    if problems:
+        raise SourcesError(f"{path}: {problems[0]}")
+    base = path.resolve().parent
+    specs: list[SourceSpec] = []
+    for n, entry in enumerate(data["sources"], start=1):
+        outlet = entry.get("outlet")
+        if "urls" in entry:
+            specs += [SourceSpec("file", url, outlet) for url in entry["urls"]]
+        elif "url_list" in entry:
+            listed = Path(_resolve(entry["url_list"], base))
+            specs += [SourceSpec("file", url, outlet) for url in _url_list(listed, f"sources entry {n}")]
+        else:
+            kind = next(k for k in ("folder", "file", "feed") if k in entry)
+            specs.append(SourceSpec(kind, _resolve(entry[kind], base), outlet))
+    return specs

@@ -1,0 +1,187 @@
+"""Scheduled runs against a real Prefect server on loopback, started and stopped by the tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlite_utils
+
+from tests.conftest import SEEDS
+
+CLAIMDESK = str(Path(sys.executable).parent / "claimdesk")
+PREFECT = str(Path(sys.executable).parent / "prefect")
+WAIT_SECONDS = 180  # an upper bound for slow machines, not a timing assertion
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, first: int = signal.SIGINT, grace: float = 30) -> None:
+    """Ask a process group to stop, then make sure it has."""
+    if process.poll() is None:
+        os.killpg(process.pid, first)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def wait_for(check: Callable[[], object], what: str, process: subprocess.Popen, log: Path) -> object:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        if process.poll() is not None:
+            pytest.fail(
+                f"process ended (status {process.returncode}) before {what}:\n{log.read_text()[-3000:]}"
+            )
+        time.sleep(0.5)
+    pytest.fail(f"gave up waiting for {what}:\n{log.read_text()[-3000:]}")
+
+
+def base_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING"
+    )
+    return env
+
+
+@pytest.fixture()
+def prefect_server(tmp_path: Path) -> Iterator[str]:
+    """``prefect server start`` on a free loopback port, with its own database; stopped afterwards."""
+    port = free_port()
+    env = base_env(tmp_path / "server-home") | {
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, "the Prefect server to answer", server, log)
+        yield api
+    finally:
+        stop(server, signal.SIGTERM)
+
+
+def test_schedule_refuses_without_a_prefect_server(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [CLAIMDESK, "schedule", str(SEEDS), "--interval", "5", "--output", str(tmp_path / "out")],
+        env=base_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "PREFECT_API_URL is not set" in result.stderr
+    assert "prefect server start" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first, second = sorted(SEEDS.glob("*.txt"))[:2]
+    (inbox / first.name).write_text(first.read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - folder: inbox\n    outlet: Inbox Daily\n", encoding="utf-8")
+    output = tmp_path / "out"
+    env = base_env(tmp_path / "home") | {
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
+    log = tmp_path / "schedule.log"
+    with log.open("w") as out:
+        served = subprocess.Popen(
+            [CLAIMDESK, "schedule", "--sources", str(config), "--interval", "2", "--output", str(output)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+
+        def runs() -> list[dict]:
+            if not (output / "claims.db").exists():
+                return []
+            db = sqlite_utils.Database(output / "claims.db")
+            if "runs" not in db.table_names() or "new" not in db["runs"].columns_dict:
+                return []
+            return list(db.query("SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY started_at"))
+
+        wait_for(
+            lambda: any(r["new"] == 1 for r in runs()),
+            "a scheduled run to tag the first article",
+            served,
+            log,
+        )
+        wait_for(
+            lambda: any(r["unchanged"] == 1 and r["new"] == 0 for r in runs()),
+            "a run with nothing new",
+            served,
+            log,
+        )
+
+        dropped = inbox / "dropped.txt"
+        dropped.write_text(second.read_text(encoding="utf-8"), encoding="utf-8")
+
+        def tagged() -> list[dict]:
+            db = sqlite_utils.Database(output / "claims.db")
+            return list(
+                db.query(
+                    "SELECT s.status FROM sentences s JOIN articles a ON a.id = s.article_id WHERE a.uri = ?",
+                    [str(dropped)],
+                )
+            )
+
+        statuses = wait_for(tagged, "a scheduled run to tag the dropped article", served, log)
+        assert any(row["status"] for row in statuses)
+        later = runs()
+        assert any(r["new"] == 1 and r["unchanged"] == 1 for r in later), (
+            "the run picked up only the new file"
+        )
+        db = sqlite_utils.Database(output / "claims.db")
+        assert {a["outlet"] for a in db["articles"].rows} == {"Inbox Daily"}
+
+        found = httpx.post(
+            f"{prefect_server}/flow_runs/filter",
+            json={"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "limit": 50},
+            timeout=10,
+        ).json()
+        assert found and all(run["deployment_id"] for run in found), "runs came from the deployment"
+        assert {run["parameters"]["sources"] for run in found} == {str(config)}
+    finally:
+        stop(served)

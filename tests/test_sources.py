@@ -1,0 +1,184 @@
+"""Real sources: sources.yaml, and pages, feeds and URLs served by a local HTTP server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from claimdesk import fetch
+from claimdesk.sources import SourcesError, SourceSpec, load_sources
+from tests.conftest import news_page, seed_text
+
+SEED = seed_text("001")
+HEADLINE, *PARAGRAPHS = [line for line in SEED.splitlines() if line.strip()]
+
+
+def feed_xml(site) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Local Wire</title><id>urn:wire</id>
+<updated>2025-01-17T10:00:00Z</updated>
+<entry><title>Tehran denies the report</title><id>urn:a</id><link href="{site.url("/a")}"/>
+<updated>2025-01-17T10:00:00Z</updated>
+<content type="html">&lt;p&gt;Tehran has denied these claims.&lt;/p&gt;
+&lt;p&gt;Officials said it was false.&lt;/p&gt;</content>
+</entry>
+<entry><title>{HEADLINE}</title><id>urn:b</id><link href="{site.url("/linked.html")}"/>
+<updated>2025-01-17T11:00:00Z</updated><summary>Teaser.</summary></entry>
+<entry><title>Secrets</title><id>urn:c</id><link href="file:///etc/passwd"/>
+<updated>2025-01-17T12:00:00Z</updated><summary>Teaser.</summary></entry>
+<entry><title>Gone</title><id>urn:d</id><link href="{site.url("/gone.html")}"/>
+<updated>2025-01-17T12:00:00Z</updated><summary>Teaser.</summary></entry>
+</feed>"""
+
+
+def test_pages_and_a_feed_from_a_local_server_are_ingested_and_bad_links_listed(
+    prefect_api, site, tmp_path: Path
+) -> None:
+    from flows.pipeline import run_pipeline
+
+    site.serve("/feed.atom", feed_xml(site), "application/atom+xml")
+    site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/page.html", news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2)
+    )
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        f"sources:\n  - feed: {site.url('/feed.atom')}\n"
+        f"  - urls: [{site.url('/page.html')}]\n    outlet: Page Post\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out"
+    summary = run_pipeline(sources=str(config), output=str(output))
+
+    assert (summary["new"], summary["failed"]) == (3, 2)
+    db = sqlite_utils.Database(output / "claims.db")
+    articles = {a["uri"]: a for a in db["articles"].rows}
+    assert set(articles) == {site.url("/a"), site.url("/linked.html"), site.url("/page.html")}
+    assert articles[site.url("/a")]["outlet"] == "Local Wire"
+    assert articles[site.url("/page.html")]["outlet"] == "Page Post"
+    linked = articles[site.url("/linked.html")]
+    assert (linked["title"], linked["author"]) == (HEADLINE, "Jane Reporter")
+    texts = [r["text"] for r in db["sentences"].rows_where("article_id = ?", [linked["id"]])]
+    assert texts[0] == HEADLINE and all(t in SEED for t in texts)
+    reasons = {r["source"]: r["reason"] for r in db["rejects"].rows}
+    (local,) = [source for source in reasons if source.startswith("file:")]
+    assert reasons[local].startswith("refused URL scheme 'file'")
+    assert reasons[site.url("/gone.html")] == "HTTP 404 Not Found"
+    assert not any("root:" in a["text"] for a in articles.values())
+    assert {f["source"] for f in summary["failures"]} == set(reasons)
+    assert site.hits["/gone.html"] == 1, "a 404 is not retried"
+    assert "## Failed sources" in latest_summary_artifact()
+    assert f"| {site.url('/gone.html')} | fetch | HTTP 404 Not Found |" in latest_summary_artifact()
+
+
+def latest_summary_artifact() -> str:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    from flows.pipeline import SUMMARY_KEY
+
+    async def read() -> str:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_KEY])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
+            return found[0].data
+
+    return asyncio.run(read())
+
+
+def test_a_flaky_page_is_fetched_on_retry(prefect_api, site, tmp_path: Path) -> None:
+    from flows.pipeline import run_pipeline
+
+    page = news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2).encode()
+    site.serve_sequence("/flaky.html", [(503, "text/plain", b"busy"), (200, "text/html", page)])
+    summary = run_pipeline(paths=[site.url("/flaky.html")], output=str(tmp_path / "out"))
+    assert (summary["new"], summary["failed"]) == (1, 0)
+    assert site.hits["/flaky.html"] == 2
+
+
+def test_fetch_caps_size_and_refuses_other_schemes(site) -> None:
+    site.serve("/big.html", b"x" * 5000)
+    with pytest.raises(fetch.FetchError, match="too large") as caught:
+        fetch.fetch(site.url("/big.html"), max_bytes=1000)
+    assert not caught.value.transient
+    for url in ["file:///etc/passwd", "ftp://x.example/a", "javascript:alert(1)", "/relative"]:
+        with pytest.raises(fetch.FetchError, match="refused URL scheme"):
+            fetch.fetch(url)
+    site.serve("/busy", b"busy", "text/plain", status=503)
+    with pytest.raises(fetch.FetchError, match="HTTP 503") as caught:
+        fetch.fetch(site.url("/busy"))
+    assert caught.value.transient
+
+
+def test_sources_file_paths_resolve_against_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "urls.txt").write_text("# wire\nhttp://a.example/1\n\nhttps://b.example/2 # b\n")
+    config = tmp_path / "conf" / "sources.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - folder: inbox\n    outlet: Inbox Daily\n"
+        "  - file: /data/a.json\n"
+        "  - feed: https://wire.example/rss\n"
+        "  - urls: [https://c.example/3]\n"
+        "  - url_list: urls.txt\n    outlet: Listed\n"
+    )
+    assert load_sources(config) == [
+        SourceSpec("folder", str(tmp_path / "conf" / "inbox"), "Inbox Daily"),
+        SourceSpec("file", "/data/a.json"),
+        SourceSpec("feed", "https://wire.example/rss"),
+        SourceSpec("file", "https://c.example/3"),
+        SourceSpec("file", "http://a.example/1", "Listed"),
+        SourceSpec("file", "https://b.example/2", "Listed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "sources:\n  - folder: a\n    file: b\n",
+            "entry 1: give exactly one of folder, file, feed, urls, url_list",
+        ),
+        ("sources:\n  - folder: a\n    colour: red\n", "Additional properties are not allowed ('colour'"),
+        ("sources:\n  - urls: [file:///etc/passwd]\n", "does not match '^https?://'"),
+        ("sources: []\n", "should be non-empty"),
+        ("folders: [a]\n", "'sources' is a required property"),
+        ("sources: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_sources_file_is_refused_with_the_entry_and_field(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(body)
+    with pytest.raises(SourcesError, match=None) as caught:
+        load_sources(config)
+    assert message in str(caught.value)
+    assert str(config) in str(caught.value)
+
+
+def test_cli_refuses_a_bad_sources_file_before_reading_anything(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - folder: a\n    file: b\n")
+    output = tmp_path / "out"
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    result = subprocess.run(
+        [str(claimdesk), "run", "--sources", str(config), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "sources error" in result.stderr and "give exactly one of" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output.exists()
