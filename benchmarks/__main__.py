@@ -47,6 +47,11 @@ def timed(run, **kwargs) -> tuple[float, dict]:
 
 
 def main() -> int:
+    from benchmarks import scaling
+
+    print("segment and tag time against input size (should grow linearly):")
+    scaling.main()
+    print()
     work = Path(tempfile.mkdtemp(prefix="claimdesk-bench-"))
     try:
         return bench(work)

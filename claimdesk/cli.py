@@ -20,6 +20,11 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",  # no telemetry calls or notices from the client either
+    # Prefect's own console lines (a late "EventsWorker" warning, server shutdown noise) are not the
+    # user's business: claimdesk prints its own summary and errors.
+    "PREFECT_LOGGING_ROOT_LEVEL": "ERROR",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
 }
 
 

@@ -137,6 +137,8 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
     """Build an article record from decoded text."""
     if not text.strip():
         raise IngestError("empty article (no text)")
+    if not any(c.isalpha() for c in text):
+        raise IngestError("no words: the text has no letters (punctuation or numbers only)")
     if "\x00" in text:
         raise IngestError("binary data (NUL bytes), not text")
     first_line = next(line.strip() for line in text.splitlines() if line.strip())
