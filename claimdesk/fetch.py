@@ -78,6 +78,8 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES
                 content_type=content_type.split(";")[0].strip().lower() if content_type else None,
                 charset=response.charset_encoding,
             )
+    except httpx.TooManyRedirects as exc:
+        raise FetchError("redirect loop: too many redirects") from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"timed out after {timeout:g} s", transient=True) from exc
     except httpx.UnsupportedProtocol as exc:

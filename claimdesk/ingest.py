@@ -13,6 +13,7 @@ the same ids) and a content hash of its decoded text.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -84,12 +85,30 @@ class IngestError(ValueError):
 
 
 def _folder(path: Path, outlet: str | None) -> tuple[list[Source], list[tuple[str, str]]]:
-    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
-    if not found:
+    """Article files under ``path``; folders that cannot be read are reported, symlinked folders
+    are not followed (no loops), symlinked files are read."""
+    problems: list[tuple[str, str]] = []
+
+    def unreadable(error: OSError) -> None:
+        problems.append((str(error.filename or path), f"cannot read folder: {error.strerror}"))
+
+    found = sorted(
+        Path(folder) / name
+        for folder, _, files in os.walk(path, onerror=unreadable)
+        for name in files
+        if Path(name).suffix.lower() in ARTICLE_SUFFIXES and (Path(folder) / name).is_file()
+    )
+    if not found and not problems:
         kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
         return [], [(str(path), f"folder holds no article files ({kinds})")]
     root = path.resolve().parent
-    return [Source(str(p), p.resolve().relative_to(root).as_posix(), outlet) for p in found], []
+    return [Source(str(p), _key(p, root), outlet) for p in found], problems
+
+
+def _key(file: Path, root: Path) -> str:
+    """The id key: the path below the folder given (resolved, so a symlinked file keeps its target's)."""
+    resolved = file.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved.as_posix()
 
 
 def discover(
