@@ -67,6 +67,19 @@ def _fetched(future: PrefectFuture) -> ingest.Payload | str:
     return str(result) or type(result).__name__
 
 
+def _collect(fetches: list[tuple[object, str, PrefectFuture]], fail) -> list[tuple[object, ingest.Payload]]:
+    """Wait for the fetches; record each that failed (after its retries), return the payloads."""
+    wait([future for _, _, future in fetches])
+    fetched = []
+    for item, url, future in fetches:
+        got = _fetched(future)
+        if isinstance(got, str):
+            fail(url, "fetch", got)
+        else:
+            fetched.append((item, got))
+    return fetched
+
+
 @task(name="read article files", cache_policy=NO_CACHE)
 def read_files(sources: list[ingest.Source]) -> ingest.Parsed:
     return ingest.read_files(sources)
@@ -217,29 +230,14 @@ def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int, so
     for where, reason in problems:
         fail(where, "discover", reason)
 
-    urls = [s for s in found if s.is_url]
-    fetches = [(s, fetch_url.submit(s.location)) for s in urls]
+    # URLs download while local files are read.
+    fetches = [(s, s.location, fetch_url.submit(s.location)) for s in found if s.is_url]
     parsed = read_files([s for s in found if not s.is_url])
-    wait([f for _, f in fetches])
-    documents = []
-    for source, future in fetches:
-        got = _fetched(future)
-        if isinstance(got, str):
-            fail(source.location, "fetch", got)
-        else:
-            documents.append((source, got))
+    documents = _collect(fetches, fail)
     if documents:
         parsed.extend(parse_documents(documents))
     if parsed.links:
-        page_fetches = [(link, fetch_url.submit(link.url)) for link in parsed.links]
-        wait([f for _, f in page_fetches])
-        pages = []
-        for link, future in page_fetches:
-            got = _fetched(future)
-            if isinstance(got, str):
-                fail(link.url, "fetch", got)
-            else:
-                pages.append((link, got))
+        pages = _collect([(link, link.url, fetch_url.submit(link.url)) for link in parsed.links], fail)
         if pages:
             parsed.extend(extract_pages(pages))
     for where, reason in parsed.failures:
