@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check claimdesk flows tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 schemas: $(STAMP)
