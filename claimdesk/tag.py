@@ -114,6 +114,8 @@ _LEADING = frozenset(
     ]
 )
 _AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
+_PASSIVE_AUX = regex.compile(r"(?i)\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$")
+_PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s+")
 _NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
 _NAME_JOINERS = frozenset(
     ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
@@ -530,6 +532,16 @@ def _attribute(sent: str, fired, q: _Quotes, rules: RuleSet) -> str | None:
         if own:
             return own[0]
         name = None
+        # Passive voice ("the claims were dismissed by the ministry"): the source follows "by".
+        passive = rule.source != "after" and (
+            _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _AUXILIARIES
+        )
+        if passive:
+            by = _PASSIVE_BY.match(sent, end)
+            name = _source_after(sent, by.end(), rules, strict=False) if by else None
+            if name:
+                return name
+            continue  # the subject of a passive verb is what was said, not who said it
         inverted = (
             rule.source == "either"
             and sent[:start].rstrip()[-1:] in {",", "”", '"', "’"}

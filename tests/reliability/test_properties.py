@@ -82,7 +82,7 @@ def test_tagger_gives_one_valid_status_per_sentence(rules, text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(prose.filter(lambda t: t.strip() and "\x00" not in t))
+@given(prose.filter(lambda t: any(c.isalpha() for c in t) and "\x00" not in t))
 def test_every_record_validates_against_the_published_schema(rules, text: str) -> None:
     done = annotate(make_article("p.txt", "p.txt", text), rules)
     assert done.rejects == []
