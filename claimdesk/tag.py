@@ -413,7 +413,7 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
     if OTHER_SOURCE_CLAIM not in cond.groups or source is None:
         return False
     # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
-    return any(s.lower() != source.lower() and len(stems & theirs) >= 2 for s, theirs in context.claims)
+    return any(s.lower() != source.lower() and len(stems & theirs) >= 3 for s, theirs in context.claims)
 
 
 def _carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
