@@ -7,8 +7,9 @@ only knows four mechanisms, in the spirit of medspaCy's ConText:
 2. **Conditions** (``requires`` / ``unless``): a cue of another group before
    or after this cue, anywhere in the sentence, or in the recent context.
 3. **Precedence**: none > disputed > denied > alleged > confirmed.
-4. **Attribution**: the source stands before or after a cue; quote passages
-   share one speaker; pronouns resolve to the last named speaker.
+4. **Attribution** (:mod:`claimdesk.attribution`): the source stands before or
+   after a cue; quote passages (:mod:`claimdesk.quotes`) share one speaker;
+   pronouns resolve to the last named speaker.
 """
 
 from __future__ import annotations
@@ -18,108 +19,13 @@ from dataclasses import dataclass, field
 
 import regex
 
+from claimdesk.attribution import attribute, resolve_pronouns, share_passage_speakers, source_type
+from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.segment import Span
 
-OPEN_QUOTES = "“«„"
-CLOSE_QUOTES = "”»"
 END_PUNCT = '.!?…:;"”’)»'
-
 _WORD = regex.compile(r"[\w’'.\-]+")
-_AUX_TAIL = regex.compile(
-    r"(?i)(?:\s+(?:has|have|had|was|were|is|are|be|been|also|previously|earlier|repeatedly|"
-    r"publicly|again|later|once|then|already|reportedly|himself|herself|themselves|itself|"
-    r"would|will|could|may|might|did|does|do|not|strongly|firmly|flatly|categorically|"
-    r"immediately|quickly|swiftly|vehemently|recently|initially|first|now|still|openly|"
-    r"privately|formally|officially|both|all|never))+\s*$"
-)
-# Time, place and manner between a source and its verb: "the ministry on Thursday said".
-_ADVERBIAL_TAIL = regex.compile(
-    r"(?i)(?:\s+(?:on|last|this|earlier|later|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|week|month|year|day|night|morning|afternoon|evening|weekend)|"
-    r"\s+(?:in|via)\s+(?:a|an)\s+(?:statement|email|interview|post|letter|video|briefing|filing|tweet)|"
-    r"\s+(?:reached|contacted)\s+by\s+(?:phone|telephone|email)|\s+by\s+(?:phone|telephone))+\s*$"
-)
-_CLAUSE_SPLIT = regex.compile(
-    r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
-    r"when|after|before|since|if|so|where|whether|meanwhile|however)\b",
-    regex.IGNORECASE,
-)
-_AFTER_STOP = frozenset(
-    [
-        "that",
-        "which",
-        "who",
-        "whom",
-        "when",
-        "where",
-        "on",
-        "in",
-        "at",
-        "during",
-        "after",
-        "before",
-        "as",
-        "because",
-        "while",
-        "with",
-        "for",
-        "from",
-        "to",
-        "earlier",
-        "later",
-        "last",
-        "this",
-        "said",
-        "says",
-        "told",
-        "added",
-        "on,",
-        "who's",
-    ]
-)
-_DETERMINERS = frozenset(["the", "a", "an", "both", "all", "some", "many", "several", "other"])
-_PREPOSITIONS = frozenset(
-    ["at", "for", "of", "in", "from", "close", "with", "on", "near", "inside", "within", "across", "behind"]
-)
-_LEADING = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "but",
-        "and",
-        "so",
-        "yet",
-        "however",
-        "meanwhile",
-        "then",
-        "after",
-        "before",
-        "since",
-        "as",
-        "by",
-        "for",
-        "if",
-        "when",
-        "while",
-        "this",
-        "that",
-        "it",
-        "there",
-        "what",
-    ]
-)
-_AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
-_PASSIVE_AUX = regex.compile(r"(?i)\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$")
-_PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s+")
-_NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
-_NAME_JOINERS = frozenset(
-    ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
-)
 
 
 @dataclass
@@ -147,64 +53,6 @@ class Tagged:
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
-@dataclass
-class _Quotes:
-    open_at_start: bool
-    open_at_end: bool
-    ranges: list[tuple[int, int]]
-    starts_with_quote: bool
-    quoted_share: float
-
-
-def _opens(text: str, i: int) -> bool:
-    """Is the quotation mark at ``i`` an opening one? Curly marks say so; a straight one opens
-    when it starts a word (after white space or at the start) and closes when it ends one."""
-    ch = text[i]
-    if ch in OPEN_QUOTES:
-        return True
-    if ch in CLOSE_QUOTES:
-        return False
-    before = text[i - 1] if i else " "
-    return before.isspace() or before in "([{—–-:"
-
-
-def _quotes(text: str, open_at_start: bool) -> _Quotes:
-    """Quotation ranges in one sentence, carrying an open quote in from the previous one.
-
-    A closing mark with no opening one means the sentence began inside a quote.
-    """
-    ranges: list[tuple[int, int]] = []
-    state = open_at_start
-    begin = 0
-    orphan = False  # the first mark closes: the sentence began inside a quote
-    for i, ch in enumerate(text):
-        if ch not in OPEN_QUOTES and ch not in CLOSE_QUOTES and ch != '"':
-            continue
-        if _opens(text, i):
-            if not state:
-                state, begin = True, i
-        else:
-            orphan = orphan or (not ranges and not state)
-            ranges.append((begin, i + 1))
-            state, begin = False, i + 1
-    if state:
-        ranges.append((begin, len(text)))
-    words = len(_WORD.findall(text)) or 1
-    quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
-    stripped = text.lstrip()
-    return _Quotes(
-        open_at_start=open_at_start or orphan,
-        open_at_end=state,
-        ranges=ranges,
-        starts_with_quote=bool(stripped) and _opens(stripped, 0) and stripped[0] in OPEN_QUOTES + '"',
-        quoted_share=quoted_words / words,
-    )
-
-
-def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b in ranges)
-
-
 def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet) -> bool:
     if when == "heading":
         return _is_heading(sentence, rules)
@@ -222,7 +70,7 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
+def _find(rule: Rule, text: str, quotes: Quotes) -> list[tuple[int, int]]:
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
     spans = [m.span() for m in rule.literal.finditer(text)] if rule.literal else []
@@ -233,109 +81,8 @@ def _find(rule: Rule, text: str, quotes: _Quotes) -> list[tuple[int, int]]:
         pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
-        spans = [s for s in spans if not _inside(quotes.ranges, *s)]
+        spans = [s for s in spans if not inside(quotes.ranges, *s)]
     return spans
-
-
-def _clean_name(words: list[str], rules: RuleSet) -> str | None:
-    """The source's name: a trailing run of capitalised words without titles ("Sergey
-    Lavrov"), or a lower-case noun phrase cut before its prepositions ("finance ministry",
-    "physicists" from "physicists at the laboratory")."""
-    verbs = [i for i, w in enumerate(words) if w.lower() in _AUXILIARIES]
-    if verbs:  # "there have been reports" -> "reports": a name holds no verb
-        words = words[verbs[-1] + 1 :]
-    while words and (words[0].lower() in _DETERMINERS or words[0].lower() in _PREPOSITIONS):
-        words = words[1:]
-    if len(words) > 1 and regex.search(r"[’']s$", words[0]) and words[0][:1].isupper():
-        words = words[1:]  # "Malawi's health ministry" -> "health ministry"
-    for i, w in enumerate(words[1:], start=1):
-        if not w[:1].isupper() and regex.search(r"(?:ed|ing)$", w.lower()) and len(w) > 4:
-            words = words[:i]  # "study published last week", "outlets running headlines"
-            break
-    for i, w in enumerate(words[1:], start=1):
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if w.lower() in _PREPOSITIONS and not following[:1].isupper():
-            words = words[:i]
-            break
-    if not words:
-        return None
-    if words[-1][:1].isupper():
-        run: list[str] = []
-        for i, w in enumerate(reversed(words)):
-            joiner = w.lower() in _NAME_JOINERS and run and i + 1 < len(words) and words[-i - 2][:1].isupper()
-            if w[:1].isupper() or joiner:
-                run.insert(0, w)
-            else:
-                break
-        titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
-        if titled and titled[-1] < len(run) - 1:
-            run = run[titled[-1] + 1 :]
-        words = run
-    elif len(words) > 4:
-        words = words[-2:]
-    name = " ".join(words).strip(" .,’'…")
-    if not words[-1][:1].isupper():
-        name = name.lower() if name[:1].isupper() and " " not in name else name
-    name = regex.sub(r"[’']s$", "", name) if words[-1][:1].isupper() else name
-    if name.lower() in _NON_SOURCES:
-        return None
-    return name if any(c.isalpha() for c in name) else None
-
-
-def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
-    left = _AUX_TAIL.sub("", text[:start]).rstrip()
-    left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
-    if left.endswith(","):
-        body = left[:-1]
-        cut = body.rfind(",")
-        appositive = body[cut + 1 :].strip() if cut >= 0 else ""
-        first = appositive.split()[0] if appositive else ""
-        # ", the ambassador," is an appositive: the name stands before it.
-        is_appositive = bool(first) and (first[0].islower() or first[0].isdigit())
-        left = body[:cut] if is_appositive else body
-    chunk = _CLAUSE_SPLIT.split(left)[-1]
-    words = chunk.split()
-    if "and" in words:
-        k = len(words) - 1 - words[::-1].index("and")
-        before_cap = k > 0 and words[k - 1][:1].isupper()
-        after_cap = k + 1 < len(words) and words[k + 1][:1].isupper()
-        if not (before_cap and after_cap):
-            words = words[k + 1 :]
-    return _clean_name(words, rules)
-
-
-def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
-    right = text[end:].lstrip(' ,:“”"')
-    # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
-    m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+", right)
-    if not m:
-        return None
-    words: list[str] = []
-    tokens = m.group().split()
-    for i, w in enumerate(tokens):
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        joins_name = w.lower() in ("of", "for", "at", "from") and following[:1].isupper()
-        if w.lower() in _AFTER_STOP and words and not joins_name:
-            break
-        words.append(w)
-    if strict:
-        head = [w for w in words if w.lower() not in _DETERMINERS]
-        known = rules.anonymous | rules.organisations
-        if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
-            return None
-    return _clean_name(words[:8], rules)
-
-
-def source_type(name: str, rules: RuleSet) -> str:
-    """Classify a source: person, organisation, anonymous or document."""
-    words = [w.lower() for w in name.split()]
-    if words[-1] in rules.anonymous:
-        return "anonymous"
-    if words[-1] in rules.documents:
-        return "document"
-    if any(w in rules.organisations for w in words) or (name.isupper() and len(name) > 1):
-        return "organisation"
-    return "person" if any(c.isupper() for c in name) else "anonymous"
 
 
 _STOP = frozenset(
@@ -416,26 +163,15 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
     return any(s.lower() != source.lower() and len(stems & theirs) >= 3 for s, theirs in context.claims)
 
 
-def _carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
-    """An open quote continues into the next sentence only if a closing mark follows in the paragraph."""
-    rest = text[spans[i].end :]
-    paragraph_end = rest.find("\n")
-    rest = rest if paragraph_end < 0 else rest[:paragraph_end]
-    for j, ch in enumerate(rest):
-        if ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch == '"':
-            return not _opens(rest, j)
-    return True  # a quote left open runs to the end of its paragraph
-
-
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
     sentences = [text[s.start : s.end] for s in spans]
-    quotes: list[_Quotes] = []
+    quotes: list[Quotes] = []
     carried = False
     for i, sent in enumerate(sentences):
-        q = _quotes(sent, carried)
+        q = find_quotes(sent, carried)
         quotes.append(q)
-        carried = q.open_at_end and _carry_quote(text, spans, i)
+        carried = q.open_at_end and carry_quote(text, spans, i)
 
     results: list[Tagged] = []
     history: list[tuple[set[str], str | None, set[str]]] = []  # (groups fired, source, stems) per claim
@@ -450,7 +186,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             if found:
                 matches[rule.id] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
-        provisional = _attribute(sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules)
+        provisional = attribute(sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules)
         for rule in rules.rules:
             if rule.when == "attributed" and not (provisional or quoted):
                 matches.pop(rule.id, None)
@@ -491,14 +227,14 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             fired=fired_ids,
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
-        tagged.attributed_to = _attribute(sent, fired, q, rules)
+        tagged.attributed_to = attribute(sent, fired, q, rules)
         if status != "none":
             fired_groups = {g for r in rules.rules if r.id in fired_ids for g in r.groups}
             history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
         results.append(tagged)
 
-    _share_passage_speakers(results, quotes, spans, text, sentences)
-    _resolve_pronouns(results, sentences, rules)
+    share_passage_speakers(results, quotes, spans, text, sentences)
+    resolve_pronouns(results, sentences, rules)
     for t in results:
         if t.status is None:
             t.attributed_to = None
@@ -507,121 +243,3 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         elif t.status == "confirmed":
             t.source_type = "outlet"
     return results
-
-
-def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
-    """A reporting clause closing the sentence after a comma or quote: '..., the ministry said.'"""
-    if sent[start:end].lower() not in rules.inversion_verbs:
-        return False
-    before = regex.split(r"[,”\"]", sent[:start])
-    return len(before) > 1 and 1 <= len(before[-1].split()) <= 5 and len(sent[end:].split()) <= 6
-
-
-def _attribute(sent: str, fired, q: _Quotes, rules: RuleSet) -> str | None:
-    # Outside quotes first; a tail (", the ministry said.") speaks for the whole sentence; then the
-    # earliest cue: the first party to speak is the source ("While X alleges ..., Y denied it").
-    candidates = [
-        (_inside(q.ranges, *span), not _is_tail(sent, *span, rules), span[0], rule, span)
-        for rule, spans in fired
-        if rule.source
-        for span in spans
-    ]
-    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
-        # A cue that names its own speaker ("in his view") points at that pronoun.
-        own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
-        if own:
-            return own[0]
-        name = None
-        # Passive voice ("the claims were dismissed by the ministry"): the source follows "by".
-        passive = rule.source != "after" and (
-            _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _AUXILIARIES
-        )
-        if passive:
-            by = _PASSIVE_BY.match(sent, end)
-            name = _source_after(sent, by.end(), rules, strict=False) if by else None
-            if name:
-                return name
-            continue  # the subject of a passive verb is what was said, not who said it
-        inverted = (
-            rule.source == "either"
-            and sent[:start].rstrip()[-1:] in {",", "”", '"', "’"}
-            and sent[start:end].lower() in rules.inversion_verbs
-        )
-        if rule.source == "before" or (rule.source == "either" and not inverted):
-            name = _source_before(sent, start, rules)
-        if name is None and rule.source in ("after", "either"):
-            name = _source_after(sent, end, rules, strict=rule.source == "either")
-        if name is None and inverted:
-            name = _source_before(sent, start, rules)
-        if name:
-            return name
-    return None
-
-
-def _share_passage_speakers(results: list[Tagged], quotes: list[_Quotes], spans, text, sentences) -> None:
-    """Give every sentence of a multi-sentence quote the speaker named somewhere in it.
-
-    A quote continues into the next sentence while its marks are open; a new quote
-    right after an attributed quote, or after a lead-in ending in a colon, continues
-    the same speaker unless it names its own.
-    """
-    passages: list[list[int]] = [[0]] if results else []
-    for i in range(1, len(results)):
-        t, prev, q = results[i], quotes[i - 1], quotes[i]
-        lead_in = sentences[i - 1].rstrip().endswith(":")
-        # A quote right after an attributed sentence (quote or paraphrase) is usually the same speaker's.
-        in_passage = results[i - 1].attributed_to is not None or (bool(prev.ranges) and len(passages[-1]) > 1)
-        follows_quote = in_passage or lead_in
-        linked = t.quoted and (
-            q.open_at_start
-            or prev.open_at_end
-            or (q.starts_with_quote and not t.attributed_to and follows_quote)
-        )
-        if linked:
-            passages[-1].append(i)
-        else:
-            passages.append([i])
-    for passage in passages:
-        named = [i for i in passage if results[i].attributed_to]
-        if not named:
-            continue
-        for i in passage:
-            if results[i].attributed_to is None and results[i].status is not None:
-                nearest = min(named, key=lambda j: (abs(j - i), j > i))
-                results[i].attributed_to = results[nearest].attributed_to
-
-
-def _subject(sentence: str, rules: RuleSet) -> str | None:
-    """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
-    words = sentence.split()
-    while words and words[0].lower().strip(",") in _LEADING:
-        return None
-    run = []
-    for w in words:
-        if not w[:1].isupper():
-            break
-        if w.endswith((",", ":")):  # "Already," or "Meanwhile," opens the sentence: no subject
-            return None
-        run.append(w)
-    name = _clean_name(run, rules) if run else None
-    if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
-        return name
-    return None
-
-
-def _resolve_pronouns(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
-    """Replace "he"/"she" with the last person named as a speaker or as a sentence's subject."""
-    last_person: str | None = None
-    last_org: str | None = None  # "it said" speaks for the last organisation
-    for t, sentence in zip(results, sentences, strict=True):
-        name = t.attributed_to
-        if name and name.lower() == "it":
-            t.attributed_to = last_org
-        elif name and name.lower() in rules.pronouns:
-            t.attributed_to = last_person
-        elif name and source_type(name, rules) == "person":
-            last_person = name
-        elif name and source_type(name, rules) == "organisation":
-            last_org = name
-        else:
-            last_person = _subject(sentence, rules) or last_person

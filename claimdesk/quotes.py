@@ -1,0 +1,91 @@
+"""Where the direct quotations are: which spans of a sentence are quoted, and whether a
+quote opened in one sentence runs on into the next.
+
+Curly marks say which way they face; a straight mark opens when it starts a word and
+closes when it ends one, so a quote that began in an earlier sentence is recognised
+by a closing mark with no opening one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from claimdesk.segment import Span
+
+OPEN_QUOTES = "“«„"
+CLOSE_QUOTES = "”»"
+_WORD = regex.compile(r"[\w’'.\-]+")
+
+
+@dataclass
+class Quotes:
+    """Quotation marks in one sentence."""
+
+    open_at_start: bool
+    open_at_end: bool
+    ranges: list[tuple[int, int]]
+    starts_with_quote: bool
+    quoted_share: float
+
+
+def opens(text: str, i: int) -> bool:
+    """Is the quotation mark at ``i`` an opening one? Curly marks say so; a straight one opens
+    when it starts a word (after white space or at the start) and closes when it ends one."""
+    ch = text[i]
+    if ch in OPEN_QUOTES:
+        return True
+    if ch in CLOSE_QUOTES:
+        return False
+    before = text[i - 1] if i else " "
+    return before.isspace() or before in "([{—–-:"
+
+
+def find_quotes(text: str, open_at_start: bool) -> Quotes:
+    """Quotation ranges in one sentence, carrying an open quote in from the previous one.
+
+    A closing mark with no opening one means the sentence began inside a quote.
+    """
+    ranges: list[tuple[int, int]] = []
+    state = open_at_start
+    begin = 0
+    orphan = False  # the first mark closes: the sentence began inside a quote
+    for i, ch in enumerate(text):
+        if ch not in OPEN_QUOTES and ch not in CLOSE_QUOTES and ch != '"':
+            continue
+        if opens(text, i):
+            if not state:
+                state, begin = True, i
+        else:
+            orphan = orphan or (not ranges and not state)
+            ranges.append((begin, i + 1))
+            state, begin = False, i + 1
+    if state:
+        ranges.append((begin, len(text)))
+    words = len(_WORD.findall(text)) or 1
+    quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
+    stripped = text.lstrip()
+    return Quotes(
+        open_at_start=open_at_start or orphan,
+        open_at_end=state,
+        ranges=ranges,
+        starts_with_quote=bool(stripped) and opens(stripped, 0) and stripped[0] in OPEN_QUOTES + '"',
+        quoted_share=quoted_words / words,
+    )
+
+
+def inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in ranges)
+
+
+def carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
+    """An open quote continues into the next sentence only if a closing mark follows in the paragraph."""
+    rest = text[spans[i].end :]
+    paragraph_end = rest.find("\n")
+    rest = rest if paragraph_end < 0 else rest[:paragraph_end]
+    for j, ch in enumerate(rest):
+        if ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch == '"':
+            return not opens(rest, j)
+    return True  # a quote left open runs to the end of its paragraph
