@@ -69,7 +69,33 @@ _AFTER_STOP = frozenset(
         "who's",
     ]
 )
-_DETERMINERS = frozenset(["the", "a", "an", "both", "all", "some", "many", "several", "other"])
+_DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "both",
+        "all",
+        "some",
+        "many",
+        "several",
+        "other",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "dozens",
+        "hundreds",
+        "most",
+        "few",
+    ]
+)
 _PREPOSITIONS = frozenset(
     ["at", "for", "of", "in", "from", "close", "with", "on", "near", "inside", "within", "across", "behind"]
 )
@@ -105,6 +131,7 @@ _LEADING = frozenset(
     ]
 )
 _AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
+_PASSIVE = frozenset(["is", "are", "was", "were", "been", "being"])
 _PASSIVE_AUX = regex.compile(r"(?i)\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$")
 _PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s+")
 _NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
@@ -161,22 +188,24 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _AUX_TAIL.sub("", text[:start]).rstrip()
     left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
+    # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     if left.endswith(","):
-        body = left[:-1]
-        cut = body.rfind(",")
-        appositive = body[cut + 1 :].strip() if cut >= 0 else ""
-        first = appositive.split()[0] if appositive else ""
-        # ", the ambassador," is an appositive: the name stands before it.
-        is_appositive = bool(first) and (first[0].islower() or first[0].isdigit())
-        left = body[:cut] if is_appositive else body
+        parts = regex.split(r",(?!\d{3})", left[:-1])  # "1,200 homes" is one segment
+        while len(parts) > 1 and parts[-1].strip()[:1].islower() | parts[-1].strip()[:1].isdigit():
+            parts.pop()
+        left = ",".join(parts)
     chunk = _CLAUSE_SPLIT.split(left)[-1]
     words = chunk.split()
     if "and" in words:
         k = len(words) - 1 - words[::-1].index("and")
         before_cap = k > 0 and words[k - 1][:1].isupper()
         after_cap = k + 1 < len(words) and words[k + 1][:1].isupper()
-        if not (before_cap and after_cap):
+        if not (before_cap and after_cap) and k + 1 < len(words):
             words = words[k + 1 :]
+        elif not (before_cap and after_cap):
+            # "The bank kept its dividend and said ...": the subject opens the clause, before its verb
+            verb = next((i for i, w in enumerate(words) if w.lower() in rules.finite_verbs), k)
+            words = words[:verb]
     return _clean_name(words, rules)
 
 
@@ -188,6 +217,8 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
         return None
     words: list[str] = []
     tokens = m.group().split()
+    if strict and tokens and tokens[0].lower() in _PREPOSITIONS | _AFTER_STOP:
+        return None  # "said on Wednesday that": the speaker stands before the verb
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         joins_name = w.lower() in ("of", "for", "at", "from") and following[:1].isupper()
@@ -195,9 +226,12 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
             break
         words.append(w)
     if strict:
+        # "said Putin." names a speaker; "said Estova had demanded fees" opens a clause.
         head = [w for w in words if w.lower() not in _DETERMINERS]
         known = rules.anonymous | rules.organisations
         if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
+            return None
+        if any(w.lower() in _AUXILIARIES or w.lower() in rules.finite_verbs for w in head):
             return None
     return _clean_name(words[:8], rules)
 
@@ -239,7 +273,7 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet) -> str | None:
         name = None
         # Passive voice ("the claims were dismissed by the ministry"): the source follows "by".
         passive = rule.source != "after" and (
-            _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _AUXILIARIES
+            _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _PASSIVE
         )
         if passive:
             by = _PASSIVE_BY.match(sent, end)
@@ -314,19 +348,27 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
     return None
 
 
-def resolve_pronouns(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
-    """Replace "he"/"she" with the last person named as a speaker or as a sentence's subject."""
+def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
+    """Name the source a reference points back to: "he"/"she" the last person named as a speaker
+    or a sentence's subject, "it" the last organisation that spoke, and "the agency" the last
+    named source with "agency" in its name ("Medicines Safety Agency")."""
     last_person: str | None = None
-    last_org: str | None = None  # "it said" speaks for the last organisation
+    last_org: str | None = None
+    named: list[str] = []  # proper names of sources so far, latest last
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() == "it":
             t.attributed_to = last_org
         elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
+        elif name and " " not in name and name.islower():
+            # "the agency" is the last named source called an agency ("Medicines Safety Agency")
+            t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif name and source_type(name, rules) == "person":
             last_person = name
         elif name and source_type(name, rules) == "organisation":
             last_org = name
         else:
             last_person = _subject(sentence, rules) or last_person
+        if t.attributed_to and t.attributed_to[:1].isupper():
+            named.append(t.attributed_to)

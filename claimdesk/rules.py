@@ -264,9 +264,15 @@ def _names(value: str | list[str] | None) -> tuple[str, ...]:
 def _describe(data: Any, problem: str) -> str:
     """Turn "rules/3/verbs: ..." into "rule 'deny-verb', field verbs: ..."."""
     location, _, message = problem.partition(": ")
+    parts = location.split("/")
+    if message.endswith("has non-unique elements"):
+        value: Any = data
+        for part in parts if location != "(root)" else []:
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        repeated = sorted({str(v) for v in value if value.count(v) > 1})
+        message = f"listed more than once: {', '.join(repeated)}"
     if len(message) > 160:
         message = message[:157] + "..."
-    parts = location.split("/")
     if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
         index = int(parts[1])
         rule = data["rules"][index] if index < len(data["rules"]) else {}

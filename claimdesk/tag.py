@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from claimdesk.attribution import attribute, resolve_pronouns, share_passage_speakers, source_type
+from claimdesk.attribution import attribute, resolve_references, share_passage_speakers, source_type
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.segment import Span
@@ -234,7 +234,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         results.append(tagged)
 
     share_passage_speakers(results, quotes, spans, text, sentences)
-    resolve_pronouns(results, sentences, rules)
+    resolve_references(results, sentences, rules)
     for t in results:
         if t.status is None:
             t.attributed_to = None

@@ -132,3 +132,10 @@ def test_rules_check_warns_about_never_firing_and_shadowed_rules(tmp_path: Path)
     assert report.ok
     assert any("'no-examples': never fires" in w for w in report.warnings)
     assert any("'denied-verb-alleged': shadowed" in w for w in report.warnings)
+
+
+def test_a_word_listed_twice_is_named() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["verbs"] = ["deny", "reject", "deny"]
+    with pytest.raises(RulesError, match=r"rule 'deny', field verbs: listed more than once: deny"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
