@@ -33,7 +33,7 @@ _ADVERBIAL_TAIL = regex.compile(
 )
 _CLAUSE_SPLIT = regex.compile(
     r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
-    r"when|after|before|since|if|so|where|whether|meanwhile|however)\b",
+    r"when|after|before|since|if|so|where|whether|meanwhile|however|whose)\b",
     regex.IGNORECASE,
 )
 _AFTER_STOP = frozenset(
@@ -157,7 +157,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
             break
     for i, w in enumerate(words[1:], start=1):
         following = words[i + 1] if i + 1 < len(words) else ""
-        if w.lower() in _PREPOSITIONS and not following[:1].isupper():
+        in_name = w.lower() in ("of", "for") and following[:1].isupper()  # "Ministry of Defence"
+        if w.lower() in _PREPOSITIONS and not in_name:
             words = words[:i]
             break
     if not words:
@@ -171,9 +172,13 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
             else:
                 break
         titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
-        if titled and titled[-1] < len(run) - 1:
-            run = run[titled[-1] + 1 :]
+        if titled and titled[-1] < len(run) - 1 and run[-1].lower() not in rules.organisations:
+            run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
         words = run
+    elif len(words) > 1 and words[-1].lower() in rules.titles and words[-2][:1].isupper():
+        words = [
+            w for w in words[:-1] if w[:1].isupper()
+        ]  # "a PowerFirst spokesperson" speaks for PowerFirst
     elif len(words) > 4:
         words = words[-2:]
     name = " ".join(words).strip(" .,’'…")
@@ -185,21 +190,46 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     return name if any(c.isalpha() for c in name) else None
 
 
+def _is_appositive(segment: str) -> bool:
+    """Does a comma segment describe the name before it (", the ambassador,", ", 58,",
+    ", who owns homes,")? ", the BSK," is a name itself."""
+    text = segment.strip()
+    if regex.match(r"the\s+[A-Z]", text) and len(text.split()) <= 4:
+        return False
+    return text[:1].islower() or text[:1].isdigit()
+
+
+def _last_clause(text: str) -> str:
+    """The clause a verb's subject stands in; a relative clause ("a witness who lives nearby")
+    names no one, so step back over it to the noun it describes."""
+    while True:
+        bounds = list(_CLAUSE_SPLIT.finditer(text))
+        if not bounds:
+            return text
+        last = bounds[-1]
+        if last.group().lower() in ("who", "which", "whom", "whose") and text[: last.start()].strip():
+            text = text[: last.start()]
+            continue
+        return text[last.end() :]
+
+
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _AUX_TAIL.sub("", text[:start]).rstrip()
     left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
+    left = regex.sub(r"\s*\([^()]*\)", "", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
         parts = regex.split(r",(?!\d{3})", left[:-1])  # "1,200 homes" is one segment
-        while len(parts) > 1 and parts[-1].strip()[:1].islower() | parts[-1].strip()[:1].isdigit():
+        while len(parts) > 1 and _is_appositive(parts[-1]):
             parts.pop()
         left = ",".join(parts)
-    chunk = _CLAUSE_SPLIT.split(left)[-1]
-    words = chunk.split()
+    words = _last_clause(left).split()
     if "and" in words:
         k = len(words) - 1 - words[::-1].index("and")
         before_cap = k > 0 and words[k - 1][:1].isupper()
         after_cap = k + 1 < len(words) and words[k + 1][:1].isupper()
+        if k + 1 < len(words) and words[k + 1].lower() in ("his", "her", "their", "its"):
+            words, before_cap, after_cap = words[:k], True, True  # "Simon Vail and his colleagues"
         if not (before_cap and after_cap) and k + 1 < len(words):
             words = words[k + 1 :]
         elif not (before_cap and after_cap):
