@@ -135,6 +135,7 @@ _PASSIVE = frozenset(["is", "are", "was", "were", "been", "being"])
 _PASSIVE_AUX = regex.compile(r"(?i)\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$")
 _PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s+")
 _NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
+_SPEAKS_FOR = frozenset(["spokesperson", "spokesman", "spokeswoman", "representative", "official", "lawyer"])
 _NAME_JOINERS = frozenset(
     ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
 )
@@ -175,7 +176,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         if titled and titled[-1] < len(run) - 1 and run[-1].lower() not in rules.organisations:
             run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
         words = run
-    elif len(words) > 1 and words[-1].lower() in rules.titles and words[-2][:1].isupper():
+    elif len(words) > 1 and words[-1].lower() in _SPEAKS_FOR and words[-2][:1].isupper():
         words = [
             w for w in words[:-1] if w[:1].isupper()
         ]  # "a PowerFirst spokesperson" speaks for PowerFirst
@@ -207,8 +208,14 @@ def _last_clause(text: str) -> str:
         if not bounds:
             return text
         last = bounds[-1]
-        if last.group().lower() in ("who", "which", "whom", "whose") and text[: last.start()].strip():
-            text = text[: last.start()]
+        rest = text[last.end() :].split()
+        subject_relative = bool(rest) and rest[0][:1].islower() and rest[0].lower() not in _DETERMINERS
+        if (
+            last.group().lower() in ("who", "which", "whose")
+            and subject_relative
+            and text[: last.start()].strip()
+        ):
+            text = text[: last.start()]  # "a witness who lives ..." but not "which Pezeshkian called"
             continue
         return text[last.end() :]
 
@@ -287,44 +294,54 @@ def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
 
 
 def attribute(sent: str, fired, q: Quotes, rules: RuleSet) -> str | None:
-    # Outside quotes first; a tail (", the ministry said.") speaks for the whole sentence; then the
-    # earliest cue: the first party to speak is the source ("While X alleges ..., Y denied it").
+    """The source of a sentence, from the cues of rules with a ``source`` direction.
+
+    Outside quotes first; a tail (", the ministry said.") speaks for the whole sentence; then
+    the earliest cue: the first party to speak is the source ("While X alleges ..., Y denied it").
+    A pronoun ("..., he said") gives way to a person the same sentence names.
+    """
     candidates = [
         (inside(q.ranges, *span), not _is_tail(sent, *span, rules), span[0], rule, span)
         for rule, spans in fired
         if rule.source
         for span in spans
     ]
-    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
-        # A cue that names its own speaker ("in his view") points at that pronoun.
-        own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
-        if own:
-            return own[0]
-        name = None
-        # Passive voice ("the claims were dismissed by the ministry"): the source follows "by".
-        passive = rule.source != "after" and (
-            _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _PASSIVE
-        )
-        if passive:
-            by = _PASSIVE_BY.match(sent, end)
-            name = _source_after(sent, by.end(), rules, strict=False) if by else None
-            if name:
-                return name
-            continue  # the subject of a passive verb is what was said, not who said it
-        inverted = (
-            rule.source == "either"
-            and sent[:start].rstrip()[-1:] in {",", "”", '"', "’"}
-            and sent[start:end].lower() in rules.inversion_verbs
-        )
-        if rule.source == "before" or (rule.source == "either" and not inverted):
-            name = _source_before(sent, start, rules)
-        if name is None and rule.source in ("after", "either"):
-            name = _source_after(sent, end, rules, strict=rule.source == "either")
-        if name is None and inverted:
-            name = _source_before(sent, start, rules)
-        if name:
-            return name
-    return None
+    names = (
+        _name_at(sent, rule, start, end, rules)
+        for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3])
+    )
+    found = [n for n in names if n]
+    if found and found[0].lower() in rules.pronouns:
+        return next((n for n in found[1:] if n.lower() not in rules.pronouns), found[0])
+    return found[0] if found else None
+
+
+def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | None:
+    """The source one cue names, looking where its rule says the source stands."""
+    # A cue that names its own speaker ("in his view") points at that pronoun.
+    own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
+    if own:
+        return own[0]
+    # Passive voice ("the claims were dismissed by the ministry"): the source follows "by";
+    # the subject of a passive verb is what was said, not who said it.
+    if rule.source != "after" and (
+        _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _PASSIVE
+    ):
+        by = _PASSIVE_BY.match(sent, end)
+        return _source_after(sent, by.end(), rules, strict=False) if by else None
+    inverted = (
+        rule.source == "either"
+        and sent[:start].rstrip()[-1:] in {",", "”", '"', "’"}
+        and sent[start:end].lower() in rules.inversion_verbs
+    )
+    name = None
+    if rule.source == "before" or (rule.source == "either" and not inverted):
+        name = _source_before(sent, start, rules)
+    if name is None and rule.source in ("after", "either"):
+        name = _source_after(sent, end, rules, strict=rule.source == "either")
+    if name is None and inverted:
+        name = _source_before(sent, start, rules)
+    return name
 
 
 def share_passage_speakers(results: list[Tagged], quotes: list[Quotes], spans, text, sentences) -> None:
