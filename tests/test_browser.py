@@ -8,16 +8,11 @@ in the README is one of them.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import HOSTILE_ARTICLE, ROOT, build_desk
+from tests.conftest import HOSTILE_ARTICLE, ROOT, build_desk, running_ui
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As root, on a machine with no outside network: no sandbox, no GPU, no background calls home.
@@ -34,46 +29,13 @@ CHROMIUM_ARGS = [
 SHOTS = ROOT / "output" / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, attempts: int = 300) -> None:
-    """Poll until the server answers (or has died, with its output as the reason)."""
-    for _ in range(attempts):
-        if proc.poll() is not None:
-            raise RuntimeError(f"claimdesk ui exited {proc.returncode}: {proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"claimdesk ui did not answer at {url}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, rules):
     """``claimdesk ui`` on a free port, serving the seeds plus a hostile article."""
     output = tmp_path_factory.mktemp("desk")
     build_desk(output, rules, {"hostile.txt": HOSTILE_ARTICLE})
-    port = free_port()
-    claimdesk = Path(sys.executable).parent / "claimdesk"
-    proc = subprocess.Popen(
-        [str(claimdesk), "ui", "--output", str(output), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/-/versions.json", proc)
+    with running_ui(output) as base:
         yield base, output
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from claimdesk.annotate import annotate
 from claimdesk.desk.render import Cue, highlight
 from claimdesk.ingest import make_article
 from claimdesk.metadata import canned_queries
-from tests.conftest import HOSTILE_ARTICLE, WIDE_ARTICLE, build_desk
-from tests.test_browser import free_port, wait_for
+from tests.conftest import HOSTILE_ARTICLE, WIDE_ARTICLE, build_desk, running_ui
 
 
 @pytest.fixture(scope="module")
@@ -166,23 +165,12 @@ def test_unknown_article_is_a_404(desk) -> None:
 
 def test_ui_serves_read_only_and_sees_a_run_writing_meanwhile(tmp_path: Path, rules) -> None:
     build_desk(tmp_path, rules)
-    port = free_port()
-    claimdesk = Path(sys.executable).parent / "claimdesk"
-    proc = subprocess.Popen(
-        [str(claimdesk), "ui", "-o", str(tmp_path), "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    with running_ui(tmp_path) as base:
 
-    def fetch(path: str):
-        with urllib.request.urlopen(base + path, timeout=10) as response:
-            return json.load(response)
+        def fetch(path: str):
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                return json.load(response)
 
-    try:
-        wait_for(f"{base}/-/versions.json", proc)
         databases = fetch("/-/databases.json")
         assert [(d["name"], d["is_mutable"]) for d in databases] == [("claims", True)]
         before = fetch("/claims/articles.json?_size=0")["filtered_table_rows_count"]
@@ -197,9 +185,6 @@ def test_ui_serves_read_only_and_sees_a_run_writing_meanwhile(tmp_path: Path, ru
         refused = urllib.request.Request(base + "/claims?sql=delete+from+articles")
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(refused, timeout=10)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     assert store.open_db(tmp_path)["articles"].count == before + 1
 
 

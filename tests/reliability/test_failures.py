@@ -7,16 +7,15 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from claimdesk import fetch, ingest, store
 from claimdesk.annotate import annotate
-from tests.conftest import SEEDS, news_page
+from tests.conftest import SEEDS, local_server, news_page
 
 PAGE = news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday.", "Iran agreed."]).encode()
 
@@ -49,15 +48,8 @@ def hostile_site():
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with local_server(Handler) as server:
         yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_each_bad_fetch_says_why_and_whether_a_retry_could_help(hostile_site) -> None:
