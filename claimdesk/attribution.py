@@ -67,6 +67,15 @@ _AFTER_STOP = frozenset(
         "added",
         "on,",
         "who's",
+        "shortly",
+        "yesterday",
+        "today",
+        "tonight",
+        "late",
+        "early",
+        "just",
+        "also",
+        "again",
     ]
 )
 _DETERMINERS = frozenset(
@@ -137,7 +146,32 @@ _PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s
 _NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
 _SPEAKS_FOR = frozenset(["spokesperson", "spokesman", "spokeswoman", "representative", "official", "lawyer"])
 _NAME_JOINERS = frozenset(
-    ["and", "of", "for", "al", "al-", "bin", "ibn", "de", "da", "del", "van", "von", "la", "le", "du"]
+    [
+        "and",
+        "of",
+        "for",
+        "al",
+        "al-",
+        "bin",
+        "ibn",
+        "de",
+        "da",
+        "del",
+        "van",
+        "von",
+        "la",
+        "le",
+        "du",
+        "es",
+        "el",
+        "dos",
+        "das",
+        "di",
+        "der",
+        "den",
+        "ter",
+        "y",
+    ]
 )
 
 
@@ -176,12 +210,24 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         if titled and titled[-1] < len(run) - 1 and run[-1].lower() not in rules.organisations:
             run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
         words = run
-    elif len(words) > 1 and words[-1].lower() in _SPEAKS_FOR and words[-2][:1].isupper():
+    elif (
+        len(words) > 1
+        and words[-1].lower() in _SPEAKS_FOR
+        and words[-2][:1].isupper()
+        and not words[-2].endswith(("an", "ese", "ish", "i"))  # "Tanzanian official" is a person
+    ):
         words = [
             w for w in words[:-1] if w[:1].isupper()
         ]  # "a PowerFirst spokesperson" speaks for PowerFirst
     elif len(words) > 4:
         words = words[-2:]
+    while len(words) > 1 and words[-1].lower() in ("there", "here"):
+        words = words[:-1]  # "drivers there said"
+    org = words[:-1]
+    if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
+        words = org  # "according to Home Office figures": the office is the source
+    if len(words) == 1 and words[0].islower() and not _plausible_source(words[0], rules):
+        return None  # "the last thing we expected": an adjective or event names no one
     name = " ".join(words).strip(" .,’'…")
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
@@ -191,12 +237,28 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     return name if any(c.isalpha() for c in name) else None
 
 
+def _proper(words: list[str]) -> bool:
+    """Words that are surely a name, even at the start of a sentence: two or more capitalised
+    words ("Home Office"), or one with capitals or digits inside ("NHS", "Flightradar24")."""
+    caps = [w for w in words if w[:1].isupper()]
+    if len(caps) != len(words) or not words:
+        return False
+    return len(words) > 1 or any(c.isupper() or c.isdigit() for c in words[0][1:])
+
+
+def _plausible_source(word: str, rules: RuleSet) -> bool:
+    """A lone lower-case word can name a source only as a known kind of source or a plural
+    ("officials", "investigators"); "romantic" or "explosion" cannot."""
+    known = rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
+    return word in known or word in ("it", "he", "she") or (word.endswith("s") and len(word) > 3)
+
+
 def _is_appositive(segment: str) -> bool:
     """Does a comma segment describe the name before it (", the ambassador,", ", 58,",
     ", who owns homes,")? ", the BSK," is a name itself."""
     text = segment.strip()
-    if regex.match(r"the\s+[A-Z]", text) and len(text.split()) <= 4:
-        return False
+    if regex.match(r"the\s+[A-Z]", text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
+        return False  # ", the BSK," but not ", the Chinese ambassador,"
     return text[:1].islower() or text[:1].isdigit()
 
 
@@ -382,6 +444,8 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
     words = sentence.split()
     while words and words[0].lower().strip(",") in _LEADING:
         return None
+    if words and regex.search(r"(?:ed|ing)$", words[0].lower()):
+        return None  # "Asked about the delay, she said ..." opens with a participle
     run = []
     for w in words:
         if not w[:1].isupper():
