@@ -97,7 +97,18 @@ def test_cli_eval_prints_the_report(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "nope.jsonl" in missing.stderr
 
 
-def test_shipped_rules_hold_up_on_the_independently_written_articles(rules) -> None:
-    scores = evaluate(load_gold(ROOT / "tests" / "data" / "holdout.jsonl"), rules)
-    assert scores.macro_f1 >= 0.90, scores.to_dict()
-    assert scores.attribution_accuracy >= 0.75, scores.to_dict()["attribution"]
+# Whole articles written and annotated independently of the rules (see README, "How good is it").
+# The bars sit a little under today's scores: a rules edit that loses ground fails here.
+ARTICLE_SETS = [
+    ("holdout.jsonl", 0.93, 0.80),
+    ("articles2.jsonl", 0.93, 0.65),
+    ("articles3.jsonl", 0.95, 0.75),
+    ("articles4.jsonl", 0.90, 0.58),
+]
+
+
+@pytest.mark.parametrize(("name", "macro_f1", "attribution"), ARTICLE_SETS)
+def test_shipped_rules_hold_up_on_independently_written_articles(rules, name, macro_f1, attribution) -> None:
+    scores = evaluate(load_gold(ROOT / "tests" / "data" / name), rules)
+    assert scores.macro_f1 >= macro_f1, scores.to_dict()
+    assert scores.attribution_accuracy >= attribution, scores.to_dict()["attribution"]
