@@ -33,7 +33,7 @@ _ADVERBIAL_TAIL = regex.compile(
 )
 _CLAUSE_SPLIT = regex.compile(
     r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
-    r"when|after|before|since|if|so|where|whether|meanwhile|however|whose)\b",
+    r"when|after|before|since|if|so|where|whether|meanwhile|however|whose|as)\b",
     regex.IGNORECASE,
 )
 _AFTER_STOP = frozenset(
@@ -246,6 +246,12 @@ def _proper(words: list[str]) -> bool:
     return len(words) > 1 or any(c.isupper() or c.isdigit() for c in words[0][1:])
 
 
+def _looks_like_verb(word: str, rules: RuleSet) -> bool:
+    """A finite verb from the lexicon, or a past tense we do not list ("declined")."""
+    w = word.lower()
+    return w in rules.finite_verbs or (w.endswith("ed") and len(w) > 4)
+
+
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
@@ -292,7 +298,11 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         while len(parts) > 1 and _is_appositive(parts[-1]):
             parts.pop()
         left = ",".join(parts)
-    words = _last_clause(left).split()
+    clause = _last_clause(left)
+    if not clause.strip() and regex.search(r"(?i)\bbut\s*$", left):
+        # "A spokesman declined to comment but said ...": the subject opens the sentence
+        clause = regex.sub(r"(?i)\s*\bbut\s*$", " and", left)
+    words = clause.split()
     if "and" in words:
         k = len(words) - 1 - words[::-1].index("and")
         before_cap = k > 0 and words[k - 1][:1].isupper()
@@ -303,7 +313,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
             words = words[k + 1 :]
         elif not (before_cap and after_cap):
             # "The bank kept its dividend and said ...": the subject opens the clause, before its verb
-            verb = next((i for i, w in enumerate(words) if w.lower() in rules.finite_verbs), k)
+            verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), k)
             words = words[:verb]
     return _clean_name(words, rules)
 

@@ -104,6 +104,7 @@ ARTICLE_SETS = [
     ("articles2.jsonl", 0.93, 0.65),
     ("articles3.jsonl", 0.95, 0.75),
     ("articles4.jsonl", 0.90, 0.58),
+    ("articles5.jsonl", 0.90, 0.68),
 ]
 
 
