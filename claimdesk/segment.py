@@ -193,6 +193,10 @@ _BOUNDARY = re.compile(
     re.VERBOSE,
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_ATTRIBUTION_TAIL = re.compile(
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+(?:said|says|asked|asks|added|wrote|told|replied|shouted|"
+    r"wondered|demanded|insisted)\b[^.!?]{0,60}(?:[.!?]|$)"
+)
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -213,6 +217,8 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     starts_lower = first[0].islower()
     if starts_lower:
         return False
+    if match.group("punct") in ("?", "!") and match.group("close") and _ATTRIBUTION_TAIL.match(after):
+        return False  # '“Why now?” Bell asked.': the tail names who asked
     if match.group("punct") != "." or match.group("close"):
         return True
     word = _WORD_BEFORE.search(line, 0, match.start())

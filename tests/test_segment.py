@@ -100,3 +100,11 @@ def test_spans_are_ordered_disjoint_and_cover_every_non_space_character(text: st
         covered.update(range(span.start, span.end))
         last_end = span.end
     assert {i for i, ch in enumerate(text) if not ch.isspace()} <= covered
+
+
+def test_a_quoted_question_keeps_its_named_speaker() -> None:
+    text = '"Why would anyone think a state school was different?" Bell said. The board met.'
+    assert sentences(text) == [
+        '"Why would anyone think a state school was different?" Bell said.',
+        "The board met.",
+    ]
