@@ -17,6 +17,14 @@ from claimdesk.rules import RuleSet
 if TYPE_CHECKING:
     from claimdesk.tag import Tagged
 
+_POSSESSIVE = regex.compile(r"[’']s$")
+_PARTICIPLE = regex.compile(r"(?:ed|ing)$")
+_THE_NAME = regex.compile(r"the\s+[A-Z]")
+_PARENTHETICAL = regex.compile(r"\s*\([^()]*\)")
+_COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
+# A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
+_AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
+_TAIL_SPLIT = regex.compile(r"[,”\"]")
 _AUX_TAIL = regex.compile(
     r"(?i)(?:\s+(?:has|have|had|was|were|is|are|be|been|also|previously|earlier|repeatedly|"
     r"publicly|again|later|once|then|already|reportedly|himself|herself|themselves|itself|"
@@ -184,10 +192,10 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         words = words[verbs[-1] + 1 :]
     while words and (words[0].lower() in _DETERMINERS or words[0].lower() in _PREPOSITIONS):
         words = words[1:]
-    if len(words) > 1 and regex.search(r"[’']s$", words[0]) and words[0][:1].isupper():
+    if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper():
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
-        if not w[:1].isupper() and regex.search(r"(?:ed|ing)$", w.lower()) and len(w) > 4:
+        if not w[:1].isupper() and _PARTICIPLE.search(w.lower()) and len(w) > 4:
             words = words[:i]  # "study published last week", "outlets running headlines"
             break
     for i, w in enumerate(words[1:], start=1):
@@ -231,7 +239,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     name = " ".join(words).strip(" .,’'…")
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
-    name = regex.sub(r"[’']s$", "", name) if words[-1][:1].isupper() else name
+    name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
     if name.lower() in _NON_SOURCES:
         return None
     return name if any(c.isalpha() for c in name) else None
@@ -263,7 +271,7 @@ def _is_appositive(segment: str) -> bool:
     """Does a comma segment describe the name before it (", the ambassador,", ", 58,",
     ", who owns homes,")? ", the BSK," is a name itself."""
     text = segment.strip()
-    if regex.match(r"the\s+[A-Z]", text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
+    if _THE_NAME.match(text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
         return False  # ", the BSK," but not ", the Chinese ambassador,"
     return text[:1].islower() or text[:1].isdigit()
 
@@ -292,9 +300,9 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _AUX_TAIL.sub("", text[:start]).rstrip()
     left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
-    left = regex.sub(r"\s*\([^()]*\)", "", left)  # "the Office for Police Conduct (IOPC)"
+    left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
-        parts = regex.split(r",(?!\d{3})", left[:-1])  # "1,200 homes" is one segment
+        parts = _COMMA.split(left[:-1])  # "1,200 homes" is one segment
         while len(parts) > 1 and _is_appositive(parts[-1]):
             parts.pop()
         left = ",".join(parts)
@@ -321,7 +329,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
 def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
     right = text[end:].lstrip(' ,:“”"')
     # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
-    m = regex.match(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+", right)
+    m = _AFTER_NAME.match(right)
     if not m:
         return None
     words: list[str] = []
@@ -361,7 +369,7 @@ def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
     """A reporting clause closing the sentence after a comma or quote: '..., the ministry said.'"""
     if sent[start:end].lower() not in rules.inversion_verbs:
         return False
-    before = regex.split(r"[,”\"]", sent[:start])
+    before = _TAIL_SPLIT.split(sent[:start])
     return len(before) > 1 and 1 <= len(before[-1].split()) <= 5 and len(sent[end:].split()) <= 6
 
 
@@ -454,7 +462,7 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
     words = sentence.split()
     while words and words[0].lower().strip(",") in _LEADING:
         return None
-    if words and regex.search(r"(?:ed|ing)$", words[0].lower()):
+    if words and _PARTICIPLE.search(words[0].lower()):
         return None  # "Asked about the delay, she said ..." opens with a participle
     run = []
     for w in words:
