@@ -328,7 +328,6 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
 
 def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
     right = text[end:].lstrip(' ,:“”"')
-    # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
     m = _AFTER_NAME.match(right)
     if not m:
         return None
