@@ -7,6 +7,7 @@ source, from the cues of rules that carry a ``source`` direction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import regex
@@ -18,190 +19,84 @@ if TYPE_CHECKING:
     from claimdesk.tag import Tagged
 
 _POSSESSIVE = regex.compile(r"[’']s$")
-_PARTICIPLE = regex.compile(r"(?:ed|ing)$")
-_THE_NAME = regex.compile(r"the\s+[A-Z]")
 _PARENTHETICAL = regex.compile(r"\s*\([^()]*\)")
 _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
 _AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
 _TAIL_SPLIT = regex.compile(r"[,”\"]")
-_AUX_TAIL = regex.compile(
-    r"(?i)(?:\s+(?:has|have|had|was|were|is|are|be|been|also|previously|earlier|repeatedly|"
-    r"publicly|again|later|once|then|already|reportedly|himself|herself|themselves|itself|"
-    r"would|will|could|may|might|did|does|do|not|strongly|firmly|flatly|categorically|"
-    r"immediately|quickly|swiftly|vehemently|recently|initially|first|now|still|openly|"
-    r"privately|formally|officially|both|all|never))+\s*$"
-)
-# Time, place and manner between a source and its verb: "the ministry on Thursday said".
-_ADVERBIAL_TAIL = regex.compile(
-    r"(?i)(?:\s+(?:on|last|this|earlier|later|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|week|month|year|day|night|morning|afternoon|evening|weekend)|"
-    r"\s+(?:in|via)\s+(?:a|an)\s+(?:statement|email|interview|post|letter|video|briefing|filing|tweet)|"
-    r"\s+(?:reached|contacted)\s+by\s+(?:phone|telephone|email)|\s+by\s+(?:phone|telephone))+\s*$"
-)
-_CLAUSE_SPLIT = regex.compile(
-    r"[,;:()\[\]“”\"—–]|\b(?:that|which|who|whom|while|whereas|but|although|though|because|"
-    r"when|after|before|since|if|so|where|whether|meanwhile|however|whose|as)\b",
-    regex.IGNORECASE,
-)
-_AFTER_STOP = frozenset(
-    [
-        "that",
-        "which",
-        "who",
-        "whom",
-        "when",
-        "where",
-        "on",
-        "in",
-        "at",
-        "during",
-        "after",
-        "before",
-        "as",
-        "because",
-        "while",
-        "with",
-        "for",
-        "from",
-        "to",
-        "earlier",
-        "later",
-        "last",
-        "this",
-        "said",
-        "says",
-        "told",
-        "added",
-        "on,",
-        "who's",
-        "shortly",
-        "yesterday",
-        "today",
-        "tonight",
-        "late",
-        "early",
-        "just",
-        "also",
-        "again",
-    ]
-)
-_DETERMINERS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "both",
-        "all",
-        "some",
-        "many",
-        "several",
-        "other",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "dozens",
-        "hundreds",
-        "most",
-        "few",
-    ]
-)
-_PREPOSITIONS = frozenset(
-    ["at", "for", "of", "in", "from", "close", "with", "on", "near", "inside", "within", "across", "behind"]
-)
-_LEADING = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "but",
-        "and",
-        "so",
-        "yet",
-        "however",
-        "meanwhile",
-        "then",
-        "after",
-        "before",
-        "since",
-        "as",
-        "by",
-        "for",
-        "if",
-        "when",
-        "while",
-        "this",
-        "that",
-        "it",
-        "there",
-        "what",
-    ]
-)
-_AUXILIARIES = frozenset(["is", "are", "was", "were", "be", "been", "being", "have", "has", "had"])
-_PASSIVE = frozenset(["is", "are", "was", "were", "been", "being"])
-_PASSIVE_AUX = regex.compile(r"(?i)\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?$")
-_PASSIVE_BY = regex.compile(r"(?i)(?:\s+as\s+[\w\s“”\"'’-]{1,40}?)?\s+by\s+")
-_NON_SOURCES = frozenset(["they", "this", "that", "we", "i", "you", "there", "which", "who", "one"])
-_SPEAKS_FOR = frozenset(["spokesperson", "spokesman", "spokeswoman", "representative", "official", "lawyer"])
-_NAME_JOINERS = frozenset(
-    [
-        "and",
-        "of",
-        "for",
-        "al",
-        "al-",
-        "bin",
-        "ibn",
-        "de",
-        "da",
-        "del",
-        "van",
-        "von",
-        "la",
-        "le",
-        "du",
-        "es",
-        "el",
-        "dos",
-        "das",
-        "di",
-        "der",
-        "den",
-        "ter",
-        "y",
-    ]
-)
+
+
+def _any(words: frozenset[str]) -> str:
+    """An alternation of words, longest first, white space matching any run of it."""
+    return "|".join(r"\s+".join(map(regex.escape, w.split())) for w in sorted(words, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    """The patterns and word sets attribution needs, compiled once from a rule set's lexicons."""
+
+    participle: regex.Pattern[str]
+    the_name: regex.Pattern[str]
+    aux_tail: regex.Pattern[str]
+    adverbial_tail: regex.Pattern[str]
+    clause_split: regex.Pattern[str]
+    passive_aux: regex.Pattern[str]
+    passive_by: regex.Pattern[str]
+    contrast_end: regex.Pattern[str]
+    w: dict[str, frozenset[str]]
+
+
+def _grammar(rules: RuleSet) -> _Grammar:
+    cached = rules.cache.get("attribution")
+    if cached is None:
+        w = rules.words
+        cached = rules.cache["attribution"] = _Grammar(
+            participle=regex.compile(rf"(?:{_any(w['participle_endings'])})$"),
+            the_name=regex.compile(rf"(?i:{_any(w['definite_articles'])})\s+[A-Z]"),
+            aux_tail=regex.compile(rf"(?i)(?:\s+(?:{_any(w['verb_companions'])}))+\s*$"),
+            # Time, place and manner between a source and its verb: "the ministry on Thursday said".
+            adverbial_tail=regex.compile(
+                rf"(?i)(?:\s+(?:{_any(w['time_openers'])})\s+(?:{_any(w['time_words'])})|"
+                rf"\s+(?:{_any(w['channel_prepositions'])})\s+(?:{_any(w['indefinite_articles'])})\s+"
+                rf"(?:{_any(w['channels'])})|\s+(?:{_any(w['contact_phrases'])}))+\s*$"
+            ),
+            clause_split=regex.compile(
+                rf"[,;:()\[\]“”\"—–]|\b(?:{_any(w['clause_terminators'])})\b", regex.IGNORECASE
+            ),
+            passive_aux=regex.compile(
+                rf"(?i)\b(?:{_any(w['passive_auxiliaries'])})\s+(?:\w+(?:{_any(w['adverb_endings'])})\s+)?$"
+            ),
+            passive_by=regex.compile(
+                rf"(?i)(?:\s+(?:{_any(w['passive_description'])})\s+[\w\s“”\"'’-]{{1,40}}?)?"
+                rf"\s+(?:{_any(w['passive_agent'])})\s+"
+            ),
+            contrast_end=regex.compile(rf"(?i)\s*\b(?:{_any(w['contrast_conjunctions'])})\s*$"),
+            w=w,
+        )
+    return cached
 
 
 def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     """The source's name: a trailing run of capitalised words without titles ("Sergey
     Lavrov"), or a lower-case noun phrase cut before its prepositions ("finance ministry",
     "physicists" from "physicists at the laboratory")."""
-    verbs = [i for i, w in enumerate(words) if w.lower() in _AUXILIARIES]
+    g = _grammar(rules)
+    w_ = g.w
+    verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and (words[0].lower() in _DETERMINERS or words[0].lower() in _PREPOSITIONS):
+    while words and (words[0].lower() in w_["determiners"] or words[0].lower() in w_["prepositions"]):
         words = words[1:]
     if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper():
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
-        if not w[:1].isupper() and _PARTICIPLE.search(w.lower()) and len(w) > 4:
+        if not w[:1].isupper() and g.participle.search(w.lower()) and len(w) > 4:
             words = words[:i]  # "study published last week", "outlets running headlines"
             break
     for i, w in enumerate(words[1:], start=1):
         following = words[i + 1] if i + 1 < len(words) else ""
-        in_name = w.lower() in ("of", "for") and following[:1].isupper()  # "Ministry of Defence"
-        if w.lower() in _PREPOSITIONS and not in_name:
+        in_name = w.lower() in w_["name_prepositions"] and following[:1].isupper()  # "Ministry of Defence"
+        if w.lower() in w_["prepositions"] and not in_name:
             words = words[:i]
             break
     if not words:
@@ -209,7 +104,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if words[-1][:1].isupper():
         run: list[str] = []
         for i, w in enumerate(reversed(words)):
-            joiner = w.lower() in _NAME_JOINERS and run and i + 1 < len(words) and words[-i - 2][:1].isupper()
+            particle = w.lower() in w_["name_particles"]
+            joiner = particle and run and i + 1 < len(words) and words[-i - 2][:1].isupper()
             if w[:1].isupper() or joiner:
                 run.insert(0, w)
             else:
@@ -220,16 +116,16 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         words = run
     elif (
         len(words) > 1
-        and words[-1].lower() in _SPEAKS_FOR
+        and words[-1].lower() in w_["speaks_for"]
         and words[-2][:1].isupper()
-        and not words[-2].endswith(("an", "ese", "ish", "i"))  # "Tanzanian official" is a person
+        and not words[-2].endswith(tuple(w_["demonym_endings"]))  # "Tanzanian official" is a person
     ):
         words = [
             w for w in words[:-1] if w[:1].isupper()
         ]  # "a PowerFirst spokesperson" speaks for PowerFirst
     elif len(words) > 4:
         words = words[-2:]
-    while len(words) > 1 and words[-1].lower() in ("there", "here"):
+    while len(words) > 1 and words[-1].lower() in w_["place_adverbs"]:
         words = words[:-1]  # "drivers there said"
     org = words[:-1]
     if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
@@ -240,7 +136,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
-    if name.lower() in _NON_SOURCES:
+    if name.lower() in w_["non_sources"]:
         return None
     return name if any(c.isalpha() for c in name) else None
 
@@ -257,37 +153,38 @@ def _proper(words: list[str]) -> bool:
 def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     """A finite verb from the lexicon, or a past tense we do not list ("declined")."""
     w = word.lower()
-    return w in rules.finite_verbs or (w.endswith("ed") and len(w) > 4)
+    return w in rules.finite_verbs or (w.endswith(tuple(rules.lexicon("past_endings"))) and len(w) > 4)
 
 
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
     known = rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
-    return word in known or word in ("it", "he", "she") or (word.endswith("s") and len(word) > 3)
+    plural = word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+    return word in known or word in rules.lexicon("reference_pronouns") or plural
 
 
-def _is_appositive(segment: str) -> bool:
+def _is_appositive(segment: str, g: _Grammar) -> bool:
     """Does a comma segment describe the name before it (", the ambassador,", ", 58,",
     ", who owns homes,")? ", the BSK," is a name itself."""
     text = segment.strip()
-    if _THE_NAME.match(text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
+    if g.the_name.match(text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
         return False  # ", the BSK," but not ", the Chinese ambassador,"
     return text[:1].islower() or text[:1].isdigit()
 
 
-def _last_clause(text: str) -> str:
+def _last_clause(text: str, g: _Grammar) -> str:
     """The clause a verb's subject stands in; a relative clause ("a witness who lives nearby")
     names no one, so step back over it to the noun it describes."""
     while True:
-        bounds = list(_CLAUSE_SPLIT.finditer(text))
+        bounds = list(g.clause_split.finditer(text))
         if not bounds:
             return text
         last = bounds[-1]
         rest = text[last.end() :].split()
-        subject_relative = bool(rest) and rest[0][:1].islower() and rest[0].lower() not in _DETERMINERS
+        subject_relative = bool(rest) and rest[0][:1].islower() and rest[0].lower() not in g.w["determiners"]
         if (
-            last.group().lower() in ("who", "which", "whose")
+            last.group().lower() in g.w["relative_pronouns"]
             and subject_relative
             and text[: last.start()].strip()
         ):
@@ -297,25 +194,29 @@ def _last_clause(text: str) -> str:
 
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
-    left = _AUX_TAIL.sub("", text[:start]).rstrip()
-    left = _AUX_TAIL.sub("", _ADVERBIAL_TAIL.sub("", left)).rstrip()
+    g = _grammar(rules)
+    left = g.aux_tail.sub("", text[:start]).rstrip()
+    left = g.aux_tail.sub("", g.adverbial_tail.sub("", left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
         parts = _COMMA.split(left[:-1])  # "1,200 homes" is one segment
-        while len(parts) > 1 and _is_appositive(parts[-1]):
+        while len(parts) > 1 and _is_appositive(parts[-1], g):
             parts.pop()
         left = ",".join(parts)
-    clause = _last_clause(left)
-    if not clause.strip() and regex.search(r"(?i)\bbut\s*$", left):
-        # "A spokesman declined to comment but said ...": the subject opens the sentence
-        clause = regex.sub(r"(?i)\s*\bbut\s*$", " and", left)
+    clause = _last_clause(left, g)
+    if not clause.strip() and g.contrast_end.search(left):
+        # "A spokesman declined to comment but said ...": the subject opens the sentence, before its verb
+        words = g.contrast_end.sub("", left).split()
+        verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), len(words))
+        return _clean_name(words[:verb], rules)
     words = clause.split()
-    if "and" in words:
-        k = len(words) - 1 - words[::-1].index("and")
+    joins = [k for k, w in enumerate(words) if w in g.w["conjunctions"]]
+    if joins:
+        k = joins[-1]
         before_cap = k > 0 and words[k - 1][:1].isupper()
         after_cap = k + 1 < len(words) and words[k + 1][:1].isupper()
-        if k + 1 < len(words) and words[k + 1].lower() in ("his", "her", "their", "its"):
+        if k + 1 < len(words) and words[k + 1].lower() in g.w["possessive_determiners"]:
             words, before_cap, after_cap = words[:k], True, True  # "Simon Vail and his colleagues"
         if not (before_cap and after_cap) and k + 1 < len(words):
             words = words[k + 1 :]
@@ -333,21 +234,22 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
         return None
     words: list[str] = []
     tokens = m.group().split()
-    if strict and tokens and tokens[0].lower() in _PREPOSITIONS | _AFTER_STOP:
+    w_ = rules.words
+    if strict and tokens and tokens[0].lower() in w_["prepositions"] | w_["after_name_stops"]:
         return None  # "said on Wednesday that": the speaker stands before the verb
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        joins_name = w.lower() in ("of", "for", "at", "from") and following[:1].isupper()
-        if w.lower() in _AFTER_STOP and words and not joins_name:
+        joins_name = w.lower() in w_["name_prepositions_after"] and following[:1].isupper()
+        if w.lower() in w_["after_name_stops"] and words and not joins_name:
             break
         words.append(w)
     if strict:
         # "said Putin." names a speaker; "said Estova had demanded fees" opens a clause.
-        head = [w for w in words if w.lower() not in _DETERMINERS]
+        head = [w for w in words if w.lower() not in w_["determiners"]]
         known = rules.anonymous | rules.organisations
         if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
             return None
-        if any(w.lower() in _AUXILIARIES or w.lower() in rules.finite_verbs for w in head):
+        if any(w.lower() in w_["auxiliaries"] or w.lower() in rules.finite_verbs for w in head):
             return None
     return _clean_name(words[:8], rules)
 
@@ -398,15 +300,17 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet) -> str | None:
 def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | None:
     """The source one cue names, looking where its rule says the source stands."""
     # A cue that names its own speaker ("in his view") points at that pronoun.
+    g = _grammar(rules)
     own = [w for w in sent[start:end].lower().split() if w in rules.pronouns]
     if own:
         return own[0]
     # Passive voice ("the claims were dismissed by the ministry"): the source follows "by";
     # the subject of a passive verb is what was said, not who said it.
     if rule.source != "after" and (
-        _PASSIVE_AUX.search(sent, 0, start) or sent[start:end].split()[0].lower() in _PASSIVE
+        g.passive_aux.search(sent, 0, start)
+        or sent[start:end].split()[0].lower() in g.w["passive_auxiliaries"]
     ):
-        by = _PASSIVE_BY.match(sent, end)
+        by = g.passive_by.match(sent, end)
         return _source_after(sent, by.end(), rules, strict=False) if by else None
     inverted = (
         rule.source == "either"
@@ -459,9 +363,10 @@ def share_passage_speakers(results: list[Tagged], quotes: list[Quotes], spans, t
 def _subject(sentence: str, rules: RuleSet) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
-    while words and words[0].lower().strip(",") in _LEADING:
+    g = _grammar(rules)
+    if words and words[0].lower().strip(",") in g.w["sentence_leaders"]:
         return None
-    if words and _PARTICIPLE.search(words[0].lower()):
+    if words and g.participle.search(words[0].lower()):
         return None  # "Asked about the delay, she said ..." opens with a participle
     run = []
     for w in words:
@@ -485,7 +390,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     named: list[str] = []  # proper names of sources so far, latest last
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
-        if name and name.lower() == "it":
+        if name and name.lower() in rules.lexicon("organisation_pronouns"):
             t.attributed_to = last_org
         elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person

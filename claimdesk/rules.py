@@ -8,6 +8,7 @@ the rules can find the line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,21 @@ MATCH_TIMEOUT = 1.0
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names file, rule and field."""
 
+
+CLAIM_OVERLAP = {"shared_words": 3, "min_length": 4, "stem_length": 5}
+
+REQUIRED_LEXICONS = (
+    "finite_verbs", "titles", "anonymous", "organisations", "documents", "pronouns", "inversion_verbs",
+    "abbreviations_before_names", "abbreviations", "sentence_openers", "question_tail_verbs",
+    "stop_words", "clause_terminators", "relative_pronouns", "determiners", "possessive_determiners",
+    "prepositions", "name_prepositions", "name_particles", "sentence_leaders", "auxiliaries",
+    "passive_auxiliaries", "verb_companions", "time_openers", "time_words", "channel_prepositions",
+    "channels", "contact_phrases", "after_name_stops", "non_sources", "speaks_for", "demonym_endings",
+    "place_adverbs", "conjunctions", "contrast_conjunctions", "passive_agent", "passive_description",
+    "reference_pronouns", "organisation_pronouns", "participle_endings", "past_endings", "plural_endings",
+    "adverb_endings", "definite_articles", "indefinite_articles", "name_prepositions_after",
+    "vowels", "never_doubled", "doubling_endings", "es_endings",
+)
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
 """Built-in group: an earlier claim sentence attributed to someone other than this sentence's source."""
@@ -63,12 +79,17 @@ class Rule:
     ignores: list[str] = field(default_factory=list)
 
 
-@dataclass
+ENGINE_VERSION = "2"
+"""Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
+upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
+
+
+@dataclass(eq=False)
 class RuleSet:
     name: str
     version: str
     digest: str
-    """sha256 of the file's bytes: what the store compares to know a rules change."""
+    """sha256 of the engine version and the file's bytes: what the store compares to know a re-tag is due."""
     default_status: str
     context_window: int
     heading_max_words: int
@@ -82,21 +103,39 @@ class RuleSet:
     inversion_verbs: frozenset[str]
     path: str
     raw: dict[str, Any]
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Every lexicon by name, lower-cased: the engine's English lives here, not in its modules."""
+    claim_overlap: dict[str, int] = field(default_factory=dict)
+    """How many content words (of what length, cut to what stem) two sentences share to speak of one claim."""
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Patterns the engine modules compile from this rule set's lexicons, once per rule set."""
+
+    def lexicon(self, name: str) -> frozenset[str]:
+        """A named word list; an unknown name is a programming error, not an empty list."""
+        try:
+            return self.words[name]
+        except KeyError:
+            raise RulesError(f"{self.path}: no lexicon {name!r}") from None
 
 
-def inflect(verb: str) -> list[str]:
-    """Regular English forms of a verb: base, -s, -ed, -ing ("deny" -> denies, denied, denying)."""
+def inflect(verb: str, morphology: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """Regular forms of a verb: base, -s, -ed, -ing ("deny" -> denies, denied, denying).
+
+    The letters and endings that decide the spelling are the ``morphology`` lexicons of the rules
+    file (the shipped ones when None): vowels, final consonants that double, endings taking -es.
+    """
+    m = morphology if morphology is not None else default_ruleset().words
     v = verb.lower()
-    vowels = "aeiou"
+    vowels = m["vowels"]
     double = (
         len(v) >= 3
-        and v[-1] not in vowels + "wxy"
+        and v[-1] not in vowels | m["never_doubled"]
         and v[-2] in vowels
         and v[-3] not in vowels
-        and (len(v) <= 4 or v.endswith(("mit", "fer", "pel", "cur", "trol")))
+        and (len(v) <= 4 or v.endswith(tuple(m["doubling_endings"])))
     )
     stem = v + v[-1] if double else v
-    if v.endswith(("s", "sh", "ch", "x", "z", "o")):
+    if v.endswith(tuple(m["es_endings"])):
         third = v + "es"
     elif v.endswith("y") and v[-2:-1] not in vowels:
         third = v[:-1] + "ies"
@@ -139,8 +178,9 @@ def trie_regex(phrases: list[str]) -> str:
     return build(trie)
 
 
-def _literal(spec: dict[str, Any]) -> re.Pattern[str] | None:
-    words = list(spec.get("phrases", [])) + [f for verb in spec.get("verbs", []) for f in inflect(verb)]
+def _literal(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> re.Pattern[str] | None:
+    verbs = spec.get("verbs", [])
+    words = list(spec.get("phrases", [])) + [f for verb in verbs for f in inflect(verb, morphology)]
     if not words:
         return None
     return re.compile(rf"(?<!\w)(?:{trie_regex(words)})(?!\w)", re.IGNORECASE)
@@ -192,6 +232,20 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         seen: set[str] = set()
         dup = next(r["id"] for r in data["rules"] if r["id"] in seen or seen.add(r["id"]))
         raise RulesError(f"{path}: rule {dup!r}, field id: defined twice")
+    lex = data.get("lexicons", {})
+
+    def words(name: str) -> frozenset[str]:
+        return frozenset(w.lower().rstrip(".") for w in lex.get(name, []))
+
+    missing = [name for name in REQUIRED_LEXICONS if name not in lex]
+    if missing:  # a rules file that leaves a word list out takes the shipped one
+        shipped = default_ruleset().raw.get("lexicons", {}) if path != str(default_rules_path()) else {}
+        lex = {**{name: shipped[name] for name in missing if name in shipped}, **lex}
+    missing = [name for name in REQUIRED_LEXICONS if name not in lex]
+    if missing:
+        raise RulesError(f"{path}: field lexicons: missing {', '.join(missing)} (the engine needs them)")
+    morphology = {name: words(name) for name in lex}
+
     groups = {g for r in data["rules"] for g in _names(r.get("group"))} | {OTHER_SOURCE_CLAIM}
     rules: list[Rule] = []
     for spec in data["rules"]:
@@ -215,7 +269,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
             id=spec["id"],
             status=spec.get("status"),
             description=spec["description"],
-            literal=_literal(source_spec),
+            literal=_literal(source_spec, morphology),
             pattern=_compile(_regex_parts(source_spec, where), where),
             exceptions=_compile(source_spec.get("exceptions", []), f"{where}, field exceptions"),
             groups=_names(spec.get("group")),
@@ -229,20 +283,15 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         )
         _probe_backtracking(rule, where)
         rules.append(rule)
-    lex = data.get("lexicons", {})
-
-    def words(name: str) -> frozenset[str]:
-        return frozenset(w.lower().rstrip(".") for w in lex.get(name, []))
-
     return RuleSet(
         name=data["name"],
         version=data["version"],
-        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        digest=hashlib.sha256(f"engine {ENGINE_VERSION}\n{text}".encode()).hexdigest(),
         default_status=data.get("default_status", "confirmed"),
         context_window=data.get("context_window", 2),
         heading_max_words=data.get("heading_max_words", 6),
         rules=rules,
-        finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v)),
+        finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v, morphology)),
         titles=words("titles"),
         anonymous=words("anonymous"),
         organisations=words("organisations"),
@@ -251,6 +300,8 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         inversion_verbs=words("inversion_verbs"),
         path=path,
         raw=data,
+        words=morphology,
+        claim_overlap={**CLAIM_OVERLAP, **data.get("claim_overlap", {})},
     )
 
 
@@ -285,6 +336,12 @@ def _describe(data: Any, problem: str) -> str:
 def default_rules_path() -> Path:
     """The rules shipped with claimdesk."""
     return Path(str(resources.files("claimdesk") / "rules" / "default.yaml"))
+
+
+@functools.cache
+def default_ruleset() -> RuleSet:
+    """The shipped rules, loaded once: for callers that take no rule set (``segment(text)``)."""
+    return load_rules()
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:

@@ -21,167 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-# Abbreviations that stand before a name: a period after them never ends a sentence.
-TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "mx",
-        "dr",
-        "prof",
-        "gen",
-        "sen",
-        "rep",
-        "gov",
-        "lt",
-        "col",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "rev",
-        "hon",
-        "pres",
-        "supt",
-        "maj",
-        "brig",
-        "cpl",
-        "pvt",
-        "messrs",
-        "mme",
-        "mlle",
-        "sr",
-        "jr",
-        "st",
-    ]
-)
-# Abbreviations that may also end a sentence: split only before a sentence opener.
-ABBREVIATIONS = frozenset(
-    [
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "llc",
-        "plc",
-        "bros",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mon",
-        "tue",
-        "wed",
-        "thu",
-        "fri",
-        "sat",
-        "sun",
-        "vs",
-        "etc",
-        "approx",
-        "no",
-        "nos",
-        "vol",
-        "fig",
-        "ave",
-        "blvd",
-        "rd",
-        "mt",
-        "ft",
-        "dept",
-        "est",
-        "al",
-        "ca",
-        "cf",
-        "ed",
-        "eds",
-        "univ",
-        "assn",
-        "intl",
-        "govt",
-    ]
-)
-# Words that, capitalised after a period, almost always start a new sentence.
-OPENERS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "its",
-        "their",
-        "our",
-        "my",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "after",
-        "before",
-        "during",
-        "since",
-        "until",
-        "when",
-        "while",
-        "although",
-        "though",
-        "if",
-        "as",
-        "but",
-        "and",
-        "or",
-        "so",
-        "yet",
-        "however",
-        "meanwhile",
-        "still",
-        "also",
-        "then",
-        "there",
-        "here",
-        "what",
-        "who",
-        "why",
-        "how",
-        "some",
-        "many",
-        "most",
-        "all",
-        "both",
-        "each",
-        "one",
-        "two",
-        "no",
-        "not",
-        "officials",
-        "according",
-    ]
-)
+if TYPE_CHECKING:
+    from claimdesk.rules import RuleSet
 
 _BOUNDARY = re.compile(
     r"""
@@ -193,11 +36,40 @@ _BOUNDARY = re.compile(
     re.VERBOSE,
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
-_ATTRIBUTION_TAIL = re.compile(
-    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+(?:said|says|asked|asks|added|wrote|told|replied|shouted|"
-    r"wondered|demanded|insisted)\b[^.!?]{0,60}(?:[.!?]|$)"
-)
 _LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The segmenter's lexicons (from the rules file) and the pattern built from them."""
+
+    before_names: frozenset[str]
+    """Abbreviations that stand before a name ("Dr."): a period after them never ends a sentence."""
+    abbreviations: frozenset[str]
+    """Abbreviations that may also end a sentence: split only before a sentence opener."""
+    openers: frozenset[str]
+    """Words that, capitalised after a period, almost always start a new sentence."""
+    question_tail: re.Pattern[str]
+    """'“Why now?” Bell asked.': a name and a speech verb after a quoted question keep it one sentence."""
+
+
+def _words(rules: RuleSet | None) -> _Words:
+    if rules is None:
+        from claimdesk.rules import default_ruleset
+
+        rules = default_ruleset()
+    cached = rules.cache.get("segment")
+    if cached is None:
+        verbs = "|".join(sorted(map(re.escape, rules.lexicon("question_tail_verbs")), key=len, reverse=True))
+        cached = rules.cache["segment"] = _Words(
+            before_names=rules.lexicon("abbreviations_before_names"),
+            abbreviations=rules.lexicon("abbreviations"),
+            openers=rules.lexicon("sentence_openers"),
+            question_tail=re.compile(
+                rf"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b[^.!?]{{0,60}}(?:[.!?]|$)"
+            ),
+        )
+    return cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +80,7 @@ class Span:
     end: int
 
 
-def _ends_sentence(line: str, match: re.Match[str]) -> bool:
+def _ends_sentence(line: str, match: re.Match[str], words: _Words) -> bool:
     """Decide whether a candidate boundary really ends a sentence."""
     after = line[match.end() :].lstrip()
     first = after.lstrip("“\"‘'([«¿¡")
@@ -217,7 +89,7 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     starts_lower = first[0].islower()
     if starts_lower:
         return False
-    if match.group("punct") in ("?", "!") and match.group("close") and _ATTRIBUTION_TAIL.match(after):
+    if match.group("punct") in ("?", "!") and match.group("close") and words.question_tail.match(after):
         return False  # '“Why now?” Bell asked.': the tail names who asked
     if match.group("punct") != "." or match.group("close"):
         return True
@@ -227,12 +99,12 @@ def _ends_sentence(line: str, match: re.Match[str]) -> bool:
     token = word.group(1).rstrip(".")
     bare = token.lower()
     next_word = re.match(r"[\w']+", first)
-    opener = bool(next_word) and next_word.group(0).lower() in OPENERS
-    if bare in TITLES:
+    opener = bool(next_word) and next_word.group(0).lower() in words.openers
+    if bare in words.before_names:
         return False
     is_initial = len(token) == 1 and token.isalpha() and token.isupper()
     is_dotted = "." in token and all(len(p) <= 2 for p in token.split(".") if p)
-    if bare in ABBREVIATIONS or is_initial or is_dotted:
+    if bare in words.abbreviations or is_initial or is_dotted:
         return opener
     return True
 
@@ -262,14 +134,18 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return Span(start, end) if end > start else None
 
 
-def segment(text: str) -> list[Span]:
-    """Split ``text`` into sentence spans, in order, covering every non-space character."""
+def segment(text: str, rules: RuleSet | None = None) -> list[Span]:
+    """Split ``text`` into sentence spans, in order, covering every non-space character.
+
+    The word lists come from ``rules`` (the shipped rules file when None).
+    """
+    words = _words(rules)
     spans: list[Span] = []
     for unit_start, unit_end in _units(text):
         line = text[unit_start:unit_end]
         cursor = 0
         for match in _BOUNDARY.finditer(line):
-            if not line[cursor : match.start()].strip() or not _ends_sentence(line, match):
+            if not line[cursor : match.start()].strip() or not _ends_sentence(line, match, words):
                 continue
             span = _trim(text, unit_start + cursor, unit_start + match.end())
             if span:

@@ -85,55 +85,11 @@ def _find(rule: Rule, text: str, quotes: Quotes) -> list[tuple[int, int]]:
     return spans
 
 
-_STOP = frozenset(
-    [
-        "that",
-        "this",
-        "with",
-        "have",
-        "been",
-        "from",
-        "were",
-        "said",
-        "says",
-        "would",
-        "their",
-        "they",
-        "there",
-        "which",
-        "about",
-        "what",
-        "when",
-        "will",
-        "more",
-        "than",
-        "also",
-        "into",
-        "only",
-        "over",
-        "after",
-        "before",
-        "other",
-        "some",
-        "such",
-        "them",
-        "then",
-        "these",
-        "those",
-        "while",
-        "where",
-        "could",
-        "should",
-        "told",
-        "added",
-        "according",
-    ]
-)
-
-
-def _stems(text: str) -> set[str]:
+def _stems(text: str, rules: RuleSet) -> set[str]:
     """Crude content-word stems, enough to tell whether two sentences speak of the same thing."""
-    return {w[:5] for w in regex.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
+    overlap, stop = rules.claim_overlap, rules.lexicon("stop_words")
+    words = regex.findall(rf"[a-z]{{{overlap['min_length']},}}", text.lower())
+    return {w[: overlap["stem_length"]] for w in words if w not in stop}
 
 
 @dataclass
@@ -145,7 +101,7 @@ class _Context:
     """(source, content stems) of earlier attributed claims."""
 
 
-def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str]) -> bool:
+def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str], shared: int) -> bool:
     if cond is None:
         return False
     found = [s for g in cond.groups for s in groups.get(g, []) if s != span]
@@ -160,7 +116,7 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
     if OTHER_SOURCE_CLAIM not in cond.groups or source is None:
         return False
     # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
-    return any(s.lower() != source.lower() and len(stems & theirs) >= 3 for s, theirs in context.claims)
+    return any(s.lower() != source.lower() and len(stems & theirs) >= shared for s, theirs in context.claims)
 
 
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
@@ -198,7 +154,11 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         context = _Context(
             groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
         )
-        stems = _stems(sent)
+        stems = _stems(sent, rules)
+
+        def holds(cond, span, context=context, stems=stems, provisional=provisional, groups=groups) -> bool:
+            shared = rules.claim_overlap["shared_words"]
+            return _holds(cond, span, groups, context, provisional, stems, shared)
 
         cues: list[Cue] = []
         fired_ids: list[str] = []
@@ -207,8 +167,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             ok = [
                 s
                 for s in matches.get(rule.id, [])
-                if (rule.requires is None or _holds(rule.requires, s, groups, context, provisional, stems))
-                and not _holds(rule.unless, s, groups, context, provisional, stems)
+                if (rule.requires is None or holds(rule.requires, s)) and not holds(rule.unless, s)
             ]
             if ok:
                 fired_ids.append(rule.id)

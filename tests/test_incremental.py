@@ -115,3 +115,20 @@ def test_cli_prints_new_changed_unchanged_failed(tmp_path: Path) -> None:
         .fetchone()[0]
     )
     assert sorted(counts) == [0, 5]
+
+
+def test_an_engine_upgrade_retags_every_article(
+    prefect_api, seeds_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The same rules file with a new engine version is a re-tag, as a rules edit is."""
+    import claimdesk.rules
+    from flows.pipeline import run_pipeline
+
+    output = tmp_path / "out"
+    run_pipeline(paths=[str(seeds_copy)], output=str(output))
+    monkeypatch.setattr(claimdesk.rules, "ENGINE_VERSION", claimdesk.rules.ENGINE_VERSION + "-next")
+    upgraded = run_pipeline(paths=[str(seeds_copy)], output=str(output))
+    assert (upgraded["new"], upgraded["changed"], upgraded["unchanged"]) == (0, 5, 0)
+    db = sqlite_utils.Database(output / "claims.db")
+    assert {r["rules_digest"] for r in db["articles"].rows} == {load_rules().digest}
+    assert run_pipeline(paths=[str(seeds_copy)], output=str(output))["unchanged"] == 5

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from claimdesk.rulecheck import check_rules, tag_one
-from claimdesk.rules import RulesError, default_rules_path, inflect, load_rules, parse_rules
+from claimdesk.rules import STATUSES, RulesError, default_rules_path, inflect, load_rules, parse_rules
+from tests.conftest import ROOT
 
 MINIMAL = """
 version: "1"
@@ -139,3 +140,47 @@ def test_a_word_listed_twice_is_named() -> None:
     data["rules"][0]["verbs"] = ["deny", "reject", "deny"]
     with pytest.raises(RulesError, match=r"rule 'deny', field verbs: listed more than once: deny"):
         parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+
+ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules")
+
+
+def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
+    """Word lists and word alternations written into a module's code."""
+    import ast
+    import re
+
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            words = [
+                e.value
+                for e in node.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str) and e.value.isalpha()
+            ]
+            words = [w for w in words if w.islower() and w not in lexicon_names]
+            if len(words) >= 3:
+                found.append(f"{where}:{node.lineno}: {words[:5]}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            alternation = re.findall(r"\b[a-z]{2,}(?:\|[a-z]{2,}){2,}\b", node.value)
+            found += [f"{where}:{node.lineno}: {a}" for a in alternation]
+    return found
+
+
+def test_no_engine_module_holds_an_english_word_list() -> None:
+    """Knowledge is data: the words the engine leans on live in the rules file's lexicons."""
+    names = set(yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))["lexicons"]) | set(STATUSES)
+    found = [
+        hit
+        for module in ENGINE_MODULES
+        for hit in _english_in(
+            (ROOT / "claimdesk" / f"{module}.py").read_text(encoding="utf-8"), f"{module}.py", names
+        )
+    ]
+    assert found == []
+
+
+def test_the_word_list_check_catches_lists_and_alternations() -> None:
+    code = 'STOP = frozenset(["that", "this", "with"])\nTAIL = r"\\b(?:said|says|told)\\b"\n'
+    assert len(_english_in(code, "x.py", set())) == 2
