@@ -133,8 +133,11 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from claimdesk.evaluate import GoldError, evaluate, load_gold, report
 
+    if args.corpus is not None and not args.corpus.is_dir():
+        print(f"claimdesk: --corpus {args.corpus}: not a folder", file=sys.stderr)
+        return 2
     try:
-        gold = load_gold(args.gold)
+        gold = [row for path in args.gold for row in load_gold(path, args.corpus)]
     except (OSError, GoldError) as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
@@ -259,12 +262,24 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "eval",
         help="score the rules against annotated sentences",
-        description="Tag annotated sentences (JSON Lines: text, status, attributed_to, context_before) "
-        "and print per-status precision, recall and F1, macro-F1, attribution accuracy, a confusion "
-        "matrix, and the misses with the rules that fired.",
+        description="Tag annotated sentences and print per-status precision, recall and F1, macro-F1, "
+        "attribution accuracy and precision, a confusion matrix, and the misses with the rules that fired. "
+        "A gold file holds sentences (text, status, attributed_to, context_before) or labels into a "
+        "corpus you keep (file, sha256, start, end, status, attributed_to), read with --corpus.",
     )
     ev.add_argument(
-        "gold", type=Path, metavar="GOLD.jsonl", help="annotated sentences, one JSON object per line"
+        "gold",
+        type=Path,
+        nargs="+",
+        metavar="GOLD.jsonl",
+        help="annotated sentences or labels, one JSON object per line; several files are scored together",
+    )
+    ev.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding the files that offset labels point into (their sha256 is checked)",
     )
     ev.add_argument("--rules", type=Path, default=None, help="rules file (default: the shipped rules)")
     ev.add_argument("--misses", type=int, default=20, help="how many misses to list (default: 20; 0: none)")

@@ -1,17 +1,26 @@
 """``claimdesk eval``: how well do the rules agree with annotated sentences?
 
-Gold rows are JSON Lines: ``{"text", "status", "attributed_to", "context_before"}``
-(``status`` null for no claim; ``context_before`` the sentences just before it in
-the same article, tagged together with it so quotes, pronouns and negations
-that answer an earlier allegation are judged as in a real article).
+Gold rows are JSON Lines, in one of two shapes:
+
+- sentences written out: ``{"text", "status", "attributed_to", "context_before"}``
+  (``status`` null for no claim; ``context_before`` the sentences just before it in
+  the same article, tagged together with it so quotes, pronouns and negations
+  that answer an earlier allegation are judged as in a real article);
+- labels into a corpus the user keeps (third-party text stays out of the repo):
+  ``{"file", "sha256", "start", "end", "status", "attributed_to"}``, offsets in
+  code points of the file's decoded text. Every labelled sentence of a file is
+  tagged together, as one article, with the labels' spans as its sentences.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimdesk.decode import decode
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
 from claimdesk.tag import Tagged, tag_sentences
@@ -30,6 +39,12 @@ class GoldRow:
     status: str
     attributed_to: str | None
     context_before: list[str]
+    article: str | None = None
+    """For labels into a corpus: the file, whose labelled sentences are tagged together."""
+    start: int = 0
+    end: int = 0
+    article_text: str = field(default="", repr=False)
+    """The decoded file (one string shared by all its rows)."""
 
 
 @dataclass
@@ -40,6 +55,10 @@ class Outcome:
     @property
     def status(self) -> str:
         return self.predicted.status or "none"
+
+    @property
+    def same_source(self) -> bool:
+        return (self.predicted.attributed_to or "").casefold() == (self.row.attributed_to or "").casefold()
 
 
 @dataclass
@@ -75,12 +94,20 @@ class Scores:
 
     @property
     def attribution_accuracy(self) -> float:
+        """Of the sentences the gold attributes, the share the tagger attributes to the same source."""
         rows = self.attributed
-        hits = sum(
-            (o.predicted.attributed_to or "").casefold() == (o.row.attributed_to or "").casefold()
-            for o in rows
-        )
-        return hits / len(rows) if rows else 0.0
+        return sum(o.same_source for o in rows) / len(rows) if rows else 0.0
+
+    @property
+    def named(self) -> list[Outcome]:
+        """Sentences the tagger gives a source for (claim sentences only: no claim, no source)."""
+        return [o for o in self.outcomes if o.predicted.attributed_to]
+
+    @property
+    def attribution_precision(self) -> float:
+        """Of the sources the tagger names, the share that are the gold source: wrong names cost here."""
+        rows = self.named
+        return sum(o.same_source for o in rows) / len(rows) if rows else 0.0
 
     @property
     def misses(self) -> list[Outcome]:
@@ -92,12 +119,19 @@ class Scores:
             "macro_f1": self.macro_f1,
             "labels": self.per_label(),
             "confusion": self.confusion(),
-            "attribution": {"rows": len(self.attributed), "accuracy": self.attribution_accuracy},
+            "attribution": {
+                "rows": len(self.attributed),
+                "accuracy": self.attribution_accuracy,
+                "named": len(self.named),
+                "precision": self.attribution_precision,
+            },
         }
 
 
-def load_gold(path: str | Path) -> list[GoldRow]:
+def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRow]:
+    """Read a gold file; labels into a corpus need ``corpus``, the folder their files are in."""
     rows = []
+    texts: dict[str, str] = {}
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -106,6 +140,9 @@ def load_gold(path: str | Path) -> list[GoldRow]:
             status = data["status"] or "none"
             if status not in LABELS:
                 raise GoldError(f"{path}:{n}: status {status!r} is not one of {', '.join(LABELS)} or null")
+            if "file" in data:
+                rows.append(_label_row(path, n, data, status, corpus, texts))
+                continue
             rows.append(
                 GoldRow(
                     n, data["text"], status, data.get("attributed_to"), list(data.get("context_before") or [])
@@ -116,6 +153,31 @@ def load_gold(path: str | Path) -> list[GoldRow]:
         except KeyError as exc:
             raise GoldError(f"{path}:{n}: missing field {exc.args[0]!r}") from exc
     return rows
+
+
+def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, str]) -> GoldRow:
+    """A label into a corpus file, checked against the file's hash, with its sentence text."""
+    where = f"{path}:{n}"
+    if corpus is None:
+        raise GoldError(f"{where}: labels point into corpus files: pass --corpus DIR (the folder with them)")
+    name = data["file"]
+    if name not in texts:
+        file = Path(corpus) / name
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            raise GoldError(f"{where}: corpus file missing: {file} ({exc.strerror})") from exc
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != data["sha256"]:
+            raise GoldError(
+                f"{where}: {file} is not the file that was labelled (sha256 {digest[:12]}..., "
+                f"labels expect {data['sha256'][:12]}...)"
+            )
+        texts[name] = decode(raw)[0]
+    text, start, end = texts[name], data["start"], data["end"]
+    if not (0 <= start < end <= len(text)):
+        raise GoldError(f"{where}: offsets {start}-{end} lie outside {name} ({len(text)} characters)")
+    return GoldRow(n, text[start:end], status, data.get("attributed_to"), [], name, start, end, text)
 
 
 def predict(row: GoldRow, rules: RuleSet) -> Tagged:
@@ -129,8 +191,24 @@ def predict(row: GoldRow, rules: RuleSet) -> Tagged:
     return tag_sentences(text, spans, rules)[-1]
 
 
+def _predict_articles(rows: Sequence[GoldRow], rules: RuleSet) -> dict[int, Tagged]:
+    """Tag each labelled file once, as an article whose sentences are its labels' spans."""
+    by_file: dict[str, list[GoldRow]] = {}
+    for row in rows:
+        by_file.setdefault(row.article or "", []).append(row)
+    found: dict[int, Tagged] = {}
+    for labelled in by_file.values():
+        labelled.sort(key=lambda r: r.start)
+        text = labelled[0].article_text
+        tagged = tag_sentences(text, [Span(r.start, r.end) for r in labelled], rules)
+        found.update({id(r): t for r, t in zip(labelled, tagged, strict=True)})
+    return found
+
+
 def evaluate(gold: list[GoldRow], rules: RuleSet) -> Scores:
-    return Scores([Outcome(row, predict(row, rules)) for row in gold])
+    """Tag every gold sentence (whole labelled articles at once) and pair it with its label."""
+    articles = _predict_articles([r for r in gold if r.article], rules)
+    return Scores([Outcome(row, articles.get(id(row)) or predict(row, rules)) for row in gold])
 
 
 def report(scores: Scores, misses: int = 20) -> str:
@@ -146,7 +224,8 @@ def report(scores: Scores, misses: int = 20) -> str:
         )
     lines += [f"{'macro-F1':<10} {'':>6} {'':>6} {scores.macro_f1:>6.3f}", ""]
     lines.append(
-        f"attribution: {scores.attribution_accuracy:.3f} of {len(scores.attributed)} attributed sentences"
+        f"attribution: {scores.attribution_accuracy:.3f} of {len(scores.attributed)} attributed sentences; "
+        f"precision {scores.attribution_precision:.3f} of {len(scores.named)} sources named"
     )
     lines += [
         "",
@@ -160,5 +239,6 @@ def report(scores: Scores, misses: int = 20) -> str:
         lines += ["", f"misses ({len(shown)} of {len(scores.misses)}):"]
         for o in shown:
             fired = ", ".join(dict.fromkeys(c.rule_id for c in o.predicted.cues)) or "no rule"
-            lines.append(f"  line {o.row.line}: gold {o.row.status}, got {o.status} [{fired}]: {o.row.text}")
+            where = f"{o.row.article}#{o.row.start}" if o.row.article else f"line {o.row.line}"
+            lines.append(f"  {where}: gold {o.row.status}, got {o.status} [{fired}]: {o.row.text}")
     return "\n".join(lines)
