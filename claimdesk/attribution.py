@@ -43,6 +43,7 @@ class _Grammar:
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
     contrast_end: regex.Pattern[str]
+    adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
 
 
@@ -71,6 +72,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"\s+(?:{_any(w['passive_agent'])})\s+"
             ),
             contrast_end=regex.compile(rf"(?i)\s*\b(?:{_any(w['contrast_conjunctions'])})\s*$"),
+            # "On Tuesday the ministry said": the time phrase opening the clause is no part of the name.
+            adverbial_head=regex.compile(
+                rf"(?i)^\s*(?:(?:{_any(w['time_openers'])})\s+)?(?:{_any(w['time_words'])})\b\s*,?\s*"
+            ),
             w=w,
         )
     return cached
@@ -90,7 +95,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper():
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
-        if not w[:1].isupper() and g.participle.search(w.lower()) and len(w) > 4:
+        participle = g.participle.search(w.lower()) and w.lower() not in rules.documents
+        if not w[:1].isupper() and participle and len(w) > 4:
             words = words[:i]  # "study published last week", "outlets running headlines"
             break
     for i, w in enumerate(words[1:], start=1):
@@ -210,7 +216,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         words = g.contrast_end.sub("", left).split()
         verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), len(words))
         return _clean_name(words[:verb], rules)
-    words = clause.split()
+    words = g.adverbial_head.sub("", clause).split()
     joins = [k for k, w in enumerate(words) if w in g.w["conjunctions"]]
     if joins:
         k = joins[-1]
@@ -306,9 +312,14 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
         return own[0]
     # Passive voice ("the claims were dismissed by the ministry"): the source follows "by";
     # the subject of a passive verb is what was said, not who said it.
-    if rule.source != "after" and (
-        g.passive_aux.search(sent, 0, start)
-        or sent[start:end].split()[0].lower() in g.w["passive_auxiliaries"]
+    stance = sent[start:end].split()[-1].lower() in g.w["stance_adjectives"]  # "is confident" is no passive
+    if (
+        rule.source != "after"
+        and not stance
+        and (
+            g.passive_aux.search(sent, 0, start)
+            or sent[start:end].split()[0].lower() in g.w["passive_auxiliaries"]
+        )
     ):
         by = g.passive_by.match(sent, end)
         return _source_after(sent, by.end(), rules, strict=False) if by else None
@@ -327,7 +338,9 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
     return name
 
 
-def share_passage_speakers(results: list[Tagged], quotes: list[Quotes], spans, text, sentences) -> None:
+def share_passage_speakers(
+    results: list[Tagged], quotes: list[Quotes], sentences: list[str], statements: list[bool]
+) -> None:
     """Give every sentence of a multi-sentence quote the speaker named somewhere in it.
 
     A quote continues into the next sentence while its marks are open; a new quote
@@ -345,6 +358,7 @@ def share_passage_speakers(results: list[Tagged], quotes: list[Quotes], spans, t
             q.open_at_start
             or prev.open_at_end
             or (q.starts_with_quote and not t.attributed_to and follows_quote)
+            or (statements[i] and not t.attributed_to)  # a statement printed after its lead-in
         )
         if linked:
             passages[-1].append(i)

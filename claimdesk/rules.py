@@ -44,7 +44,7 @@ REQUIRED_LEXICONS = (
     "place_adverbs", "conjunctions", "contrast_conjunctions", "passive_agent", "passive_description",
     "reference_pronouns", "organisation_pronouns", "participle_endings", "past_endings", "plural_endings",
     "adverb_endings", "definite_articles", "indefinite_articles", "name_prepositions_after",
-    "vowels", "never_doubled", "doubling_endings", "es_endings",
+    "vowels", "never_doubled", "doubling_endings", "es_endings", "stance_adjectives",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
@@ -93,6 +93,7 @@ class RuleSet:
     default_status: str
     context_window: int
     heading_max_words: int
+    headline_max_words: int
     rules: list[Rule]
     finite_verbs: frozenset[str]
     titles: frozenset[str]
@@ -290,6 +291,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         default_status=data.get("default_status", "confirmed"),
         context_window=data.get("context_window", 2),
         heading_max_words=data.get("heading_max_words", 6),
+        headline_max_words=data.get("headline_max_words", 20),
         rules=rules,
         finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v, morphology)),
         titles=words("titles"),

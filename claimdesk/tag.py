@@ -56,9 +56,19 @@ class Tagged:
 def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet) -> bool:
     if when == "heading":
         return _is_heading(sentence, rules)
+    if when == "headline":
+        return _is_headline(sentence, rules)
     if when == "quoted":
         return quoted
     return not any(c.isalpha() for c in sentence)  # no-words
+
+
+def _is_headline(text: str, rules: RuleSet) -> bool:
+    """A line of its own with no end punctuation: a headline (or a heading), with its own forms."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in END_PUNCT:
+        return False
+    return len(_WORD.findall(stripped)) <= rules.headline_max_words
 
 
 def _is_heading(text: str, rules: RuleSet) -> bool:
@@ -104,7 +114,8 @@ class _Context:
 def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str], shared: int) -> bool:
     if cond is None:
         return False
-    found = [s for g in cond.groups for s in groups.get(g, []) if s != span]
+    # A cue never meets its own condition, nor does another cue on the same words ("countered that").
+    found = [s for g in cond.groups for s in groups.get(g, []) if s[1] <= span[0] or s[0] >= span[1]]
     if cond.where == "before":
         return any(e <= span[0] for _, e in found)
     if cond.where == "after":
@@ -119,6 +130,16 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
     return any(s.lower() != source.lower() and len(stems & theirs) >= shared for s, theirs in context.claims)
 
 
+def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
+    """The paragraph (line) number of each sentence: a line break between two sentences starts a new one."""
+    numbers, current = [], 0
+    for i, span in enumerate(spans):
+        if i and "\n" in text[spans[i - 1].end : span.start]:
+            current += 1
+        numbers.append(current)
+    return numbers
+
+
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
     sentences = [text[s.start : s.end] for s in spans]
@@ -129,11 +150,21 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         quotes.append(q)
         carried = q.open_at_end and carry_quote(text, spans, i)
 
+    paragraphs = _paragraphs(text, spans)
+    statements = [False] * len(sentences)
     results: list[Tagged] = []
     history: list[tuple[set[str], str | None, set[str]]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
+        # A statement printed without quote marks after a lead-in ("The airline said in a statement:")
+        # is the speaker's, for the paragraph that follows the lead-in.
+        if i and paragraphs[i] != paragraphs[i - 1]:
+            lead_in = sentences[i - 1].rstrip().endswith(":") and results[i - 1].attributed_to is not None
+            statements[i] = lead_in
+        elif i:
+            statements[i] = statements[i - 1]
+        quoted = quoted or statements[i]
         matches: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
             if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
@@ -192,7 +223,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
         results.append(tagged)
 
-    share_passage_speakers(results, quotes, spans, text, sentences)
+    share_passage_speakers(results, quotes, sentences, statements)
     resolve_references(results, sentences, rules)
     for t in results:
         if t.status is None:

@@ -103,7 +103,7 @@ def test_unproven_claim_is_disputed(rules) -> None:
         ("Officials have not identified the source.", "confirmed"),
         ("He was denied a visa.", "confirmed"),
         ("The company not only raised prices but also cut jobs.", "confirmed"),
-        ("The claim remains unconfirmed.", "alleged"),
+        ("The claim remains unconfirmed.", "disputed"),
         ("“This confirms our position,” the minister said.", "alleged"),
         ("The vaccine is expected to be approved in May.", "alleged"),
         ("The Kremlin confirmed that the treaty covers trade.", "confirmed"),
