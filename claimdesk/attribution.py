@@ -7,6 +7,7 @@ source, from the cues of rules that carry a ``source`` direction.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -419,3 +420,31 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             last_person = _subject(sentence, rules) or last_person
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
+
+
+_CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'.-]*(?:[ \t]+(?:\p{Lu}[\p{L}’'.-]*|\p{Lu}\.))+")
+
+
+def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
+    """Give a person named by surname alone ("Clinton") the fuller name the article gives them
+    ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
+    so one person is one source across an article. A word the article also writes in lower case
+    ("Ministers", "Drivers") is no surname."""
+    lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
+    skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
+    names: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        surname = words[-1].rstrip(".")
+        size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
+        given = words[-size:-1]
+        if not surname or given[0].lower().rstrip(".") in skip:
+            continue
+        names.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+    for t in results:
+        name = t.attributed_to
+        if not name or " " in name or not name[:1].isupper() or name.isupper() or name not in names:
+            continue
+        if name.lower() in lower or source_type(name, rules) != "person":
+            continue
+        t.attributed_to = max(names[name].items(), key=lambda kv: (kv[1], len(kv[0])))[0]

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 
 import regex
 
-from claimdesk.attribution import attribute, resolve_references, share_passage_speakers, source_type
+from claimdesk.attribution import (
+    attribute,
+    full_names,
+    resolve_references,
+    share_passage_speakers,
+    source_type,
+)
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.segment import Span
@@ -225,6 +231,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
 
     share_passage_speakers(results, quotes, sentences, statements)
     resolve_references(results, sentences, rules)
+    full_names(results, text, rules)
     for t in results:
         if t.status is None:
             t.attributed_to = None
