@@ -422,7 +422,8 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             named.append(t.attributed_to)
 
 
-_CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'.-]*(?:[ \t]+(?:\p{Lu}[\p{L}’'.-]*|\p{Lu}\.))+")
+# Capitalised words, and initials ("James B. Comey"), on one line and not across a full stop.
+_CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'-]*(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:

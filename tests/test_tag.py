@@ -76,20 +76,20 @@ def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
         "“This truly breakthrough document",
     ):
         verdict = find(tagged, prefix)
-        assert (verdict.status, verdict.attributed_to) == ("alleged", "Putin"), prefix
+        assert (verdict.status, verdict.attributed_to) == ("alleged", "Vladimir Putin"), prefix
 
 
 def test_quote_continuing_after_the_speaker_keeps_the_speaker(rules) -> None:
     tagged = tag_article(seed_text("002_"), rules)
     for prefix in ("“It’s not the deal itself that matters", "Putin and Pezeshkian need to figure out"):
-        assert find(tagged, prefix).attributed_to == "Kozhanov"
+        assert find(tagged, prefix).attributed_to == "Nikolai Kozhanov"
 
 
 def test_negation_answering_an_allegation_is_denied(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     verdict = find(tagged, "… Iran has never attempted")
     assert verdict.status == "denied"
-    assert verdict.attributed_to == "Pezeshkian"
+    assert verdict.attributed_to == "Masoud Pezeshkian"
 
 
 def test_unproven_claim_is_disputed(rules) -> None:
