@@ -48,6 +48,7 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
 
     A closing mark with no opening one means the sentence began inside a quote.
     """
+    text = _marks(text)
     ranges: list[tuple[int, int]] = []
     state = open_at_start
     begin = 0
@@ -76,13 +77,19 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     )
 
 
+def _marks(text: str) -> str:
+    """Two apostrophes written as a quotation mark (''like this'', as some archives print quotes)
+    read as one straight double mark; the second becomes a space, so offsets stay put."""
+    return text.replace("\'\'", '" ') if "\'\'" in text else text
+
+
 def inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in ranges)
 
 
 def carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
     """An open quote continues into the next sentence only if a closing mark follows in the paragraph."""
-    rest = text[spans[i].end :]
+    rest = _marks(text[spans[i].end :])
     paragraph_end = rest.find("\n")
     rest = rest if paragraph_end < 0 else rest[:paragraph_end]
     for j, ch in enumerate(rest):
