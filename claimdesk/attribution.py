@@ -55,7 +55,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
         cached = rules.cache["attribution"] = _Grammar(
             participle=regex.compile(rf"(?:{_any(w['participle_endings'])})$"),
             the_name=regex.compile(rf"(?i:{_any(w['definite_articles'])})\s+[A-Z]"),
-            aux_tail=regex.compile(rf"(?i)(?:\s+(?:{_any(w['verb_companions'])}))+\s*$"),
+            # "has repeatedly", "subsequently": auxiliaries and (lower-case) adverbs before the verb
+            aux_tail=regex.compile(
+                rf"(?:\s+(?:(?i:{_any(w['verb_companions'])})|\p{{Ll}}+(?:{_any(w['adverb_endings'])})))+\s*$"
+            ),
             # Time, place and manner between a source and its verb: "the ministry on Thursday said".
             adverbial_tail=regex.compile(
                 rf"(?i)(?:\s+(?:{_any(w['time_openers'])})\s+(?:{_any(w['time_words'])})|"
@@ -143,8 +146,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
-    if name.lower() in w_["non_sources"]:
-        return None
+    if name.lower() in w_["non_sources"] or regex.match(r"\p{Ll}\b", name):
+        return None  # "s massacre": a possessive cut from its name
     return name if any(c.isalpha() for c in name) else None
 
 
@@ -432,9 +435,10 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname."""
     lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
+    first_line = text.lstrip().find("\n") + len(text) - len(text.lstrip())  # a Title Case headline
     skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
     names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text):
+    for m in _CAPITALISED_RUN.finditer(text, max(first_line, 0)):
         words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
         surname = words[-1].rstrip(".")
         size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
