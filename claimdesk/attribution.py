@@ -412,6 +412,9 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             t.attributed_to = last_org
         elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
+        elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
+            # "said the 74-year-old comedian": a role names the person last named
+            t.attributed_to = last_person
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
