@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from claimdesk.decode import decode
-from claimdesk.rules import RuleSet, inflect, load_rules
+from claimdesk.rules import RuleSet, RulesError, inflect, load_rules
 from claimdesk.segment import segment
 from claimdesk.tag import tag_sentences
 
@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         result = score(args.corpus, args.rules, max(1, args.jobs), args.misses)
-    except (CorpusError, ValueError) as exc:
+    except (CorpusError, RulesError) as exc:
         print(f"polnear: {exc}", file=sys.stderr)
         return 2
     result["seconds"] = round(time.perf_counter() - start, 1)
