@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from claimdesk.decode import decode
-from claimdesk.rules import RuleSet, RulesError, inflect, load_rules
+from claimdesk.rules import RulesError, RuleSet, inflect, load_rules
 from claimdesk.segment import segment
 from claimdesk.tag import tag_sentences
 
