@@ -49,6 +49,7 @@ CLAIMED = ("alleged", "denied", "disputed")
 SPAN_TYPES = ("Source", "Cue", "Content")
 ARTICLES = ("the", "a", "an")
 PROPER_POS = ("NNP", "NNPS")
+COREF = "pronoun/common via coreference"
 _T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$")
 _ID_LINE = re.compile(r"^[TERAMN#*]\d*\t")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
@@ -286,16 +287,17 @@ def parse_corenlp(path: Path, text: str) -> CoreNLP | None:
     return CoreNLP([(b, e, p) for b, e, p, _ in flat], chains)
 
 
-def source_texts(source: Standoff, text: str, nlp: CoreNLP | None) -> tuple[list[str], bool]:
+def source_texts(source: Standoff, text: str, nlp: CoreNLP | None) -> tuple[list[str], str]:
     """What our name may be found in: the Source span, and when the Source is a pronoun or a
-    common-noun phrase, each mention of its coreference chain. Also whether coreference was used."""
+    common-noun phrase, each mention of its coreference chain. Also what kind of source it was:
+    'proper name', 'pronoun/common via coreference', 'pronoun/common, no chain' or 'no CoreNLP'."""
     candidates = [" ".join(text[a:b] for a, b in source.frags)]
     if nlp is None:
-        return candidates, False
+        return candidates, "no CoreNLP"
     a, b = source.start, source.end
     pos = [p for s, e, p in nlp.tokens if s < b and e > a]
     if any(p in PROPER_POS for p in pos):
-        return candidates, False
+        return candidates, "proper name"
     best, best_key = None, None
     for chain in nlp.chains:
         for s, e in chain:
@@ -305,8 +307,8 @@ def source_texts(source: Standoff, text: str, nlp: CoreNLP | None) -> tuple[list
                 if best_key is None or key > best_key:
                     best, best_key = chain, key
     if best is None:
-        return candidates, False
-    return candidates + [text[s:e] for s, e in best], True
+        return candidates, "pronoun/common, no chain"
+    return candidates + [text[s:e] for s, e in best], COREF
 
 
 # ---------------------------------------------------------------- one article
@@ -381,13 +383,13 @@ def score_article(job: tuple[str, str, str | None, str | None]) -> dict:
             sourced = [x for x in reporting if x.source is not None]
             row["sources"] = [x.source.text for x in sourced]
             if sourced:
-                found, via_coref = [], False
+                found, kinds = [], []
                 for x in sourced:
-                    candidates, used = source_texts(x.source, text, nlp)
+                    candidates, kind = source_texts(x.source, text, nlp)
                     found.append(candidates)
-                    via_coref = via_coref or used
-                row["coref_used"] = via_coref
-                row["source_kind"] = "pronoun/common" if via_coref else "named"
+                    kinds.append(kind)
+                row["coref_used"] = COREF in kinds
+                row["source_kind"] = COREF if COREF in kinds else kinds[0]
                 row["names_source"] = bool(t.attributed_to) and any(
                     names(t.attributed_to, c, titles) for c in found
                 )
@@ -458,7 +460,7 @@ def score(corpus: Path, rules_path: str | None = None, jobs: int = 1, misses: in
     def m2_reason(r: dict) -> str:
         if not r["attributed_to"]:
             return f"no attributed_to (tagged {r['status']})"
-        return f"{r['source_kind']} source, other name"
+        return f"other name (source: {r['source_kind']})"
 
     sample = (lambda items: items[: max(misses, 0)]) if misses else (lambda items: [])
     step = lambda items: items[:: max(1, len(items) // max(misses, 1))]  # noqa: E731  spread over the corpus

@@ -135,7 +135,7 @@ def test_a_wrong_name_for_a_pronoun_source_is_a_miss(corpus: Path) -> None:
     )
     source = score(corpus, jobs=1)["source"]
     assert (source["named_hits"], source["named"]) == (1, 2)
-    assert source["misses_by_reason"]["pronoun/common source, other name"] == 1
+    assert source["misses_by_reason"]["other name (source: pronoun/common via coreference)"] == 1
 
 
 def test_missing_folders_give_a_clear_error(tmp_path: Path, capsys) -> None:
