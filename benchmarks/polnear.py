@@ -592,10 +592,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"polnear: {exc}", file=sys.stderr)
         return 2
     result["seconds"] = round(time.perf_counter() - start, 1)
+    out = json.dumps(result, indent=1, ensure_ascii=False) if args.json else report(result, result["seconds"])
     try:
-        print(
-            json.dumps(result, indent=1, ensure_ascii=False) if args.json else report(result, result["seconds"])
-        )
+        print(out)
     except BrokenPipeError:  # piped into head
         sys.stderr.close()
     return 0
