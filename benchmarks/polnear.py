@@ -462,8 +462,10 @@ def score(corpus: Path, rules_path: str | None = None, jobs: int = 1, misses: in
             return f"no attributed_to (tagged {r['status']})"
         return f"other name (source: {r['source_kind']})"
 
-    sample = (lambda items: items[: max(misses, 0)]) if misses else (lambda items: [])
-    step = lambda items: items[:: max(1, len(items) // max(misses, 1))]  # noqa: E731  spread over the corpus
+    def sample(items: list[dict]) -> list[dict]:
+        """``misses`` of them, spread over the corpus rather than the first articles'."""
+        return items[:: max(1, len(items) // misses)][:misses] if misses > 0 else []
+
     m1 = sum(r["status"] in CLAIMED for r in reporting)
     m2 = sum(r["names_source"] for r in sourced)
     m3 = sum(r["status"] == "confirmed" for r in plain)
@@ -487,7 +489,7 @@ def score(corpus: Path, rules_path: str | None = None, jobs: int = 1, misses: in
             "tagged": count(reporting, lambda r: r["status"]),
             "misses_by_verb": dict(list(count(m1_miss, lambda r: r["verbs"][0]).items())[:15]),
             "misses_by_rule": dict(list(count(m1_miss, lambda r: r["decided_by"]).items())[:10]),
-            "misses": sample(step(m1_miss)),
+            "misses": sample(m1_miss),
         },
         "source": {
             "of_named": _share(sum(r["names_source"] for r in named), len(named)),
@@ -499,7 +501,7 @@ def score(corpus: Path, rules_path: str | None = None, jobs: int = 1, misses: in
             "via_coreference": sum(r["coref_used"] for r in sourced),
             "target": TARGETS["source"],
             "misses_by_reason": count(m2_miss, m2_reason),
-            "misses": sample(step([r for r in m2_miss if r["attributed_to"]])),
+            "misses": sample([r for r in m2_miss if r["attributed_to"]]),
         },
         "unattributed": {
             "share": _share(m3, len(plain)),
@@ -510,7 +512,7 @@ def score(corpus: Path, rules_path: str | None = None, jobs: int = 1, misses: in
             "target": TARGETS["unattributed"],
             "tagged": count(plain, lambda r: r["status"]),
             "misses_by_rule": dict(list(count(m3_miss, lambda r: r["decided_by"]).items())[:10]),
-            "misses": sample(step([r for r in m3_miss if r["status"] != "none"])),
+            "misses": sample([r for r in m3_miss if r["status"] != "none"]),
         },
     }
 
