@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # Root installs directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench schemas clean
+.PHONY: run test lint bench eval-real schemas clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
+
+# Scores against real news kept outside the repo: make eval-real CORPUS=DIR (DIR holds PolNeAR's train/).
+eval-real: $(STAMP)
+	@test -n "$(CORPUS)" || { echo "usage: make eval-real CORPUS=DIR  (DIR: the PolNeAR folder that holds train/)" >&2; exit 2; }
+	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)"
 
 schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records
