@@ -116,9 +116,12 @@ def name_words(name: str, titles: frozenset[str]) -> list[str]:
 
 
 def names(ours: str, candidates: list[str], titles: frozenset[str]) -> bool:
-    """Every word of our name appears in one of the candidate texts."""
-    wanted = name_words(ours, titles)
-    return bool(wanted) and any(set(wanted) <= set(_words(c)) for c in candidates)
+    """Every word of our name appears in one of the candidate texts, or our name is a fuller form
+    of one: "Tad Devine" names the Source "Devine", "Hillary Clinton" names "Mrs. Clinton"."""
+    wanted = set(name_words(ours, titles))
+    return bool(wanted) and any(
+        wanted <= set(_words(c)) or set(name_words(c, titles)) <= wanted for c in candidates
+    )
 
 
 # ---------------------------------------------------------------- brat standoff

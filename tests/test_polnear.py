@@ -160,3 +160,14 @@ def test_cue_words_and_standoff_parsing() -> None:
     )
     assert spans["T3"].text == "first line\nsecond" and (spans["T3"].start, spans["T3"].end) == (8, 30)
     assert attributions[0].source.text == "He" and attributions[0].cue.text == "said"
+
+
+def test_a_fuller_name_names_the_source_but_another_person_does_not() -> None:
+    from benchmarks.polnear import names
+
+    titles = frozenset({"mrs.", "mrs", "spokeswoman"})
+    assert names("Tad Devine", ["Devine"], titles)
+    assert names("Hillary Clinton", ["Mrs. Clinton"], titles)
+    assert names("Haley Morris", ["Spokeswoman Haley Morris"], titles)
+    assert not names("Donald Trump", ["Mrs. Clinton"], titles)
+    assert not names("Tad Devine", ["Jeff Weaver"], titles)
