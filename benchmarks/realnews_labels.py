@@ -37,15 +37,18 @@ def agreement(a: list[str | None], b: list[str | None]) -> tuple[float, float]:
 def build(annot: Path, adj: Path, corpus: Path, batch: str) -> dict:
     units = _rows(annot / f"{batch}.sentences.jsonl")
     a, b = (_rows(annot / f"{batch}.labels.{t}.jsonl") for t in "AB")
-    decided = {r["id"]: r for r in _rows(adj / f"{batch}.adjudicated.jsonl")} if (
-        adj / f"{batch}.adjudicated.jsonl"
-    ).exists() else {}
+    decided = (
+        {r["id"]: r for r in _rows(adj / f"{batch}.adjudicated.jsonl")}
+        if (adj / f"{batch}.adjudicated.jsonl").exists()
+        else {}
+    )
     hashes = {u["file"]: hashlib.sha256((corpus / u["file"]).read_bytes()).hexdigest() for u in units}
     labels, undecided = [], 0
     for unit, x, y in zip(units, a, b, strict=True):
-        same = x["status"] == y["status"] and (x["attributed_to"] or "").casefold() == (
-            y["attributed_to"] or ""
-        ).casefold()
+        same = (
+            x["status"] == y["status"]
+            and (x["attributed_to"] or "").casefold() == (y["attributed_to"] or "").casefold()
+        )
         final = x if same else decided.get(unit["id"])
         if final is None:
             undecided += 1
@@ -67,15 +70,31 @@ def build(annot: Path, adj: Path, corpus: Path, batch: str) -> dict:
     for tag, rows in (("A", a), ("B", b)):
         OUT.joinpath("annotators", f"{batch}.{tag}.jsonl").write_text(
             "".join(
-                json.dumps({"file": u["file"], "start": u["start"], "end": u["end"], "status": r["status"],
-                            "attributed_to": r["attributed_to"]}, ensure_ascii=False) + "\n"
+                json.dumps(
+                    {
+                        "file": u["file"],
+                        "start": u["start"],
+                        "end": u["end"],
+                        "status": r["status"],
+                        "attributed_to": r["attributed_to"],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
                 for u, r in zip(units, rows, strict=True)
             ),
             encoding="utf-8",
         )
     observed, kappa = agreement([r["status"] for r in a], [r["status"] for r in b])
-    return {"batch": batch, "articles": len(hashes), "sentences": len(units), "agreement": observed,
-            "kappa": kappa, "adjudicated": len(decided), "undecided": undecided}
+    return {
+        "batch": batch,
+        "articles": len(hashes),
+        "sentences": len(units),
+        "agreement": observed,
+        "kappa": kappa,
+        "adjudicated": len(decided),
+        "undecided": undecided,
+    }
 
 
 if __name__ == "__main__":

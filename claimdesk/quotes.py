@@ -80,7 +80,7 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
 def _marks(text: str) -> str:
     """Two apostrophes written as a quotation mark (''like this'', as some archives print quotes)
     read as one straight double mark; the second becomes a space, so offsets stay put."""
-    return text.replace("\'\'", '" ') if "\'\'" in text else text
+    return text.replace("''", '" ') if "''" in text else text
 
 
 def inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -142,7 +142,6 @@ def test_a_word_listed_twice_is_named() -> None:
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
-
 ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules")
 
 
