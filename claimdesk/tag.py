@@ -59,20 +59,21 @@ class Tagged:
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
-def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet) -> bool:
+def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: bool = False) -> bool:
     if when == "heading":
         return _is_heading(sentence, rules)
     if when == "headline":
-        return _is_headline(sentence, rules)
+        return _is_headline(sentence, rules, first)
     if when == "quoted":
         return quoted
     return not any(c.isalpha() for c in sentence)  # no-words
 
 
-def _is_headline(text: str, rules: RuleSet) -> bool:
-    """A line of its own with no end punctuation: a headline (or a heading), with its own forms."""
+def _is_headline(text: str, rules: RuleSet, first: bool = False) -> bool:
+    """A line of its own with no end punctuation, or an article's first line (some archives end
+    their headlines with a full stop): a headline, with its own forms."""
     stripped = text.rstrip()
-    if not stripped or stripped[-1] in END_PUNCT:
+    if not stripped or (stripped[-1] in END_PUNCT and not first):
         return False
     return len(_WORD.findall(stripped)) <= rules.headline_max_words
 
@@ -173,7 +174,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         quoted = quoted or statements[i]
         matches: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
-            if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
+            first = i == 0
+            if rule.when not in (None, "attributed") and not _structural(rule.when, sent, quoted, rules, first):
                 continue
             found = _find(rule, sent, q)
             if found:
