@@ -436,23 +436,28 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     """Give a person named by surname alone ("Clinton") the fuller name the article gives them
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
     so one person is one source across an article. A word the article also writes in lower case
-    ("Ministers", "Drivers") is no surname."""
+    ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
+    names no one by that surname ("Classy Henman")."""
     lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
-    first_line = text.lstrip().find("\n") + len(text) - len(text.lstrip())  # a Title Case headline
     skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
-    names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text, max(first_line, 0)):
+    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
+    body_names: dict[str, Counter[str]] = {}
+    headline_names: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
         words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
         surname = words[-1].rstrip(".")
         size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
             continue
-        names.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+        found = body_names if 0 <= body < m.start() else headline_names
+        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
     for t in results:
         name = t.attributed_to
-        if not name or " " in name or not name[:1].isupper() or name.isupper() or name not in names:
+        if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
         if name.lower() in lower or source_type(name, rules) != "person":
             continue
-        t.attributed_to = max(names[name].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+        options = body_names.get(name) or headline_names.get(name)
+        if options:
+            t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]

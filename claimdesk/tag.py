@@ -175,7 +175,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         matches: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
             first = i == 0
-            if rule.when not in (None, "attributed") and not _structural(rule.when, sent, quoted, rules, first):
+            if rule.when not in (None, "attributed") and not _structural(
+                rule.when, sent, quoted, rules, first
+            ):
                 continue
             found = _find(rule, sent, q)
             if found:
