@@ -64,9 +64,18 @@ def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: b
         return _is_heading(sentence, rules)
     if when == "headline":
         return _is_headline(sentence, rules, first)
+    if when == "fragment":
+        return _is_fragment(sentence, rules)
     if when == "quoted":
         return quoted
     return not any(c.isalpha() for c in sentence)  # no-words
+
+
+def _is_fragment(text: str, rules: RuleSet) -> bool:
+    """One to three words and no finite verb, whatever the punctuation: no claim ("Again.")."""
+    words = [w.lower().strip(".’'") for w in _WORD.findall(text)]
+    past = tuple(rules.lexicon("past_endings"))
+    return 0 < len(words) <= 3 and not any(w in rules.finite_verbs or w.endswith(past) for w in words)
 
 
 def _is_headline(text: str, rules: RuleSet, first: bool = False) -> bool:
