@@ -148,6 +148,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
     if name.lower() in w_["non_sources"] or regex.match(r"\p{Ll}\b", name):
         return None  # "s massacre": a possessive cut from its name
+    if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
+        return None  # "Victory took Real to": a clause, not a name
     return name if any(c.isalpha() for c in name) else None
 
 
@@ -454,6 +456,10 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
     for t in results:
         name = t.attributed_to
+        parts = (name or "").split()
+        while len(parts) > 1 and parts[0].lower().rstrip(".") in rules.titles:
+            parts = parts[1:]  # "Ms. White"
+        name = parts[0] if len(parts) == 1 else name
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
         if name.lower() in lower or source_type(name, rules) != "person":
