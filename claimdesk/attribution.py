@@ -345,7 +345,11 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
 
 
 def share_passage_speakers(
-    results: list[Tagged], quotes: list[Quotes], sentences: list[str], statements: list[bool]
+    results: list[Tagged],
+    quotes: list[Quotes],
+    sentences: list[str],
+    statements: list[bool],
+    rules: RuleSet | None = None,
 ) -> None:
     """Give every sentence of a multi-sentence quote the speaker named somewhere in it.
 
@@ -372,6 +376,13 @@ def share_passage_speakers(
             passages.append([i])
     for passage in passages:
         named = [i for i in passage if results[i].attributed_to]
+        first = passage[0]
+        if not named and results[first].quoted and first and rules is not None:
+            # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
+            subject = _subject(sentences[first - 1], rules)
+            if subject:
+                results[first].attributed_to = subject
+                named = [first]
         if not named:
             continue
         for i in passage:
@@ -392,8 +403,15 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
     for w in words:
         if not w[:1].isupper():
             break
-        if w.endswith((",", ":")):  # "Already," or "Meanwhile," opens the sentence: no subject
-            return None
+        if w.endswith((",", ":")):
+            # "Already," or "Meanwhile," opens the sentence: no subject; "Ruddock, though," is one
+            bare = w.rstrip(",:").lower()
+            if not run and (bare in g.w["sentence_openers"] or bare in g.w["time_words"] or ":" in w):
+                return None
+            if not run and len(words) > 1 and words[1].lower().strip(",") not in g.w["clause_terminators"]:
+                return None
+            run.append(w.rstrip(",:"))
+            break
         run.append(w)
     name = _clean_name(run, rules) if run else None
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:

@@ -242,7 +242,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
         results.append(tagged)
 
-    share_passage_speakers(results, quotes, sentences, statements)
+    share_passage_speakers(results, quotes, sentences, statements, rules)
     resolve_references(results, sentences, rules)
     full_names(results, text, rules)
     for t in results:
