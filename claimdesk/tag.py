@@ -74,8 +74,10 @@ def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: b
 def _is_fragment(text: str, rules: RuleSet) -> bool:
     """One to three words and no finite verb, whatever the punctuation: no claim ("Again.")."""
     words = [w.lower().strip(".’'") for w in _WORD.findall(text)]
+    if not 0 < len(words) <= 3 or words[0] in rules.lexicon("subject_pronouns"):
+        return False  # "I love you." has a subject, so a verb
     past = tuple(rules.lexicon("past_endings"))
-    return 0 < len(words) <= 3 and not any(w in rules.finite_verbs or w.endswith(past) for w in words)
+    return not any(w in rules.finite_verbs or w.endswith(past) for w in words)
 
 
 def _is_headline(text: str, rules: RuleSet, first: bool = False) -> bool:
