@@ -86,6 +86,7 @@ REQUIRED_LEXICONS = (
     "doubling_endings",
     "es_endings",
     "stance_adjectives",
+    "subject_pronouns",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
