@@ -45,6 +45,7 @@ REQUIRED_LEXICONS = (
     "reference_pronouns", "organisation_pronouns", "participle_endings", "past_endings", "plural_endings",
     "adverb_endings", "definite_articles", "indefinite_articles", "name_prepositions_after",
     "vowels", "never_doubled", "doubling_endings", "es_endings",
+    "abbreviations_before_numbers", "letter_words",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
