@@ -22,6 +22,7 @@ import regex
 from claimdesk.attribution import attribute, resolve_references, share_passage_speakers, source_type
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
+from claimdesk.scan import scanner
 from claimdesk.segment import Span
 
 END_PUNCT = '.!?…:;"”’)»'
@@ -70,12 +71,15 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: Quotes) -> list[tuple[int, int]]:
+def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern) -> list[tuple[int, int]]:
+    """The spans a rule's cues cover: ``literal`` the spans of its phrases and ``pattern`` the part
+    of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
-    spans = [m.span() for m in rule.literal.finditer(text)] if rule.literal else []
+    spans = list(literal) if literal else []
+    if pattern is not None:
+        spans += [m.span() for m in pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
     if rule.pattern is not None:
-        spans += [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
         spans.sort()
     if spans and rule.exceptions is not None:
         pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
@@ -101,7 +105,23 @@ class _Context:
     """(source, content stems) of earlier attributed claims."""
 
 
-def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str], shared: int) -> bool:
+class _Once:
+    """A value computed the first time it is asked for (attribution, stems: only where needed)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make) -> None:
+        self._make = make
+
+    def get(self):
+        try:
+            return self._value
+        except AttributeError:
+            self._value = self._make()
+            return self._value
+
+
+def _holds(cond, span, groups, context: _Context, source: _Once, stems: _Once, shared: int) -> bool:
     if cond is None:
         return False
     found = [s for g in cond.groups for s in groups.get(g, []) if s != span]
@@ -113,10 +133,13 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
         return bool(found)
     if found or any(g in context.groups for g in cond.groups):
         return True
-    if OTHER_SOURCE_CLAIM not in cond.groups or source is None:
+    if OTHER_SOURCE_CLAIM not in cond.groups or source.get() is None:
         return False
     # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
-    return any(s.lower() != source.lower() and len(stems & theirs) >= shared for s, theirs in context.claims)
+    name = source.get().lower()
+    return any(
+        s.lower() != name and len(stems.get() & theirs.get()) >= shared for s, theirs in context.claims
+    )
 
 
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
@@ -129,23 +152,33 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         quotes.append(q)
         carried = q.open_at_end and carry_quote(text, spans, i)
 
+    scan = scanner(rules)
+    structural = [i for i, r in enumerate(rules.rules) if r.pattern is None and r.literal is None]
+    shared = rules.claim_overlap["shared_words"]
     results: list[Tagged] = []
-    history: list[tuple[set[str], str | None, set[str]]] = []  # (groups fired, source, stems) per claim
+    history: list[tuple[set[str], str | None, _Once]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
+        literals = scan.literal_spans(sent)
+        patterns = scan.pattern_for(sent)
         matches: dict[str, list[tuple[int, int]]] = {}
-        for rule in rules.rules:
+        for k in sorted({*structural, *literals, *patterns}):
+            rule = rules.rules[k]
             if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
                 continue
-            found = _find(rule, sent, q)
+            found = _find(rule, sent, q, literals.get(k), patterns.get(k))
             if found:
                 matches[rule.id] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
-        provisional = attribute(sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules)
+        provisional = _Once(
+            lambda sent=sent, q=q, matches=matches: attribute(
+                sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules
+            )
+        )
         for rule in rules.rules:
-            if rule.when == "attributed" and not (provisional or quoted):
-                matches.pop(rule.id, None)
+            if rule.when == "attributed" and rule.id in matches and not (quoted or provisional.get()):
+                del matches[rule.id]
         groups: dict[str, list[tuple[int, int]]] = {}
         for rule in rules.rules:
             for name in rule.groups if rule.id in matches else ():
@@ -154,19 +187,20 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         context = _Context(
             groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
         )
-        stems = _stems(sent, rules)
+        stems = _Once(lambda sent=sent: _stems(sent, rules))
 
         def holds(cond, span, context=context, stems=stems, provisional=provisional, groups=groups) -> bool:
-            shared = rules.claim_overlap["shared_words"]
             return _holds(cond, span, groups, context, provisional, stems, shared)
 
         cues: list[Cue] = []
         fired_ids: list[str] = []
         fired: list[tuple[Rule, list[tuple[int, int]]]] = []
         for rule in rules.rules:
+            if rule.id not in matches:
+                continue
             ok = [
                 s
-                for s in matches.get(rule.id, [])
+                for s in matches[rule.id]
                 if (rule.requires is None or holds(rule.requires, s)) and not holds(rule.unless, s)
             ]
             if ok:
@@ -186,10 +220,11 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             fired=fired_ids,
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
-        tagged.attributed_to = attribute(sent, fired, q, rules)
+        tagged.attributed_to = attribute(sent, fired, q, rules) if fired else None
         if status != "none":
             fired_groups = {g for r in rules.rules if r.id in fired_ids for g in r.groups}
-            history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
+            source = tagged.attributed_to or (provisional.get() if quoted else None)
+            history.append((fired_groups, source, stems))
         results.append(tagged)
 
     share_passage_speakers(results, quotes, spans, text, sentences)
