@@ -12,6 +12,7 @@ expressions over every sentence. Here, built once per rule set:
   second automaton, and only the expressions whose text occurs in the sentence
   are run (joined as in the rule's own pattern: one that cannot match anywhere
   changes nothing in an alternation). An expression with no such text always runs.
+  A rule's exceptions are read the same way.
 
 Both are exact: the spans are those of the rule's own patterns. A sentence the
 fast path cannot read exactly (white space other than single spaces between
@@ -168,19 +169,24 @@ class Scanner:
 
         self.texts = ahocorasick.Automaton()
         self.patterns: dict[int, _RulePatterns] = {}
-        owners_of: dict[str, set[tuple[int, int]]] = {}
+        self.exceptions: dict[int, _RulePatterns] = {}
+        owners_of: dict[str, set[tuple[int, int, int]]] = {}
         for i, rule in enumerate(rules):
-            if rule.pattern is None:
-                continue
-            always = set()
-            for j, part in enumerate(rule.parts):
-                needs = required_texts(part)
-                if needs is None:
-                    always.add(j)
+            for kind, compiled, parts, table in (
+                (0, rule.pattern, rule.parts, self.patterns),
+                (1, rule.exceptions, rule.exception_parts, self.exceptions),
+            ):
+                if compiled is None:
                     continue
-                for text in needs:
-                    owners_of.setdefault(text, set()).add((i, j))
-            self.patterns[i] = _RulePatterns(rule.parts, frozenset(always))
+                always = set()
+                for j, part in enumerate(parts):
+                    needs = required_texts(part)
+                    if needs is None:
+                        always.add(j)
+                        continue
+                    for text in needs:
+                        owners_of.setdefault(text, set()).add((kind, i, j))
+                table[i] = _RulePatterns(parts, frozenset(always))
         for text, owners in owners_of.items():
             self.texts.add_word(text, tuple(owners))
         self.has_texts = bool(owners_of)
@@ -222,16 +228,22 @@ class Scanner:
                 found[i] = spans
         return found
 
-    def pattern_for(self, sentence: str) -> dict[int, regex.Pattern[str]]:
-        """For each rule index, the part of its pattern that can match ``sentence`` (rules
-        none of whose expressions can match are left out)."""
-        possible: dict[int, set[int]] = {}
+    def patterns_for(
+        self, sentence: str
+    ) -> tuple[dict[int, regex.Pattern[str]], dict[int, regex.Pattern[str]]]:
+        """For each rule index, the part of its pattern, and of its exceptions, that can match
+        ``sentence`` (a rule none of whose expressions can match is left out)."""
+        possible: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
         if self.has_texts:
             for _, owners in self.texts.iter(sentence.casefold()):
-                for i, j in owners:
-                    possible.setdefault(i, set()).add(j)
+                for kind, i, j in owners:
+                    possible[kind].setdefault(i, set()).add(j)
+        return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
+
+    @staticmethod
+    def _choose(table: dict[int, _RulePatterns], possible: dict[int, set[int]]) -> dict[int, regex.Pattern]:
         chosen: dict[int, regex.Pattern[str]] = {}
-        for i, rp in self.patterns.items():
+        for i, rp in table.items():
             selected = rp.always | possible[i] if i in possible else rp.always
             if selected:
                 pattern = rp.pattern(frozenset(selected))

@@ -71,9 +71,9 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern) -> list[tuple[int, int]]:
-    """The spans a rule's cues cover: ``literal`` the spans of its phrases and ``pattern`` the part
-    of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
+def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -> list[tuple[int, int]]:
+    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` and
+    ``exceptions`` the parts of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
     spans = list(literal) if literal else []
@@ -81,8 +81,8 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern) -> list[tuple
         spans += [m.span() for m in pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
     if rule.pattern is not None:
         spans.sort()
-    if spans and rule.exceptions is not None:
-        pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
+    if spans and exceptions is not None:
+        pseudo = [m.span() for m in exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]
@@ -161,13 +161,13 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         q = quotes[i]
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
         literals = scan.literal_spans(sent)
-        patterns = scan.pattern_for(sent)
+        patterns, exceptions = scan.patterns_for(sent)
         matches: dict[str, list[tuple[int, int]]] = {}
         for k in sorted({*structural, *literals, *patterns}):
             rule = rules.rules[k]
             if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
                 continue
-            found = _find(rule, sent, q, literals.get(k), patterns.get(k))
+            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
             if found:
                 matches[rule.id] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
