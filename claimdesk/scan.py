@@ -149,6 +149,9 @@ class Scanner:
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
+        self.structural = [i for i, r in enumerate(rules) if r.pattern is None and r.literal is None]
+        """Rules with no cue (headings, quotes, no words): the whole sentence is their span."""
+        self.attributed = [i for i, r in enumerate(rules) if r.when == "attributed"]
         self.phrases = ahocorasick.Automaton()
         self.own_literal: list[int] = []
         """Rules whose phrases the automaton cannot take: they run their own literal pattern."""

@@ -153,7 +153,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         carried = q.open_at_end and carry_quote(text, spans, i)
 
     scan = scanner(rules)
-    structural = [i for i, r in enumerate(rules.rules) if r.pattern is None and r.literal is None]
+    every = rules.rules
     shared = rules.claim_overlap["shared_words"]
     results: list[Tagged] = []
     history: list[tuple[set[str], str | None, _Once]] = []  # (groups fired, source, stems) per claim
@@ -162,49 +162,50 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
         literals = scan.literal_spans(sent)
         patterns, exceptions = scan.patterns_for(sent)
-        matches: dict[str, list[tuple[int, int]]] = {}
-        for k in sorted({*structural, *literals, *patterns}):
-            rule = rules.rules[k]
+        matches: dict[int, list[tuple[int, int]]] = {}  # rule index -> spans, in the rules' order
+        for k in sorted({*scan.structural, *literals, *patterns}):
+            rule = every[k]
             if rule.when != "attributed" and rule.when and not _structural(rule.when, sent, quoted, rules):
                 continue
             found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
             if found:
-                matches[rule.id] = found
+                matches[k] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
         provisional = _Once(
             lambda sent=sent, q=q, matches=matches: attribute(
-                sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules
+                sent, [(every[k], spans) for k, spans in matches.items()], q, rules
             )
         )
-        for rule in rules.rules:
-            if rule.when == "attributed" and rule.id in matches and not (quoted or provisional.get()):
-                del matches[rule.id]
+        for k in scan.attributed:
+            if k in matches and not (quoted or provisional.get()):
+                del matches[k]
         groups: dict[str, list[tuple[int, int]]] = {}
-        for rule in rules.rules:
-            for name in rule.groups if rule.id in matches else ():
-                groups.setdefault(name, []).extend(matches[rule.id])
+        for k, found in matches.items():
+            for name in every[k].groups:
+                groups.setdefault(name, []).extend(found)
         recent = history[-rules.context_window :] if rules.context_window else []
         context = _Context(
             groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
         )
         stems = _Once(lambda sent=sent: _stems(sent, rules))
 
-        def holds(cond, span, context=context, stems=stems, provisional=provisional, groups=groups) -> bool:
-            return _holds(cond, span, groups, context, provisional, stems, shared)
-
         cues: list[Cue] = []
-        fired_ids: list[str] = []
+        fired_rules: list[Rule] = []
         fired: list[tuple[Rule, list[tuple[int, int]]]] = []
-        for rule in rules.rules:
-            if rule.id not in matches:
-                continue
-            ok = [
-                s
-                for s in matches[rule.id]
-                if (rule.requires is None or holds(rule.requires, s)) and not holds(rule.unless, s)
-            ]
+        for k, found in matches.items():
+            rule = every[k]
+            if rule.requires is None and rule.unless is None:
+                ok = found
+            else:
+                state = (groups, context, provisional, stems, shared)
+                ok = [
+                    s
+                    for s in found
+                    if (rule.requires is None or _holds(rule.requires, s, *state))
+                    and not _holds(rule.unless, s, *state)
+                ]
             if ok:
-                fired_ids.append(rule.id)
+                fired_rules.append(rule)
             if ok and rule.status:
                 fired.append((rule, ok))
                 cues.extend(Cue(rule.id, rule.status, sent[a:b], a, b) for a, b in ok)
@@ -217,12 +218,12 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             decided_by=decided_by or "default",
             cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
             quoted=quoted,
-            fired=fired_ids,
+            fired=[r.id for r in fired_rules],
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules) if fired else None
         if status != "none":
-            fired_groups = {g for r in rules.rules if r.id in fired_ids for g in r.groups}
+            fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)
             history.append((fired_groups, source, stems))
         results.append(tagged)
