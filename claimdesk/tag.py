@@ -171,9 +171,10 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             if found:
                 matches[k] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
+        names: dict = {}  # the name at each cue, shared by both calls of attribute()
         provisional = _Once(
-            lambda sent=sent, q=q, matches=matches: attribute(
-                sent, [(every[k], spans) for k, spans in matches.items()], q, rules
+            lambda sent=sent, q=q, matches=matches, names=names: attribute(
+                sent, [(every[k], spans) for k, spans in matches.items()], q, rules, names
             )
         )
         for k in scan.attributed:
@@ -221,7 +222,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             fired=[r.id for r in fired_rules],
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
-        tagged.attributed_to = attribute(sent, fired, q, rules) if fired else None
+        tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
         if status != "none":
             fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)
