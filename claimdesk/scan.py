@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover
 
 _PHRASE = re.compile(r"[a-z]+(?: [a-z]+)*")
 """Phrases the automaton takes: lower-case ASCII words, single spaces (the rest keep their pattern)."""
-_INEXACT = re.compile(r"[^\S ]|  |[İıſK]")
+_INEXACT = re.compile("[^\\S ]|  |[\u0130\u0131\u017f\u212a]")
 """What lower-casing would read unlike the rule's pattern: other white space (the pattern's
 ``\\s+``), and the letters that case-insensitive matching pairs with an ASCII letter other
 than by ``str.lower`` (tests/test_scan.py checks this list against every code point)."""
