@@ -73,6 +73,29 @@ def _class_chars(av) -> list[str] | None:
     return chars
 
 
+def _is_space(op, av) -> bool:
+    return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_SPACE)
+
+
+def _spaced(text: str) -> str:
+    """Text as the required-text check reads it: case folded, each run of white space one space,
+    one space before and after. Everything ``\\s`` matches is white space to ``str.split``, so the
+    text of a match keeps every text it needs."""
+    return " " + " ".join(text.casefold().split()) + " "
+
+
+def _collapse(need: str) -> str:
+    """A required text as :func:`_spaced` would write it (white space runs as one space)."""
+    out: list[str] = []
+    for ch in need.casefold():
+        if ch.isspace():
+            if not out or out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _needs_seq(items) -> frozenset[str] | None:
     best: frozenset[str] | None = None
     run: list[str] = [""]  # the literal texts the current stretch can be
@@ -84,6 +107,12 @@ def _needs_seq(items) -> frozenset[str] | None:
         run = [""]
 
     for op, av in items:
+        repeat = op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1 and len(av[2]) == 1
+        if _is_space(op, av) or (repeat and _is_space(*av[2][0])):
+            # white space, one or more: one space in the text as the check reads it (see _spaced)
+            if not any(r.endswith(" ") for r in run):
+                run = [r + " " for r in run]
+            continue
         chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
         if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
             run = [a + b for a, b in itertools.product(run, chars)]
@@ -123,9 +152,10 @@ def required_texts(pattern: str) -> frozenset[str] | None:
         needs = _needs_seq(_parser.parse(pattern))
     except Exception:  # syntax only the `regex` module reads: no shortcut, the expression always runs
         return None
-    if needs is None or not all(needs):
+    needs = frozenset(_collapse(n) for n in needs) if needs is not None else None
+    if not needs or not all(n.strip() for n in needs):
         return None
-    return frozenset(n.casefold() for n in needs)
+    return needs
 
 
 @dataclass
@@ -238,7 +268,7 @@ class Scanner:
         ``sentence`` (a rule none of whose expressions can match is left out)."""
         possible: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
         if self.has_texts:
-            for _, owners in self.texts.iter(sentence.casefold()):
+            for _, owners in self.texts.iter(_spaced(sentence)):
                 for kind, i, j in owners:
                     possible[kind].setdefault(i, set()).add(j)
         return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
