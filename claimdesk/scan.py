@@ -166,12 +166,14 @@ class _RulePatterns:
     compiled: dict[frozenset[int], regex.Pattern[str] | None] = field(default_factory=dict)
 
     def pattern(self, selected: frozenset[int]) -> regex.Pattern[str] | None:
-        if selected not in self.compiled:
+        try:
+            return self.compiled[selected]
+        except KeyError:
             chosen = [p for i, p in enumerate(self.parts) if i in selected]
             self.compiled[selected] = (
                 regex.compile("|".join(f"(?:{p})" for p in chosen), regex.V0) if chosen else None
             )
-        return self.compiled[selected]
+            return self.compiled[selected]
 
 
 class Scanner:
@@ -275,13 +277,10 @@ class Scanner:
 
     @staticmethod
     def _choose(table: dict[int, _RulePatterns], possible: dict[int, set[int]]) -> dict[int, regex.Pattern]:
-        chosen: dict[int, regex.Pattern[str]] = {}
-        for i, rp in table.items():
-            selected = rp.always | possible[i] if i in possible else rp.always
-            if selected:
-                pattern = rp.pattern(frozenset(selected))
-                if pattern is not None:
-                    chosen[i] = pattern
+        chosen = {i: rp.pattern(rp.always) for i, rp in table.items() if rp.always}
+        for i, parts in possible.items():
+            rp = table[i]
+            chosen[i] = rp.pattern(rp.always | parts)  # frozenset | set: a frozenset
         return chosen
 
 
