@@ -47,8 +47,11 @@ def timed(run, **kwargs) -> tuple[float, dict]:
 
 
 def main() -> int:
-    from benchmarks import scaling
+    from benchmarks import peers, scaling
 
+    print("claimdesk beside its peers (segmenter: pySBD's golden rules and speed; tagger: ConText):")
+    peers.main()
+    print()
     print("segment and tag time against input size (should grow linearly):")
     scaling.main()
     print()

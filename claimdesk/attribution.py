@@ -286,12 +286,13 @@ def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
     return len(before) > 1 and 1 <= len(before[-1].split()) <= 5 and len(sent[end:].split()) <= 6
 
 
-def attribute(sent: str, fired, q: Quotes, rules: RuleSet) -> str | None:
+def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = None) -> str | None:
     """The source of a sentence, from the cues of rules with a ``source`` direction.
 
     Outside quotes first; a tail (", the ministry said.") speaks for the whole sentence; then
     the earliest cue: the first party to speak is the source ("While X alleges ..., Y denied it").
     A pronoun ("..., he said") gives way to a person the same sentence names.
+    ``names``, when given, keeps the name found at each cue for the next call on the same sentence.
     """
     candidates = [
         (inside(q.ranges, *span), not _is_tail(sent, *span, rules), span[0], rule, span)
@@ -299,11 +300,14 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet) -> str | None:
         if rule.source
         for span in spans
     ]
-    names = (
-        _name_at(sent, rule, start, end, rules)
-        for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3])
-    )
-    found = [n for n in names if n]
+    memo = {} if names is None else names
+    found = []
+    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+        key = (rule.id, start, end)
+        if key not in memo:
+            memo[key] = _name_at(sent, rule, start, end, rules)
+        if memo[key]:
+            found.append(memo[key])
     if found and found[0].lower() in rules.pronouns:
         return next((n for n in found[1:] if n.lower() not in rules.pronouns), found[0])
     return found[0] if found else None

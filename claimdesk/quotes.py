@@ -18,6 +18,7 @@ from claimdesk.segment import Span
 OPEN_QUOTES = "“«„"
 CLOSE_QUOTES = "”»"
 _WORD = regex.compile(r"[\w’'.\-]+")
+_MARK = regex.compile("[" + regex.escape(OPEN_QUOTES + CLOSE_QUOTES + '"') + "]")
 
 
 @dataclass
@@ -53,9 +54,8 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     state = open_at_start
     begin = 0
     orphan = False  # the first mark closes: the sentence began inside a quote
-    for i, ch in enumerate(text):
-        if ch not in OPEN_QUOTES and ch not in CLOSE_QUOTES and ch != '"':
-            continue
+    for mark in _MARK.finditer(text):
+        i = mark.start()
         if opens(text, i):
             if not state:
                 state, begin = True, i
@@ -65,7 +65,7 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
             state, begin = False, i + 1
     if state:
         ranges.append((begin, len(text)))
-    words = len(_WORD.findall(text)) or 1
+    words = (len(_WORD.findall(text)) or 1) if ranges else 1  # no quote: the share is 0 anyway
     quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
     stripped = text.lstrip()
     return Quotes(

@@ -87,6 +87,8 @@ REQUIRED_LEXICONS = (
     "es_endings",
     "stance_adjectives",
     "subject_pronouns",
+    "abbreviations_before_numbers",
+    "letter_words",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
@@ -119,9 +121,15 @@ class Rule:
     source: str | None = None
     fires: list[str] = field(default_factory=list)
     ignores: list[str] = field(default_factory=list)
+    phrases: tuple[str, ...] = ()
+    """The words and verb forms ``literal`` matches, lower-case: what the one-pass scanner looks for."""
+    parts: tuple[str, ...] = ()
+    """The regular expressions ``pattern`` joins, one by one: the scanner runs only those that can match."""
+    exception_parts: tuple[str, ...] = ()
+    """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 
@@ -221,9 +229,18 @@ def trie_regex(phrases: list[str]) -> str:
     return build(trie)
 
 
-def _literal(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> re.Pattern[str] | None:
+def _cue_words(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> list[str]:
     verbs = spec.get("verbs", [])
-    words = list(spec.get("phrases", [])) + [f for verb in verbs for f in inflect(verb, morphology)]
+    return list(spec.get("phrases", [])) + [f for verb in verbs for f in inflect(verb, morphology)]
+
+
+def _phrases(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The cue words as ``_literal`` reads them: lower case, single spaces, each once."""
+    return tuple(dict.fromkeys(" ".join(w.lower().split()) for w in _cue_words(spec, morphology)))
+
+
+def _literal(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> re.Pattern[str] | None:
+    words = _cue_words(spec, morphology)
     if not words:
         return None
     return re.compile(rf"(?<!\w)(?:{trie_regex(words)})(?!\w)", re.IGNORECASE)
@@ -323,6 +340,9 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
             source=spec.get("source"),
             fires=spec.get("examples", {}).get("fires", []),
             ignores=spec.get("examples", {}).get("ignores", []),
+            phrases=_phrases(source_spec, morphology),
+            parts=tuple(source_spec.get("regex", [])),
+            exception_parts=tuple(source_spec.get("exceptions", [])),
         )
         _probe_backtracking(rule, where)
         rules.append(rule)

@@ -28,6 +28,7 @@ from claimdesk.attribution import (
 )
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
+from claimdesk.scan import scanner
 from claimdesk.segment import Span
 
 END_PUNCT = '.!?…:;"”’)»'
@@ -98,15 +99,18 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: Quotes) -> list[tuple[int, int]]:
+def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -> list[tuple[int, int]]:
+    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` and
+    ``exceptions`` the parts of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
-    spans = [m.span() for m in rule.literal.finditer(text)] if rule.literal else []
+    spans = list(literal) if literal else []
+    if pattern is not None:
+        spans += [m.span() for m in pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
     if rule.pattern is not None:
-        spans += [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
         spans.sort()
-    if spans and rule.exceptions is not None:
-        pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
+    if spans and exceptions is not None:
+        pseudo = [m.span() for m in exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]
@@ -129,7 +133,23 @@ class _Context:
     """(source, content stems) of earlier attributed claims."""
 
 
-def _holds(cond, span, groups, context: _Context, source: str | None, stems: set[str], shared: int) -> bool:
+class _Once:
+    """A value computed the first time it is asked for (attribution, stems: only where needed)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make) -> None:
+        self._make = make
+
+    def get(self):
+        try:
+            return self._value
+        except AttributeError:
+            self._value = self._make()
+            return self._value
+
+
+def _holds(cond, span, groups, context: _Context, source: _Once, stems: _Once, shared: int) -> bool:
     if cond is None:
         return False
     # A cue never meets its own condition, nor does another cue on the same words ("countered that").
@@ -142,10 +162,13 @@ def _holds(cond, span, groups, context: _Context, source: str | None, stems: set
         return bool(found)
     if found or any(g in context.groups for g in cond.groups):
         return True
-    if OTHER_SOURCE_CLAIM not in cond.groups or source is None:
+    if OTHER_SOURCE_CLAIM not in cond.groups or source.get() is None:
         return False
     # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
-    return any(s.lower() != source.lower() and len(stems & theirs) >= shared for s, theirs in context.claims)
+    name = source.get().lower()
+    return any(
+        s.lower() != name and len(stems.get() & theirs.get()) >= shared for s, theirs in context.claims
+    )
 
 
 def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
@@ -170,8 +193,11 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
 
     paragraphs = _paragraphs(text, spans)
     statements = [False] * len(sentences)
+    scan = scanner(rules)
+    every = rules.rules
+    shared = rules.claim_overlap["shared_words"]
     results: list[Tagged] = []
-    history: list[tuple[set[str], str | None, set[str]]] = []  # (groups fired, source, stems) per claim
+    history: list[tuple[set[str], str | None, _Once]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
         quoted = q.open_at_start or (q.quoted_share >= 0.5 and len(_WORD.findall(sent)) >= 3)
@@ -183,46 +209,55 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         elif i:
             statements[i] = statements[i - 1]
         quoted = quoted or statements[i]
-        matches: dict[str, list[tuple[int, int]]] = {}
-        for rule in rules.rules:
-            first = i == 0
+        literals = scan.literal_spans(sent)
+        patterns, exceptions = scan.patterns_for(sent)
+        matches: dict[int, list[tuple[int, int]]] = {}  # rule index -> spans, in the rules' order
+        for k in sorted({*scan.structural, *literals, *patterns}):
+            rule = every[k]
             if rule.when not in (None, "attributed") and not _structural(
-                rule.when, sent, quoted, rules, first
+                rule.when, sent, quoted, rules, i == 0
             ):
                 continue
-            found = _find(rule, sent, q)
+            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
             if found:
-                matches[rule.id] = found
+                matches[k] = found
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
-        provisional = attribute(sent, [(r, matches[r.id]) for r in rules.rules if r.id in matches], q, rules)
-        for rule in rules.rules:
-            if rule.when == "attributed" and not (provisional or quoted):
-                matches.pop(rule.id, None)
+        names: dict = {}  # the name at each cue, shared by both calls of attribute()
+        provisional = _Once(
+            lambda sent=sent, q=q, matches=matches, names=names: attribute(
+                sent, [(every[k], spans) for k, spans in matches.items()], q, rules, names
+            )
+        )
+        for k in scan.attributed:
+            if k in matches and not (quoted or provisional.get()):
+                del matches[k]
         groups: dict[str, list[tuple[int, int]]] = {}
-        for rule in rules.rules:
-            for name in rule.groups if rule.id in matches else ():
-                groups.setdefault(name, []).extend(matches[rule.id])
+        for k, found in matches.items():
+            for name in every[k].groups:
+                groups.setdefault(name, []).extend(found)
         recent = history[-rules.context_window :] if rules.context_window else []
         context = _Context(
             groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
         )
-        stems = _stems(sent, rules)
-
-        def holds(cond, span, context=context, stems=stems, provisional=provisional, groups=groups) -> bool:
-            shared = rules.claim_overlap["shared_words"]
-            return _holds(cond, span, groups, context, provisional, stems, shared)
+        stems = _Once(lambda sent=sent: _stems(sent, rules))
 
         cues: list[Cue] = []
-        fired_ids: list[str] = []
+        fired_rules: list[Rule] = []
         fired: list[tuple[Rule, list[tuple[int, int]]]] = []
-        for rule in rules.rules:
-            ok = [
-                s
-                for s in matches.get(rule.id, [])
-                if (rule.requires is None or holds(rule.requires, s)) and not holds(rule.unless, s)
-            ]
+        for k, found in matches.items():
+            rule = every[k]
+            if rule.requires is None and rule.unless is None:
+                ok = found
+            else:
+                state = (groups, context, provisional, stems, shared)
+                ok = [
+                    s
+                    for s in found
+                    if (rule.requires is None or _holds(rule.requires, s, *state))
+                    and not _holds(rule.unless, s, *state)
+                ]
             if ok:
-                fired_ids.append(rule.id)
+                fired_rules.append(rule)
             if ok and rule.status:
                 fired.append((rule, ok))
                 cues.extend(Cue(rule.id, rule.status, sent[a:b], a, b) for a, b in ok)
@@ -235,13 +270,14 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             decided_by=decided_by or "default",
             cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
             quoted=quoted,
-            fired=fired_ids,
+            fired=[r.id for r in fired_rules],
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
-        tagged.attributed_to = attribute(sent, fired, q, rules)
+        tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
         if status != "none":
-            fired_groups = {g for r in rules.rules if r.id in fired_ids for g in r.groups}
-            history.append((fired_groups, tagged.attributed_to or (provisional if quoted else None), stems))
+            fired_groups = {g for r in fired_rules for g in r.groups}
+            source = tagged.attributed_to or (provisional.get() if quoted else None)
+            history.append((fired_groups, source, stems))
         results.append(tagged)
 
     share_passage_speakers(results, quotes, sentences, statements, rules)

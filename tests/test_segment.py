@@ -108,3 +108,77 @@ def test_a_quoted_question_keeps_its_named_speaker() -> None:
         '"Why would anyone think a state school was different?" Bell said.',
         "The board met.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The chart is on p. 12 of the filing.", ["The chart is on p. 12 of the filing."]),
+        ("Read pp. 3-9 first. Then vote.", ["Read pp. 3-9 first.", "Then vote."]),
+        ("The vault was N°. 88 on the list.", ["The vault was N°. 88 on the list."]),
+        ("Model No. 7 was recalled. Sales fell.", ["Model No. 7 was recalled.", "Sales fell."]),
+    ],
+)
+def test_an_abbreviation_before_a_number_keeps_it(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_a_title_after_a_time_splits_only_after_a_complete_clause() -> None:
+    assert sentences("By 7 a.m. Dr. Lee had gone home.") == ["By 7 a.m. Dr. Lee had gone home."]
+    assert sentences("The vote closed at 9 P.M. Dr. Lee then spoke.") == [
+        "The vote closed at 9 P.M.",
+        "Dr. Lee then spoke.",
+    ]
+
+
+def test_the_letter_i_is_a_word_after_lower_case_and_an_initial_after_a_name() -> None:
+    assert sentences("The prize went to Ana and I. Did anyone object?") == [
+        "The prize went to Ana and I.",
+        "Did anyone object?",
+    ]
+    assert sentences("We met Henry I. Tudor at dawn.") == ["We met Henry I. Tudor at dawn."]
+    assert sentences("So was J. R. Smith.") == ["So was J. R. Smith."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. Open the box 2. Lift the lid", ["1. Open the box", "2. Lift the lid"]),
+        ("1. Open the box. 2. Lift the lid.", ["1. Open the box.", "2. Lift the lid."]),
+        ("1) Open the box 2) Lift the lid 3) Wait", ["1) Open the box", "2) Lift the lid", "3) Wait"]),
+        ("4.) Open the box. 5.) Lift the lid.", ["4.) Open the box.", "5.) Lift the lid."]),
+        ("a. Red paint b. Green paint", ["a. Red paint", "b. Green paint"]),
+        ("• 9. Rain • 10. Snow", ["• 9. Rain", "• 10. Snow"]),
+        ("⁃3. Rain ⁃4. Snow", ["⁃3. Rain", "⁃4. Snow"]),
+    ],
+)
+def test_lists_split_before_each_marker_and_never_after_one(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_numbers_that_do_not_count_up_from_the_line_start_are_no_list() -> None:
+    assert sentences("He won 3 of 4 games. 2 were close.") == ["He won 3 of 4 games.", "2 were close."]
+    assert sentences("Turnout was 1. 5 million voted later.") == ["Turnout was 1.", "5 million voted later."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The reason was . . . I forget now.", ["The reason was . . . I forget now."]),
+        ("It stopped . . . . Nobody moved.", ["It stopped . . . .", "Nobody moved."]),
+        ("It stopped. . . . Nobody moved.", ["It stopped.", ". . . Nobody moved."]),
+        ("“It was over. . . .”", ["“It was over. . . .”"]),
+    ],
+)
+def test_spaced_ellipses(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_a_citation_after_a_quote_stays_with_it() -> None:
+    text = '"Nothing [...] was ever lost [...]" (Ward 12). The next claim differs.'
+    assert sentences(text) == ['"Nothing [...] was ever lost [...]" (Ward 12).', "The next claim differs."]
+    assert sentences("He left. (She stayed behind.) Then it rained.") == [
+        "He left.",
+        "(She stayed behind.)",
+        "Then it rained.",
+    ]

@@ -1,0 +1,292 @@
+"""One pass over a sentence for the cues of every rule.
+
+The tagger used to run each rule's phrase pattern and each rule's regular
+expressions over every sentence. Here, built once per rule set:
+
+- every cue phrase of every rule goes into one Aho-Corasick automaton
+  (pyahocorasick), run once over the lower-cased sentence; each rule then takes,
+  from the phrases found, exactly the spans its own pattern's ``finditer`` would
+  give (leftmost, the longest at a start, not overlapping, whole words);
+- every regular expression of a rule is read for the literal text any match of
+  it must contain (``(?i)\\bdenied\\b`` needs "denied"); those texts go into a
+  second automaton, and only the expressions whose text occurs in the sentence
+  are run (joined as in the rule's own pattern: one that cannot match anywhere
+  changes nothing in an alternation). An expression with no such text always runs.
+  A rule's exceptions are read the same way.
+
+Both are exact: the spans are those of the rule's own patterns. A sentence the
+fast path cannot read exactly (white space other than single spaces between
+words, or one of the few letters Python's case-insensitive matching treats
+unlike ``str.lower``) goes through the rule's own patterns instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import ahocorasick
+import regex
+
+if TYPE_CHECKING:
+    from claimdesk.rules import Rule, RuleSet
+
+try:  # the parser behind `re` (Python 3.11+); without it every expression just runs
+    import re._constants as _c
+    import re._parser as _parser
+except ImportError:  # pragma: no cover
+    _parser = _c = None
+
+_PHRASE = re.compile(r"[a-z]+(?: [a-z]+)*")
+"""Phrases the automaton takes: lower-case ASCII words, single spaces (the rest keep their pattern)."""
+_INEXACT = re.compile("[^\\S ]|  |[\u0130\u0131\u017f\u212a]")
+"""What lower-casing would read unlike the rule's pattern: other white space (the pattern's
+``\\s+``), and the letters that case-insensitive matching pairs with an ASCII letter other
+than by ``str.lower`` (tests/test_scan.py checks this list against every code point)."""
+_MAX_CHOICES = 16
+"""How many strings a character class may multiply a required text into before it is dropped."""
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """The more selective of two sets of texts a match must contain (one of each set)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    key = lambda s: (min(map(len, s)), -len(s))  # noqa: E731
+    return a if key(a) >= key(b) else b
+
+
+def _class_chars(av) -> list[str] | None:
+    """The characters of a class made only of literals ("[’']"), or None."""
+    chars = []
+    for op, value in av:
+        if op is not _c.LITERAL:
+            return None
+        chars.append(chr(value))
+    return chars
+
+
+def _is_space(op, av) -> bool:
+    return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_SPACE)
+
+
+def _spaced(text: str) -> str:
+    """Text as the required-text check reads it: case folded, each run of white space one space,
+    one space before and after. Everything ``\\s`` matches is white space to ``str.split``, so the
+    text of a match keeps every text it needs."""
+    return " " + " ".join(text.casefold().split()) + " "
+
+
+def _collapse(need: str) -> str:
+    """A required text as :func:`_spaced` would write it (white space runs as one space)."""
+    out: list[str] = []
+    for ch in need.casefold():
+        if ch.isspace():
+            if not out or out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _needs_seq(items) -> frozenset[str] | None:
+    best: frozenset[str] | None = None
+    run: list[str] = [""]  # the literal texts the current stretch can be
+
+    def flush() -> None:
+        nonlocal best, run
+        if run != [""]:
+            best = _best(best, frozenset(run))
+        run = [""]
+
+    for op, av in items:
+        repeat = op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1 and len(av[2]) == 1
+        if _is_space(op, av) or (repeat and _is_space(*av[2][0])):
+            # white space, one or more: one space in the text as the check reads it (see _spaced)
+            if not any(r.endswith(" ") for r in run):
+                run = [r + " " for r in run]
+            continue
+        chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
+        if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
+            run = [a + b for a, b in itertools.product(run, chars)]
+            continue
+        flush()
+        best = _best(best, _needs_item(op, av))
+    flush()
+    return best
+
+
+def _needs_item(op, av) -> frozenset[str] | None:
+    if op is _c.SUBPATTERN:
+        return _needs_seq(av[3])
+    if op is _c.ATOMIC_GROUP:
+        return _needs_seq(av)
+    if op is _c.ASSERT:  # a positive look-around still reads text of the sentence
+        return _needs_seq(av[1])
+    if op is _c.BRANCH:
+        found: set[str] = set()
+        for alternative in av[1]:
+            needs = _needs_seq(alternative)
+            if needs is None:
+                return None
+            found |= needs
+        return frozenset(found)
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, _high, body = av
+        return _needs_seq(body) if low >= 1 else None
+    return None
+
+
+def required_texts(pattern: str) -> frozenset[str] | None:
+    """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown."""
+    if _parser is None:
+        return None
+    try:
+        needs = _needs_seq(_parser.parse(pattern))
+    except Exception:  # syntax only the `regex` module reads: no shortcut, the expression always runs
+        return None
+    needs = frozenset(_collapse(n) for n in needs) if needs is not None else None
+    if not needs or not all(n.strip() for n in needs):
+        return None
+    return needs
+
+
+@dataclass
+class _RulePatterns:
+    parts: tuple[str, ...]
+    always: frozenset[int]
+    """Parts with no required text: they run on every sentence."""
+    compiled: dict[frozenset[int], regex.Pattern[str] | None] = field(default_factory=dict)
+
+    def pattern(self, selected: frozenset[int]) -> regex.Pattern[str] | None:
+        try:
+            return self.compiled[selected]
+        except KeyError:
+            chosen = [p for i, p in enumerate(self.parts) if i in selected]
+            self.compiled[selected] = (
+                regex.compile("|".join(f"(?:{p})" for p in chosen), regex.V0) if chosen else None
+            )
+            return self.compiled[selected]
+
+
+class Scanner:
+    """The cues of a rule set, found in one pass per sentence (built once per rule set)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.structural = [i for i, r in enumerate(rules) if r.pattern is None and r.literal is None]
+        """Rules with no cue (headings, quotes, no words): the whole sentence is their span."""
+        self.attributed = [i for i, r in enumerate(rules) if r.when == "attributed"]
+        self.phrases = ahocorasick.Automaton()
+        self.own_literal: list[int] = []
+        """Rules whose phrases the automaton cannot take: they run their own literal pattern."""
+        keys: dict[str, list[int]] = {}
+        for i, rule in enumerate(rules):
+            if rule.literal is None:
+                continue
+            if not all(_PHRASE.fullmatch(p) for p in rule.phrases):
+                self.own_literal.append(i)
+                continue
+            for phrase in rule.phrases:
+                keys.setdefault(phrase, []).append(i)
+        for phrase, owners in keys.items():
+            self.phrases.add_word(phrase, (len(phrase), tuple(owners)))
+        self.has_phrases = bool(keys)
+        if keys:
+            self.phrases.make_automaton()
+
+        self.texts = ahocorasick.Automaton()
+        self.patterns: dict[int, _RulePatterns] = {}
+        self.exceptions: dict[int, _RulePatterns] = {}
+        owners_of: dict[str, set[tuple[int, int, int]]] = {}
+        for i, rule in enumerate(rules):
+            for kind, compiled, parts, table in (
+                (0, rule.pattern, rule.parts, self.patterns),
+                (1, rule.exceptions, rule.exception_parts, self.exceptions),
+            ):
+                if compiled is None:
+                    continue
+                always = set()
+                for j, part in enumerate(parts):
+                    needs = required_texts(part)
+                    if needs is None:
+                        always.add(j)
+                        continue
+                    for text in needs:
+                        owners_of.setdefault(text, set()).add((kind, i, j))
+                table[i] = _RulePatterns(parts, frozenset(always))
+        for text, owners in owners_of.items():
+            self.texts.add_word(text, tuple(owners))
+        self.has_texts = bool(owners_of)
+        if owners_of:
+            self.texts.make_automaton()
+
+    def literal_spans(self, sentence: str) -> dict[int, list[tuple[int, int]]]:
+        """For each rule index, the spans its literal pattern's ``finditer`` gives."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        exact = not _INEXACT.search(sentence)
+        if self.has_phrases and exact:
+            lowered = sentence.lower()
+            n = len(sentence)
+            candidates: dict[int, dict[int, int]] = {}  # rule -> start -> longest end
+            for last, (length, owners) in self.phrases.iter(lowered):
+                start, end = last - length + 1, last + 1
+                if (start and _word_char(sentence[start - 1])) or (end < n and _word_char(sentence[end])):
+                    continue
+                for i in owners:
+                    starts = candidates.setdefault(i, {})
+                    if starts.get(start, -1) < end:
+                        starts[start] = end
+            for i, starts in candidates.items():
+                spans, cursor = [], 0
+                for start in sorted(starts):
+                    if start >= cursor:
+                        spans.append((start, starts[start]))
+                        cursor = starts[start]
+                found[i] = spans
+        elif self.has_phrases:
+            for i, rule in enumerate(self.rules):
+                if rule.literal is not None and i not in self.own_literal:
+                    spans = [m.span() for m in rule.literal.finditer(sentence)]
+                    if spans:
+                        found[i] = spans
+        for i in self.own_literal:
+            spans = [m.span() for m in self.rules[i].literal.finditer(sentence)]
+            if spans:
+                found[i] = spans
+        return found
+
+    def patterns_for(
+        self, sentence: str
+    ) -> tuple[dict[int, regex.Pattern[str]], dict[int, regex.Pattern[str]]]:
+        """For each rule index, the part of its pattern, and of its exceptions, that can match
+        ``sentence`` (a rule none of whose expressions can match is left out)."""
+        possible: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
+        if self.has_texts:
+            for _, owners in self.texts.iter(_spaced(sentence)):
+                for kind, i, j in owners:
+                    possible[kind].setdefault(i, set()).add(j)
+        return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
+
+    @staticmethod
+    def _choose(table: dict[int, _RulePatterns], possible: dict[int, set[int]]) -> dict[int, regex.Pattern]:
+        chosen = {i: rp.pattern(rp.always) for i, rp in table.items() if rp.always}
+        for i, parts in possible.items():
+            rp = table[i]
+            chosen[i] = rp.pattern(rp.always | parts)  # frozenset | set: a frozenset
+        return chosen
+
+
+def scanner(rules: RuleSet) -> Scanner:
+    """The scanner of a rule set, built on first use."""
+    cached = rules.cache.get("scan")
+    if cached is None:
+        cached = rules.cache["scan"] = Scanner(rules.rules)
+    return cached

@@ -1,0 +1,135 @@
+"""The one-pass scanner finds exactly what each rule's own patterns find."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
+from claimdesk.scan import _INEXACT, Scanner, required_texts, scanner
+
+
+def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
+    found = {}
+    for i, rule in enumerate(rules):
+        if rule.literal is not None:
+            spans = [m.span() for m in rule.literal.finditer(sentence)]
+            if spans:
+                found[i] = spans
+    return found
+
+
+def _own_pattern_spans(pattern, sentence: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(sentence, timeout=MATCH_TIMEOUT)]
+
+
+def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
+    """Every character that case-insensitive matching pairs with an ASCII letter other than by
+    str.lower, or that lower-cases to another length or to ASCII, is sent down the exact path."""
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
+    odd = {c for c in re.findall("[a-z]", every, re.IGNORECASE) if not c.isascii()}
+    odd |= {c for c in every if not c.isascii() and (len(c.lower()) != 1 or c.lower().isascii())}
+    assert odd
+    assert all(_INEXACT.search(c) for c in odd)
+    assert not _INEXACT.search("K and k and “quotes” and é")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"(?i)\bdenied\b", {"denied"}),
+        (r"(?i)\b(?:claims?|allegations?)\b", {"claim", "allegation"}),
+        (r"n[’']t\b", {"n’t", "n't"}),
+        (r"^(?:By|BY)\s+[A-Z]\w+", {"by "}),
+        (r"(?i)\bno\s+one\b", {"no one"}),
+        (r"a\s*b", {"a"}),
+        (r"\d+\s*$", None),
+        (r"(?:foo)?bar", {"bar"}),
+        (r"(?:foo|\w+)bar", {"bar"}),
+        (r"(?:foo|\w+)", None),
+    ],
+)
+def test_required_texts(pattern: str, needs: set[str] | None) -> None:
+    found = required_texts(pattern)
+    assert (found if found is None else set(found)) == needs
+
+
+_ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.-_\n\t" + "\u212a\u017f\u0130\u0131é1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "said",
+                "says",
+                "denied",
+                "no evidence",
+                "according to",
+                "allegedly",
+                "not",
+                "claims that",
+                "the",
+            ]
+        )
+        | st.text(alphabet=_ALPHABET, max_size=6),
+        max_size=12,
+    )
+)
+def test_scanner_spans_equal_the_rules_own_patterns(pieces: list[str]) -> None:
+    rules = default_ruleset()
+    scan = scanner(rules)
+    sentence = "".join(pieces)
+    assert scan.literal_spans(sentence) == _own_literal_spans(rules.rules, sentence)
+    patterns, exceptions = scan.patterns_for(sentence)
+    for i, rule in enumerate(rules.rules):
+        for own, chosen in ((rule.pattern, patterns), (rule.exceptions, exceptions)):
+            if own is None:
+                continue
+            expected = _own_pattern_spans(own, sentence)
+            got = _own_pattern_spans(chosen[i], sentence) if i in chosen else []
+            assert got == expected, (rule.id, sentence)
+
+
+def test_rules_whose_phrases_the_automaton_cannot_take_keep_their_own_pattern() -> None:
+    text = """
+name: t
+version: "1"
+rules:
+  - id: odd
+    status: alleged
+    description: a phrase with a curly apostrophe
+    phrases: ["didn’t deny", "said"]
+    examples: {fires: ["He didn’t deny it."], ignores: ["Nothing."]}
+"""
+    rules = parse_rules(text)
+    scan = Scanner(rules.rules)
+    assert scan.own_literal == [0]
+    assert scan.literal_spans("He didn’t deny it, he said.") == {0: [(3, 14), (22, 26)]}
+
+
+def test_an_expression_that_cannot_match_is_left_out_and_changes_nothing() -> None:
+    parts = (r"(?i)\bdenied\b", r"\d{4}")
+    joined = regex.compile("|".join(f"(?:{p})" for p in parts), regex.V0)
+    text = f"""
+name: t
+version: "1"
+rules:
+  - id: r
+    status: denied
+    description: two expressions
+    regex: ['{parts[0]}', '{parts[1]}']
+    examples: {{fires: ["She denied it."], ignores: ["Nothing."]}}
+"""
+    rules = parse_rules(text)
+    scan = Scanner(rules.rules)
+    for sentence in ("She Denied it in 2024.", "She denied it.", "In 2024.", "Nothing."):
+        patterns, _ = scan.patterns_for(sentence)
+        got = _own_pattern_spans(patterns[0], sentence) if 0 in patterns else []
+        assert got == _own_pattern_spans(joined, sentence)
