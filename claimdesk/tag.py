@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from claimdesk import cpulimit
 from claimdesk.attribution import attribute, resolve_references, share_passage_speakers, source_type
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
@@ -75,10 +76,10 @@ def _find(rule: Rule, text: str, quotes: Quotes) -> list[tuple[int, int]]:
         return [(0, len(text))]
     spans = [m.span() for m in rule.literal.finditer(text)] if rule.literal else []
     if rule.pattern is not None:
-        spans += [m.span() for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
+        spans += [s for s in cpulimit.spans(rule.pattern, text, MATCH_TIMEOUT) if s[1] > s[0]]
         spans.sort()
     if spans and rule.exceptions is not None:
-        pseudo = [m.span() for m in rule.exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
+        pseudo = cpulimit.spans(rule.exceptions, text, MATCH_TIMEOUT)
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]
