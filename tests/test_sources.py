@@ -47,7 +47,7 @@ def test_pages_and_a_feed_from_a_local_server_are_ingested_and_bad_links_listed(
     )
     config = tmp_path / "sources.yaml"
     config.write_text(
-        f"sources:\n  - feed: {site.url('/feed.atom')}\n"
+        f"sources:\n  - feed: {site.url('/feed.atom')}\n    allow_private: true\n"  # the site is on loopback
         f"  - urls: [{site.url('/page.html')}]\n    outlet: Page Post\n",
         encoding="utf-8",
     )
