@@ -12,16 +12,17 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from claimdesk import fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
 from claimdesk.incremental import CHANGES, Stored, classify
-from claimdesk.lock import RunLocked, output_lock
+from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
 from claimdesk.rules import RuleSet, load_rules
@@ -37,8 +38,10 @@ progress = logging.getLogger("claimdesk.progress")
 
 
 @task(name="find article sources", cache_policy=NO_CACHE)
-def find_sources(paths: list[str], sources: str | None) -> tuple[list[ingest.Source], list[tuple[str, str]]]:
-    return ingest.discover(paths, load_sources(sources) if sources else [])
+def find_sources(
+    paths: list[str], sources: str | None, allow_private: bool
+) -> tuple[list[ingest.Source], list[tuple[str, str]]]:
+    return ingest.discover(paths, load_sources(sources) if sources else [], allow_private)
 
 
 @task(
@@ -48,10 +51,14 @@ def find_sources(paths: list[str], sources: str | None) -> tuple[list[ingest.Sou
     retry_delay_seconds=FETCH_RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def fetch_url(url: str) -> ingest.Payload | fetch.FetchError:
-    """Transient failures raise, so Prefect retries them; permanent ones come back as the error."""
+def fetch_url(
+    url: str, trusted: bool = True, allow_private: bool = False
+) -> ingest.Payload | fetch.FetchError:
+    """Transient failures raise, so Prefect retries them; permanent ones come back as the error.
+
+    ``trusted``: the user gave this URL; a link found in a document is not trusted."""
     try:
-        got = fetch.fetch(url)
+        got = fetch.fetch(url, trusted=trusted, allow_private=allow_private)
     except fetch.FetchError as exc:
         if exc.transient:
             raise
@@ -60,11 +67,13 @@ def fetch_url(url: str) -> ingest.Payload | fetch.FetchError:
 
 
 def _fetched(future: PrefectFuture) -> ingest.Payload | str:
-    """The payload, or why it could not be had (after the retries)."""
+    """The payload, or why it could not be had (after the retries), as one line."""
     result = future.result(raise_on_failure=False)
     if isinstance(result, ingest.Payload):
         return result
-    return str(result) or type(result).__name__
+    if isinstance(result, fetch.FetchError):
+        return str(result)
+    return ingest.unexpected(result) if isinstance(result, BaseException) else str(result)
 
 
 def _collect(fetches: list[tuple[object, str, PrefectFuture]], fail) -> list[tuple[object, ingest.Payload]]:
@@ -89,7 +98,7 @@ def read_files(sources: list[ingest.Source]) -> ingest.Parsed:
 def parse_documents(fetched: list[tuple[ingest.Source, ingest.Payload]]) -> ingest.Parsed:
     parsed = ingest.Parsed()
     for source, payload in fetched:
-        parsed.extend(ingest.parse(source, payload))
+        parsed.extend(ingest.parse_safely(source, payload))
     return parsed
 
 
@@ -101,21 +110,27 @@ def extract_pages(fetched: list[tuple[ingest.Link, ingest.Payload]]) -> ingest.P
             parsed.articles.append(ingest.page(link, payload))
         except ingest.IngestError as exc:
             parsed.failures.append((link.url, str(exc)))
+        except Exception as exc:  # one bad page never costs the rest of the feed
+            parsed.errors.append((link.url, "parse", ingest.unexpected(exc)))
     return parsed
 
 
 @task(name="skip unchanged articles", cache_policy=NO_CACHE)
 def select_changed(
     articles: list[Article], stored: dict[str, Stored], rules_digest: str
-) -> dict[str, list[Article]]:
-    """Split articles into new / changed / unchanged (the first of duplicate ids wins)."""
+) -> tuple[dict[str, list[Article]], list[Article]]:
+    """Split articles into new / changed / unchanged, and the duplicates: a second article with an id
+    already seen in this run (the same JSON id or feed entry twice), which the caller reports."""
     split: dict[str, list[Article]] = {change: [] for change in CHANGES}
-    seen: set[str] = set()
+    first: dict[str, Article] = {}
+    duplicates: list[Article] = []
     for article in articles:
-        if article.id not in seen:
-            seen.add(article.id)
+        if article.id in first:
+            duplicates.append(article)
+        else:
+            first[article.id] = article
             split[classify(article, stored.get(article.id), rules_digest)].append(article)
-    return split
+    return split, duplicates
 
 
 @dataclass
@@ -129,25 +144,44 @@ class Failure:
 
 @task(name="tag a batch of new and changed articles", cache_policy=NO_CACHE)
 def tag_batch(articles: list[Article], rules: RuleSet) -> list[Annotated | Failure]:
+    """Tag each article; one that fails becomes a Failure with its reason, never the batch's end."""
     done: list[Annotated | Failure] = []
     for article in articles:
         try:
             done.append(annotate(article, rules))
-        except TimeoutError:  # a rule's pattern ran past its time limit on this article
+        except TimeoutError:  # a rule's pattern ran past its CPU-time limit on this article
             done.append(Failure(article.uri, "tag", "tagging timed out: a rule pattern ran too long"))
+        except Exception as exc:
+            logger().exception("tagging %s failed", article.uri)  # the traceback goes to the run logs
+            done.append(Failure(article.uri, "tag", ingest.unexpected(exc)))
     return done
+
+
+def logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a run (tracebacks reach the run logs), else claimdesk's own."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("claimdesk.run")
 
 
 @task(name="store a batch of tagged articles", cache_policy=NO_CACHE)
 def store_batch(
-    results: list[Annotated], db, output: Path, rules: RuleSet, run_id: str, totals: Counter
+    results: list[Annotated], db, output: Path, rules: RuleSet, run_id: str, totals: Counter, fail
 ) -> None:
+    """Write each article's records file and rows; one that cannot be stored is rejected (stage
+    ``store``) and the rest go on."""
     for item in results:
+        try:
+            store.write_records_file(output, item)
+            store.write_article(db, item, rules, run_id)
+        except Exception as exc:
+            logger().exception("storing %s failed", item.article.uri)
+            fail(item.article.uri, "store", ingest.unexpected(exc))
+            continue
         for record, reason in item.rejects:
             store.write_reject(db, output, run_id, item.article.uri, "validate", reason, record)
             totals["rejected"] += 1
-        store.write_records_file(output, item)
-        store.write_article(db, item, rules, run_id)
         totals["articles"] += 1
         totals["sentences"] += len(item.records)
         for record in item.records:
@@ -198,26 +232,52 @@ def run_pipeline(
     batch_size: int = BATCH_SIZE,
     sources: str | None = None,
     wait: float = 0.0,
+    allow_private: bool = False,
 ) -> dict:
     """Tag what is new or changed under ``paths`` and ``sources``; write records, database, metadata.
 
     Only one run writes to an output folder at a time: a second one waits up to ``wait``
-    seconds, then returns a summary whose ``locked`` field says why it did nothing.
+    seconds, then raises :class:`~claimdesk.lock.RunLocked`, so the flow run (a scheduled
+    one too) ends Failed with the reason rather than Completed having done nothing.
+    ``allow_private`` lets links found in the documents of ``paths`` (and redirects) reach
+    loopback and private addresses.
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     rules = load_rules(rules_path)  # a bad rules file stops the run before any article is read
     out = Path(output)
-    try:
-        with output_lock(out, wait):
-            return _run_locked(list(paths or []), out, rules, batch_size, sources)
-    except RunLocked as exc:
-        return {**summarise(Counter(), "", out, []), "locked": str(exc)}
+    with output_lock(out, wait):
+        return _run_locked(list(paths or []), out, rules, batch_size, sources, allow_private)
 
 
-def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int, sources: str | None) -> dict:
+def _run_locked(
+    paths: list[str], out: Path, rules: RuleSet, batch_size: int, sources: str | None, allow_private: bool
+) -> dict:
     db = store.open_db(out)
     run_id = uuid.uuid4().hex[:12]
     store.write_rules(db, rules)
     store.start_run(db, run_id, rules, [str(p) for p in paths] + ([sources] if sources else []))
+    try:
+        summary = _tag_all(db, run_id, paths, out, rules, batch_size, sources, allow_private)
+    except BaseException as exc:  # the run dies anyway: say so in runs, then let Prefect mark it Failed
+        store.fail_run(db, run_id, ingest.unexpected(exc))
+        db.close()
+        raise
+    db.close()
+    _artifact(summary)
+    return summary
+
+
+def _tag_all(
+    db,
+    run_id: str,
+    paths: list[str],
+    out: Path,
+    rules: RuleSet,
+    batch_size: int,
+    sources: str | None,
+    allow_private: bool,
+) -> dict:
     totals: Counter = Counter()
     failures: list[dict] = []
 
@@ -226,24 +286,38 @@ def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int, so
         failures.append({"source": source, "stage": stage, "reason": reason})
         totals["rejected"] += 1
 
-    found, problems = find_sources(paths, sources)
+    found, problems = find_sources(paths, sources, allow_private)
     for where, reason in problems:
         fail(where, "discover", reason)
 
-    # URLs download while local files are read.
-    fetches = [(s, s.location, fetch_url.submit(s.location)) for s in found if s.is_url]
+    # URLs download while local files are read. URLs the user gave are trusted; links found in
+    # documents are not, and reach internal addresses only if their source allows it.
+    fetches = [
+        (s, s.location, fetch_url.submit(s.location, True, s.allow_private)) for s in found if s.is_url
+    ]
     parsed = read_files([s for s in found if not s.is_url])
     documents = _collect(fetches, fail)
     if documents:
         parsed.extend(parse_documents(documents))
     if parsed.links:
-        pages = _collect([(link, link.url, fetch_url.submit(link.url)) for link in parsed.links], fail)
+        pages = _collect(
+            [
+                (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
+                for link in parsed.links
+            ],
+            fail,
+        )
         if pages:
             parsed.extend(extract_pages(pages))
     for where, reason in parsed.failures:
         fail(where, "ingest", reason)
+    for where, stage, reason in parsed.errors:
+        fail(where, stage, reason)
 
-    split = select_changed(parsed.articles, store.stored_versions(db), rules.digest)
+    split, duplicates = select_changed(parsed.articles, store.stored_versions(db), rules.digest)
+    first_uri = {a.id: a.uri for change in split.values() for a in change}
+    for article in duplicates:
+        fail(article.uri, "ingest", f"duplicate article: same id {article.id} as {first_uri[article.id]}")
     for change, articles in split.items():
         totals[change] = len(articles)
     todo = split["new"] + split["changed"]
@@ -253,12 +327,10 @@ def _run_locked(paths: list[str], out: Path, rules: RuleSet, batch_size: int, so
         results = future.result()
         for failure in (r for r in results if isinstance(r, Failure)):
             fail(failure.source, failure.stage, failure.reason)
-        store_batch([r for r in results if isinstance(r, Annotated)], db, out, rules, run_id, totals)
+        store_batch([r for r in results if isinstance(r, Annotated)], db, out, rules, run_id, totals, fail)
         progress.info("batch %d/%d stored (%d articles so far)", done, len(batches), totals["articles"])
 
     summary = summarise(totals, run_id, out, failures)
-    store.finish_run(db, run_id, summary)
     write_metadata(out, rules.name)
-    db.close()
-    _artifact(summary)
+    store.finish_run(db, run_id, summary)
     return summary

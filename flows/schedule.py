@@ -54,6 +54,7 @@ def serve_schedule(
     batch_size: int = BATCH_SIZE,
     cron: str | None = None,
     interval: float | None = None,
+    allow_private: bool = False,
 ) -> None:
     """Serve the run as deployment ``claimdesk-run/claimdesk-scheduled`` until interrupted."""
     check_server()
@@ -69,6 +70,7 @@ def serve_schedule(
             "output": _absolute(output),
             "rules_path": _absolute(rules_path) if rules_path else None,
             "batch_size": batch_size,
+            "allow_private": allow_private,
         },
         description="Tags what is new or changed in the sources since the last run.",
         limit=1,  # one run at a time: a slow run is never overlapped by the next
