@@ -123,6 +123,7 @@ class Site:
     server: ThreadingHTTPServer
     routes: dict[str, list[tuple[int, str, bytes]]] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -140,12 +141,18 @@ class Site:
         """Answer successive requests with successive answers (the last one repeats)."""
         self.routes[path] = list(answers)
 
+    def redirect(self, path: str, target: str, status: int = 302) -> None:
+        """Answer ``path`` with a redirect to ``target``."""
+        self.routes[path] = [(status, "text/plain", b"")]
+        self.locations[path] = target
+
 
 @pytest.fixture()
 def site():
     """A local web site for fetch tests, stopped when the test ends (pass or fail)."""
     routes: dict[str, list[tuple[int, str, bytes]]] = {}
     hits: Counter = Counter()
+    locations: dict[str, str] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the http.server API)
@@ -156,6 +163,8 @@ def site():
             else:
                 status, content_type, data = answers.pop(0) if len(answers) > 1 else answers[0]
             self.send_response(status)
+            if self.path in locations:
+                self.send_header("Location", locations[self.path])
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -165,7 +174,7 @@ def site():
             pass
 
     with local_server(Handler) as server:
-        yield Site(server, routes, hits)
+        yield Site(server, routes, hits, locations)
 
 
 @contextmanager
