@@ -14,6 +14,7 @@ from pathlib import Path
 from claimdesk.lock import RunLocked
 from claimdesk.rules import RulesError, load_rules
 from claimdesk.sources import SourcesError, load_sources
+from claimdesk.wording import plural
 
 DEFAULT_INPUT = "seeds"
 CHECKOUT_SEEDS = Path(__file__).resolve().parent.parent / DEFAULT_INPUT
@@ -114,11 +115,6 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("claimdesk: schedule stopped.", file=sys.stderr)
     return 0
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """``1 article``, ``2 articles``, ``0 articles``."""
-    return f"{count} {noun if count == 1 else (many or noun + 's')}"
 
 
 def print_summary(summary: dict) -> None:

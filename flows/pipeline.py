@@ -27,6 +27,7 @@ from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
 from claimdesk.rules import RuleSet, load_rules
 from claimdesk.sources import load_sources
+from claimdesk.wording import plural
 
 SUMMARY_KEY = "claimdesk-run-summary"
 BATCH_SIZE = 20
@@ -328,7 +329,9 @@ def _tag_all(
         for failure in (r for r in results if isinstance(r, Failure)):
             fail(failure.source, failure.stage, failure.reason)
         store_batch([r for r in results if isinstance(r, Annotated)], db, out, rules, run_id, totals, fail)
-        progress.info("batch %d/%d stored (%d articles so far)", done, len(batches), totals["articles"])
+        progress.info(
+            "batch %d/%d stored (%s so far)", done, len(batches), plural(totals["articles"], "article")
+        )
 
     summary = summarise(totals, run_id, out, failures)
     write_metadata(out, rules.name)
