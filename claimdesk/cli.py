@@ -71,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_sources(args.sources)
     paths = _inputs(args)
     configure_prefect(args.verbose)
-    from flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
+    from claimdesk.flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
 
     try:
         summary = run_pipeline(
@@ -96,7 +96,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         load_sources(args.sources)
     paths = _inputs(args)
     configure_prefect(args.verbose)
-    from flows.schedule import ScheduleError, serve_schedule
+    from claimdesk.flows.schedule import ScheduleError, serve_schedule
 
     try:
         serve_schedule(
@@ -471,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("claimdesk: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`claimdesk run | head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # one line for the user; the traceback with --verbose (and in Prefect's logs)
         if args.verbose:
             traceback.print_exc()

@@ -68,7 +68,7 @@ def test_a_runaway_pattern_is_still_stopped_under_contention() -> None:
 
 
 def test_tagging_under_cpu_contention_rejects_no_article(rules) -> None:
-    from flows.pipeline import Failure, tag_batch
+    from claimdesk.flows.pipeline import Failure, tag_batch
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     articles = [

@@ -71,7 +71,7 @@ def test_each_bad_fetch_says_why_and_whether_a_retry_could_help(hostile_site) ->
 def test_a_run_over_bad_urls_lists_each_failure_and_keeps_the_good_page(
     prefect_api, hostile_site, tmp_path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     bad = ["/500", "/404", "/loop", "/to-file", "/huge"]
     summary = run_pipeline(
@@ -105,7 +105,7 @@ def test_an_unreadable_folder_is_reported_not_skipped_silently() -> None:
 
 
 def test_the_same_sources_give_byte_identical_records_and_rows(prefect_api, tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     outputs = [tmp_path / "a", tmp_path / "b"]
     for output in outputs:

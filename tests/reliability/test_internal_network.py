@@ -59,7 +59,7 @@ def test_a_url_the_user_gives_is_trusted(site) -> None:
 def test_a_feed_on_loopback_has_its_links_refused_unless_the_source_allows_it(
     prefect_api, site, tmp_path: Path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     site.serve("/feed.rss", feed_linking(site.url("/story.html")), "application/rss+xml")
     site.serve("/story.html", PAGE)

@@ -15,7 +15,7 @@ GOOD = "Officials said the bridge reopened on Monday.\nThe mayor denied that it 
 
 
 def run(tmp_path: Path, *paths: Path | str, **options):
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     return run_pipeline(paths=[str(p) for p in paths], output=str(output), **options), output
@@ -61,7 +61,7 @@ def test_an_article_that_cannot_be_stored_is_rejected_and_the_others_are_stored(
 
 
 def test_a_run_that_dies_is_marked_failed_in_runs_and_in_prefect(prefect_api, tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     (output / "metadata.yml").mkdir(parents=True)  # the last step of the run cannot write
@@ -74,8 +74,8 @@ def test_a_run_that_dies_is_marked_failed_in_runs_and_in_prefect(prefect_api, tm
 
 
 def test_a_run_that_finds_the_output_locked_ends_failed_not_completed(prefect_api, tmp_path: Path) -> None:
+    from claimdesk.flows.pipeline import run_pipeline
     from claimdesk.lock import output_lock
-    from flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     with output_lock(output):  # another run is writing, as a scheduled run may find it
@@ -93,7 +93,7 @@ def test_two_files_of_the_same_name_from_different_folders_are_both_kept(prefect
     summary, output = run(tmp_path, tmp_path / "a/seeds", tmp_path / "b/seeds")
     assert (summary["new"], summary["rejected"]) == (2, 0)
     assert sqlite_utils.Database(output / "claims.db")["articles"].count == 2
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     files = [str(tmp_path / "a/seeds/story.txt"), str(tmp_path / "b/seeds/story.txt")]
     summary = run_pipeline(paths=files, output=str(tmp_path / "files"))
