@@ -71,18 +71,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_sources(args.sources)
     paths = _inputs(args)
     configure_prefect(args.verbose)
-    from claimdesk.flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
+    from claimdesk.flows.server import prefect_api
 
     try:
-        summary = run_pipeline(
-            paths=paths,
-            output=str(args.output),
-            rules_path=str(args.rules) if args.rules else None,
-            batch_size=args.batch_size,
-            wait=args.wait,
-            sources=str(args.sources) if args.sources else None,
-            allow_private=args.allow_private,
-        )
+        with prefect_api():  # a temporary server, if any, goes when this run goes
+            from claimdesk.flows.pipeline import run_pipeline  # late: Prefect reads its settings at import
+
+            summary = run_pipeline(
+                paths=paths,
+                output=str(args.output),
+                rules_path=str(args.rules) if args.rules else None,
+                batch_size=args.batch_size,
+                wait=args.wait,
+                sources=str(args.sources) if args.sources else None,
+                allow_private=args.allow_private,
+            )
     except RunLocked as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 3

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,45 @@ os.environ.setdefault("PREFECT_HOME", str(Path(os.environ.get("TMPDIR", "/tmp"))
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# Every process this session starts inherits this mark, so the session can find any it leaves behind.
+SESSION_MARK = "CLAIMDESK_TEST_SESSION"
+os.environ[SESSION_MARK] = f"{os.getpid()}-{time.time_ns()}"
+LEAK_GRACE_SECONDS = 20  # for processes already told to stop; an upper bound, not a timing assertion
+
+
+def marked_processes() -> dict[int, str]:
+    """Live processes (not zombies) started by this session: pid -> command line."""
+    mark = f"{SESSION_MARK}={os.environ[SESSION_MARK]}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the session if a process it started outlives it (then end that process)."""
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    left = marked_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = marked_processes()
+    if left:
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        lines = "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items()))
+        sys.stderr.write(f"\nprocesses started by the tests are still running (now killed):\n{lines}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
