@@ -19,7 +19,7 @@ from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture, as_completed, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from claimdesk import fetch, ingest, store
+from claimdesk import durable, fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
 from claimdesk.incremental import CHANGES, Stored, classify
 from claimdesk.lock import output_lock
@@ -174,8 +174,7 @@ def store_batch(
     ``store``) and the rest go on."""
     for item in results:
         try:
-            store.write_records_file(output, item)
-            store.write_article(db, item, rules, run_id)
+            durable.store_article(db, output, item, rules, run_id)
         except Exception as exc:
             logger().exception("storing %s failed", item.article.uri)
             fail(item.article.uri, "store", ingest.unexpected(exc))
@@ -255,6 +254,7 @@ def _run_locked(
     paths: list[str], out: Path, rules: RuleSet, batch_size: int, sources: str | None, allow_private: bool
 ) -> dict:
     db = store.open_db(out)
+    durable.recover(db, out)  # what a killed run left half-renamed
     run_id = uuid.uuid4().hex[:12]
     store.write_rules(db, rules)
     store.start_run(db, run_id, rules, [str(p) for p in paths] + ([sources] if sources else []))
