@@ -20,8 +20,9 @@ import yaml
 
 from claimdesk import cpulimit
 from claimdesk.schemas import errors as schema_errors
+from claimdesk.status import PRECEDENCE
 
-STATUSES = ("none", "disputed", "denied", "alleged", "confirmed")
+STATUSES = PRECEDENCE
 """Statuses in order of precedence: the first that fires wins."""
 
 # A user-supplied pattern gets this much of its own CPU time per call before it is called runaway

@@ -27,6 +27,7 @@ from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
 from claimdesk.rules import RuleSet, load_rules
 from claimdesk.sources import load_sources
+from claimdesk.status import LABELS
 from claimdesk.wording import plural
 
 SUMMARY_KEY = "claimdesk-run-summary"
@@ -189,7 +190,7 @@ def store_batch(
 
 
 def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) -> dict:
-    statuses = {s: totals[f"status:{s}"] for s in ("confirmed", "alleged", "denied", "disputed", "none")}
+    statuses = {s: totals[f"status:{s}"] for s in LABELS}
     return {
         "run_id": run_id,
         "output": str(output),
