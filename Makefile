@@ -4,19 +4,26 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+DEPS   := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# `make run` installs what running needs; `make test` adds the test extras.
+STAMP  := $(VENV)/.installed-$(DEPS)
+TEST_STAMP := $(VENV)/.installed-test-$(DEPS)
 
 CHROMIUM := /usr/bin/chromium
 # Root installs directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench eval-real schemas clean
+.PHONY: run test lint bench eval-real schemas crash-test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
 
 run: $(STAMP)
 	$(BIN)/claimdesk run seeds/ --output output/
@@ -27,11 +34,17 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
 
-test: $(STAMP) $(CHROMIUM)
+test: $(TEST_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check claimdesk flows tests benchmarks
+
+# Kill `claimdesk run` with SIGKILL at random moments while it writes, check nothing is lost after
+# each kill; KILLS=100 is the full run (CI runs 10 inside `make test`).
+KILLS ?= 100
+crash-test: $(STAMP)
+	$(BIN)/python -m benchmarks.crash --kills $(KILLS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'

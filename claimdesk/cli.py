@@ -7,13 +7,24 @@ import json
 import logging
 import os
 import sys
+import traceback
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from claimdesk.lock import RunLocked
 from claimdesk.rules import RulesError, load_rules
 from claimdesk.sources import SourcesError, load_sources
+from claimdesk.wording import plural
+
+DEFAULT_INPUT = "seeds"
+CHECKOUT_SEEDS = Path(__file__).resolve().parent.parent / DEFAULT_INPUT
+
+
+class UsageError(ValueError):
+    """A command line that cannot run; the message says what to pass instead (exit status 2)."""
+
 
 # Prefect settings for a clean command-line run; the user's own environment wins.
-DEFAULT_INPUT = "seeds"
 
 PREFECT_DEFAULTS = {
     # The ephemeral API server's first start took ~18 s here, near its 20 s default.
@@ -28,15 +39,29 @@ PREFECT_DEFAULTS = {
 }
 
 
-def configure_prefect() -> None:
+def configure_prefect(verbose: bool = False) -> None:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if verbose:  # Prefect's own error lines and tracebacks reach the console too
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "ERROR"
+
+
+def default_input() -> str:
+    """seeds/ in the working folder, else the checkout's seeds/; else a UsageError saying what to pass."""
+    if Path(DEFAULT_INPUT).is_dir():
+        return DEFAULT_INPUT
+    if CHECKOUT_SEEDS.is_dir():
+        return str(CHECKOUT_SEEDS)
+    raise UsageError(
+        "nothing to read: give article files, folders or URLs (claimdesk run PATH ...) "
+        "or a sources file (--sources sources.yaml); there is no seeds/ folder here"
+    )
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
     """Paths and URLs as given (URLs untouched); seeds/ when neither paths nor a sources file are."""
     if not args.paths and not args.sources:
-        return [DEFAULT_INPUT]
+        return [default_input()]
     return [p if "://" in p else str(Path(p)) for p in args.paths]
 
 
@@ -44,19 +69,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
     if args.sources:
         load_sources(args.sources)
-    configure_prefect()
-    from flows.pipeline import run_pipeline  # imported late: Prefect reads its settings at import
+    paths = _inputs(args)
+    configure_prefect(args.verbose)
+    from claimdesk.flows.server import prefect_api
 
-    summary = run_pipeline(
-        paths=_inputs(args),
-        output=str(args.output),
-        rules_path=str(args.rules) if args.rules else None,
-        batch_size=args.batch_size,
-        wait=args.wait,
-        sources=str(args.sources) if args.sources else None,
-    )
-    if summary.get("locked"):
-        print(f"claimdesk: {summary['locked']}", file=sys.stderr)
+    try:
+        with prefect_api():  # a temporary server, if any, goes when this run goes
+            from claimdesk.flows.pipeline import run_pipeline  # late: Prefect reads its settings at import
+
+            summary = run_pipeline(
+                paths=paths,
+                output=str(args.output),
+                rules_path=str(args.rules) if args.rules else None,
+                batch_size=args.batch_size,
+                wait=args.wait,
+                sources=str(args.sources) if args.sources else None,
+                allow_private=args.allow_private,
+            )
+    except RunLocked as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
         return 3
     print_summary(summary)
     return 1 if summary["rejected"] else 0
@@ -66,18 +97,20 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     load_rules(args.rules)
     if args.sources:
         load_sources(args.sources)
-    configure_prefect()
-    from flows.schedule import ScheduleError, serve_schedule
+    paths = _inputs(args)
+    configure_prefect(args.verbose)
+    from claimdesk.flows.schedule import ScheduleError, serve_schedule
 
     try:
         serve_schedule(
-            paths=_inputs(args),
+            paths=paths,
             sources=str(args.sources) if args.sources else None,
             output=str(args.output),
             rules_path=str(args.rules) if args.rules else None,
             batch_size=args.batch_size,
             cron=args.cron,
             interval=args.interval,
+            allow_private=args.allow_private,
         )
     except ScheduleError as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
@@ -94,11 +127,17 @@ def print_summary(summary: dict) -> None:
         f"Articles: {summary['new']} new, {summary['changed']} changed, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed."
     )
-    print(f"Tagged {summary['articles']} articles, {summary['sentences']} sentences ({statuses}).")
+    print(
+        f"Tagged {plural(summary['articles'], 'article')}, "
+        f"{plural(summary['sentences'], 'sentence')} ({statuses})."
+    )
     for failure in summary["failures"]:
         print(f"  failed: {failure['source']}: {failure['reason']}")
     if summary["rejected"]:
-        print(f"Rejected {summary['rejected']} inputs or records: see {out / 'rejects.jsonl'}.")
+        print(
+            f"Rejected {plural(summary['rejected'], 'input or record', 'inputs or records')}: "
+            f"see {out / 'rejects.jsonl'}."
+        )
     print(f"Records: {out / 'records'}/")
     print("Open the results with:")
     print(f"  {claimdesk_command()} ui --output {out}")
@@ -170,6 +209,63 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a batch of 0 articles never ends)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {value}")
+    return value
+
+
+def seconds(text: str, minimum: float = 0.0, strict: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")) or value < minimum or (strict and value == 0):
+        raise argparse.ArgumentTypeError(
+            f"must be {'more than' if strict else 'at least'} {minimum:g}, not {text}"
+        )
+    return value
+
+
+def wait_seconds(text: str) -> float:
+    return seconds(text)
+
+
+def interval_seconds(text: str) -> float:
+    return seconds(text, strict=True)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="on an unexpected error, print the full traceback to stderr (and Prefect's own error lines)",
+    )
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """What to read and where to write: shared by ``run`` and ``schedule``."""
     parser.add_argument(
@@ -195,11 +291,27 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
     )
-    parser.add_argument("--batch-size", type=int, default=20, help="articles per Prefect task (default: 20)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=20, help="articles per Prefect task (default: 20)"
+    )
+    parser.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let links found in documents (feed entries) and redirects reach loopback, private, "
+        "link-local or reserved addresses; refused by default",
+    )
+    _add_common(parser)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, pointing at --help."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="claimdesk",
         description=(
             "Tag each sentence of news articles with how the article presents its claim "
@@ -207,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
             "and which rule decided."
         ),
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
@@ -222,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_arguments(run)
     run.add_argument(
         "--wait",
-        type=float,
+        type=wait_seconds,
         default=0.0,
         metavar="SECONDS",
         help="if another run is writing to OUTPUT, wait this long for it (default: 0, stop at once)",
@@ -241,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     when = schedule.add_mutually_exclusive_group()
     when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/15 * * * *'")
     when.add_argument(
-        "--interval", type=float, metavar="SECONDS", help="seconds between runs (default: 3600)"
+        "--interval", type=interval_seconds, metavar="SECONDS", help="seconds between runs (default: 3600)"
     )
     schedule.set_defaults(func=cmd_schedule)
 
@@ -257,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "file", nargs="?", type=Path, default=None, help="rules file (default: the shipped rules)"
     )
+    _add_common(check)
     check.set_defaults(func=cmd_rules_check)
 
     ev = sub.add_parser(
@@ -282,8 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder holding the files that offset labels point into (their sha256 is checked)",
     )
     ev.add_argument("--rules", type=Path, default=None, help="rules file (default: the shipped rules)")
-    ev.add_argument("--misses", type=int, default=20, help="how many misses to list (default: 20; 0: none)")
+    ev.add_argument(
+        "--misses", type=non_negative_int, default=20, help="how many misses to list (default: 20; 0: none)"
+    )
     ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a report")
+    _add_common(ev)
     ev.set_defaults(func=cmd_eval)
 
     ui = sub.add_parser(
@@ -300,7 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("output"),
         help="folder holding claims.db and metadata.yml (default: output/)",
     )
-    ui.add_argument("--port", "-p", type=int, default=8001, help="port to listen on (default: 8001)")
+    ui.add_argument("--port", "-p", type=port_number, default=8001, help="port to listen on (default: 8001)")
+    _add_common(ui)
     ui.set_defaults(func=cmd_ui)
 
     export = sub.add_parser(
@@ -331,16 +449,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write, '-' for standard output "
         "(default: OUTPUT/annotations.jsonld, OUTPUT/sentences.csv or OUTPUT/sentences.jsonl)",
     )
+    _add_common(export)
     export.set_defaults(func=cmd_export)
     return parser
+
+
+def package_version() -> str:
+    try:
+        return version("claimdesk")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(format="claimdesk: %(message)s", level=logging.INFO, stream=sys.stderr)
-    for name in ("prefect", "httpx", "uvicorn"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    if args.command is None:  # bare `claimdesk`: say what it can do
+        parser.print_help()
+        return 0
+    # claimdesk's own progress lines only: Prefect's loggers (task failures with their tracebacks) go
+    # to the run logs and, with --verbose, to Prefect's console handler; never through this one.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("claimdesk: %(message)s"))
+    ours = logging.getLogger("claimdesk")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
     try:
         return args.func(args)
     except RulesError as exc:
@@ -349,6 +483,27 @@ def main(argv: list[str] | None = None) -> int:
     except SourcesError as exc:
         print(f"claimdesk: sources error: {exc}", file=sys.stderr)
         return 2
+    except UsageError as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("claimdesk: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (`claimdesk run | head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # one line for the user; the traceback with --verbose (and in Prefect's logs)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"claimdesk: {args.command} failed: {one_line(exc)}", file=sys.stderr)
+        if not args.verbose:
+            print("claimdesk: run again with --verbose for the traceback.", file=sys.stderr)
+        return 1
+
+
+def one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 if __name__ == "__main__":

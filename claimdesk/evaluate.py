@@ -23,9 +23,8 @@ from pathlib import Path
 from claimdesk.decode import decode
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
+from claimdesk.status import LABELS
 from claimdesk.tag import Tagged, tag_sentences
-
-LABELS = ("confirmed", "alleged", "denied", "disputed", "none")
 
 
 class GoldError(ValueError):

@@ -143,6 +143,13 @@ def fragment_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def plain_line(text: str | None) -> str | None:
+    """A title as plain text on one line: feeds may carry markup (``<b>``, ``&amp;``) in titles."""
+    if not text:
+        return None
+    return " ".join(fragment_text(text).split()) or None
+
+
 def _article_item(item: object, where: str) -> Extracted:
     if not isinstance(item, dict):
         raise ExtractError(f"{where}: not a JSON object")
@@ -216,11 +223,11 @@ def feed(data: bytes) -> Feed:
             FeedEntry(
                 key=link or entry.get("id") or f"entry-{n}",
                 link=link,
-                title=entry.get("title") or None,
+                title=plain_line(entry.get("title")),
                 author=entry.get("author") or None,
                 published=entry.get("published") or entry.get("updated") or None,
                 content=content,
                 summary=entry.get("summary") or None,
             )
         )
-    return Feed(title=parsed.feed.get("title") or None, entries=entries)
+    return Feed(title=plain_line(parsed.feed.get("title")), entries=entries)

@@ -1,14 +1,19 @@
 """Fetching one http(s) URL with a timeout and a size cap.
 
 Only http and https are ever fetched: a feed or URL list is someone else's
-data, and a link to ``file:///etc/passwd`` must never be read. Errors say
-whether trying again could help, so the orchestrator retries only those.
+data, and a link to ``file:///etc/passwd`` must never be read. A link found in
+a document, and every redirect, is untrusted too: unless the source allows it,
+one that leads to a loopback, private, link-local or reserved address is refused,
+so no feed can steer a run into the network it runs in. Errors say whether
+trying again could help, so the orchestrator retries only those.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -16,6 +21,8 @@ TIMEOUT_SECONDS = 20.0
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "claimdesk/0.1 (fact-check annotation)"
 SCHEMES = frozenset({"http", "https"})
+MAX_REDIRECTS = 20
+PRIVATE_HINT = "allow it with allow_private: true in sources.yaml or --allow-private"
 
 
 @dataclass(frozen=True)
@@ -47,16 +54,85 @@ def check_url(url: str) -> str:
     return url
 
 
-def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> Fetched:
-    """GET ``url`` (following http(s) redirects), stopping at ``max_bytes``."""
-    check_url(url)
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def check_public(url: str, what: str = "link") -> None:
+    """Refuse a URL whose host is, or resolves to, a loopback, private, link-local or reserved address.
+
+    A name that does not resolve is left to the fetch, which reports it (and may retry)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     try:
-        with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
+        addresses = (
+            [host]
+            if _is_ip(host)
+            else sorted(
+                {info[4][0] for info in socket.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)}
+            )
+        )
+    except (socket.gaierror, UnicodeError):
+        return
+    internal = next((a for a in addresses if _internal(a)), None)
+    if internal is not None:
+        shown = host if internal == host else f"{host} ({internal})"
+        raise FetchError(f"refused {what} to an internal address {shown}: {PRIVATE_HINT}")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def fetch(
+    url: str,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_BYTES,
+    trusted: bool = True,
+    allow_private: bool = False,
+) -> Fetched:
+    """GET ``url`` (following http(s) redirects), stopping at ``max_bytes``.
+
+    ``trusted`` is for URLs the user gave; a link found in a document is not, and with
+    ``allow_private`` off neither it nor any redirect may lead to an internal address."""
+    check_url(url)
+    if not trusted and not allow_private:
+        check_public(url)
+    try:
+        with httpx.Client(
+            timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        ) as client:
+            return _get(client, url, timeout, max_bytes, allow_private)
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"timed out after {timeout:g} s", transient=True) from exc
+    except httpx.UnsupportedProtocol as exc:
+        raise FetchError(f"refused redirect to a non-http(s) URL: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise FetchError(f"cannot connect: {exc}", transient=True) from exc
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"invalid URL: {exc}") from exc
+
+
+def _get(client: httpx.Client, url: str, timeout: float, max_bytes: int, allow_private: bool) -> Fetched:
+    """Follow redirects one by one, so each hop can be checked before it is requested."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream("GET", current) as response:
+            if response.is_redirect and "location" in response.headers:
+                target = urljoin(current, response.headers["location"])
+                if urlsplit(target).scheme.lower() not in SCHEMES:
+                    raise FetchError(f"refused redirect to a non-http(s) URL: {target[:200]}")
+                if not allow_private:
+                    check_public(target, "redirect")
+                current = target
+                continue
             if response.status_code >= 400:
                 transient = response.status_code >= 500 or response.status_code in (408, 429)
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", transient)
@@ -78,13 +154,4 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES
                 content_type=content_type.split(";")[0].strip().lower() if content_type else None,
                 charset=response.charset_encoding,
             )
-    except httpx.TooManyRedirects as exc:
-        raise FetchError("redirect loop: too many redirects") from exc
-    except httpx.TimeoutException as exc:
-        raise FetchError(f"timed out after {timeout:g} s", transient=True) from exc
-    except httpx.UnsupportedProtocol as exc:
-        raise FetchError(f"refused redirect to a non-http(s) URL: {exc}") from exc
-    except httpx.TransportError as exc:
-        raise FetchError(f"cannot connect: {exc}", transient=True) from exc
-    except httpx.InvalidURL as exc:
-        raise FetchError(f"invalid URL: {exc}") from exc
+    raise FetchError("redirect loop: too many redirects")

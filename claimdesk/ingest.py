@@ -38,6 +38,8 @@ class Source:
     outlet: str | None = None
     format: Format | None = None
     """Forced format (a ``feed:`` entry); ``None`` lets the content type, suffix or bytes decide."""
+    allow_private: bool = False
+    """Links in its documents, and redirects, may lead to loopback or private addresses."""
 
     @property
     def is_url(self) -> bool:
@@ -64,27 +66,39 @@ class Link:
     author: str | None
     published: str | None
     outlet: str | None
+    allow_private: bool = False
 
 
 @dataclass
 class Parsed:
-    """What reading sources gave: articles, pages still to fetch, and (source, reason) failures."""
+    """What reading sources gave: articles, pages still to fetch, (source, reason) failures, and
+    (source, stage, reason) errors: exceptions no one expected, kept so one bad source never stops a run."""
 
     articles: list[Article] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
 
     def extend(self, other: Parsed) -> None:
         self.articles += other.articles
         self.links += other.links
         self.failures += other.failures
+        self.errors += other.errors
+
+
+def unexpected(exc: BaseException) -> str:
+    """An exception no one planned for, as one line: its type and message."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 class IngestError(ValueError):
     """An article that cannot be read; the message is the one-line reason shown to the user."""
 
 
-def _folder(path: Path, outlet: str | None) -> tuple[list[Source], list[tuple[str, str]]]:
+def _folder(
+    path: Path, outlet: str | None, allow_private: bool = False
+) -> tuple[list[Source], list[tuple[str, str]]]:
     """Article files under ``path``; folders that cannot be read are reported, symlinked folders
     are not followed (no loops), symlinked files are read."""
     problems: list[tuple[str, str]] = []
@@ -102,7 +116,7 @@ def _folder(path: Path, outlet: str | None) -> tuple[list[Source], list[tuple[st
         kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
         return [], [(str(path), f"folder holds no article files ({kinds})")]
     root = path.resolve().parent
-    return [Source(str(p), _key(p, root), outlet) for p in found], problems
+    return [Source(str(p), _key(p, root), outlet, allow_private=allow_private) for p in found], problems
 
 
 def _key(file: Path, root: Path) -> str:
@@ -111,25 +125,49 @@ def _key(file: Path, root: Path) -> str:
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved.as_posix()
 
 
+def _distinct_keys(sources: list[Source]) -> list[Source]:
+    """Give different files different keys (so different ids): two files given as ``a/x.txt`` and
+    ``b/x.txt``, or found in two folders both named ``seeds``, share a key; each such key is lengthened
+    with the file's parent folders until the keys differ. Keys that were already unique stay as they are."""
+    by_key: dict[str, list[Source]] = {}
+    for source in sources:
+        by_key.setdefault(source.key, []).append(source)
+    renamed: dict[int, Source] = {}
+    for group in (g for g in by_key.values() if len(g) > 1 and not any(s.is_url for s in g)):
+        parts = [Path(s.location).resolve().parts for s in group]
+        keys = [Path(*p).as_posix() for p in parts]
+        for depth in range(len(Path(group[0].key).parts) + 1, max(len(p) for p in parts) + 1):
+            keys = ["/".join(p[-depth:]).lstrip("/") for p in parts]
+            if len(set(keys)) == len(keys):
+                break
+        for source, key in zip(group, keys, strict=True):
+            renamed[id(source)] = replace(source, key=key)
+    return [renamed.get(id(s), s) for s in sources]
+
+
 def discover(
-    paths: Iterable[str | Path], specs: Iterable[SourceSpec] = ()
+    paths: Iterable[str | Path], specs: Iterable[SourceSpec] = (), allow_private: bool = False
 ) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Expand paths, URLs and sources-file entries into sources, plus (where, reason) for bad ones."""
-    wanted = [SourceSpec("file", str(p)) for p in paths] + list(specs)
+    """Expand paths, URLs and sources-file entries into sources, plus (where, reason) for bad ones.
+
+    ``allow_private`` lets links found in the documents of ``paths`` (and redirects) reach internal
+    addresses; a sources-file entry says so itself (``allow_private: true``)."""
+    wanted = [SourceSpec("file", str(p), allow_private=allow_private) for p in paths] + list(specs)
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
     for spec in wanted:
         forced: Format | None = "feed" if spec.kind == "feed" else None
+        private = spec.allow_private or allow_private
         if is_url(spec.location):
-            sources.append(Source(spec.location, spec.location, spec.outlet, forced))
+            sources.append(Source(spec.location, spec.location, spec.outlet, forced, private))
             continue
         path = Path(spec.location)
         if path.is_dir() and spec.kind != "feed":
-            found, missing = _folder(path, spec.outlet)
+            found, missing = _folder(path, spec.outlet, private)
             sources += found
             problems += missing
         elif path.is_file():
-            sources.append(Source(str(path), path.name, spec.outlet, forced))
+            sources.append(Source(str(path), path.name, spec.outlet, forced, private))
         elif path.exists():
             problems.append((str(path), "not a regular file or folder"))
         else:
@@ -137,7 +175,7 @@ def discover(
     unique: dict[str, Source] = {}
     for source in sources:  # the first mention wins, so its key (and the article's id) is stable
         unique.setdefault(source.location if source.is_url else str(Path(source.location).resolve()), source)
-    return list(unique.values()), problems
+    return _distinct_keys(list(unique.values())), problems
 
 
 def article_id(key: str) -> str:
@@ -229,6 +267,8 @@ def parse(source: Source, payload: Payload) -> Parsed:
             parsed.articles.append(_from_extracted(item, key, item.url or uri, encoding, source.outlet))
         except IngestError as exc:
             parsed.failures.append((key, str(exc)))
+        except Exception as exc:  # one bad item never costs the file's other items
+            parsed.errors.append((key, "parse", unexpected(exc)))
     return parsed
 
 
@@ -257,9 +297,23 @@ def _feed(source: Source, payload: Payload) -> Parsed:
                     )
                 )
             elif entry.link:
-                parsed.links.append(Link(entry.link, key, entry.title, entry.author, entry.published, outlet))
+                parsed.links.append(
+                    Link(
+                        entry.link,
+                        key,
+                        entry.title,
+                        entry.author,
+                        entry.published,
+                        outlet,
+                        source.allow_private,
+                    )
+                )
+            else:
+                parsed.failures.append((key, "empty feed entry: no text and no link"))
         except IngestError as exc:
             parsed.failures.append((key, str(exc)))
+        except Exception as exc:  # one bad entry never costs the feed's other entries
+            parsed.errors.append((key, "parse", unexpected(exc)))
     return parsed
 
 
@@ -288,5 +342,16 @@ def read_files(sources: list[Source]) -> Parsed:
         except IngestError as exc:
             parsed.failures.append((source.location, str(exc)))
             continue
-        parsed.extend(parse(source, payload))
+        except Exception as exc:
+            parsed.errors.append((source.location, "read", unexpected(exc)))
+            continue
+        parsed.extend(parse_safely(source, payload))
     return parsed
+
+
+def parse_safely(source: Source, payload: Payload) -> Parsed:
+    """:func:`parse`, with any exception it did not expect kept as an error of stage ``parse``."""
+    try:
+        return parse(source, payload)
+    except Exception as exc:
+        return Parsed(errors=[(payload.url or source.location, "parse", unexpected(exc))])

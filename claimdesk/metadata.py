@@ -8,13 +8,14 @@ Column descriptions come from the pydantic models and the canned queries from
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from claimdesk.records import Article, CueRecord, SentenceRecord
 
-QUERIES = Path(__file__).with_name("queries.yaml")
+QUERIES = resources.files("claimdesk") / "queries.yaml"  # package data, in a wheel as in a checkout
 FACETS = ["status", "attributed_to", "source_type"]
 
 

@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from claimdesk import schemas
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
+from claimdesk.status import Status
 from claimdesk.tag import Tagged
 
-Status = Literal["confirmed", "alleged", "denied", "disputed"]
 SourceType = Literal["person", "organisation", "anonymous", "document", "outlet"]
 
 

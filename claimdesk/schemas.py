@@ -1,31 +1,36 @@
 """Where the published JSON Schemas live, and validation against them.
 
-The schemas in ``schemas/`` are the contract for what claimdesk writes and
-reads; every module validates through here so there is one loader.
+The schemas in the checkout's ``schemas/`` are the contract for what claimdesk writes
+and reads; they install with the package as ``claimdesk.jsonschemas`` (package data, read
+through importlib.resources, so an installed claimdesk needs no checkout). Every module
+validates through here so there is one loader.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+"""The checkout's schemas/, where ``make schemas`` writes."""
+
+
+def _schema_file(name: str):
+    try:
+        return resources.files("claimdesk.jsonschemas") / f"{name}.schema.json"
+    except ModuleNotFoundError:  # an editable install that does not map the data package
+        return SCHEMA_DIR / f"{name}.schema.json"
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """Load ``schemas/<name>.schema.json``."""
-    path = SCHEMA_DIR / f"{name}.schema.json"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"schema {path} not found: claimdesk reads its schemas from the checkout "
-            "(install it with `pip install -e .`)"
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    """Load the published ``<name>.schema.json``."""
+    return json.loads(_schema_file(name).read_text(encoding="utf-8"))
 
 
 @cache

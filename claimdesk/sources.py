@@ -30,6 +30,8 @@ class SourceSpec:
     kind: Kind
     location: str
     outlet: str | None = None
+    allow_private: bool = False
+    """Links found in its documents (and redirects) may lead to internal addresses."""
 
 
 def is_url(location: str) -> bool:
@@ -79,12 +81,15 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
     specs: list[SourceSpec] = []
     for n, entry in enumerate(data["sources"], start=1):
         outlet = entry.get("outlet")
+        private = bool(entry.get("allow_private", False))
         if "urls" in entry:
-            specs += [SourceSpec("file", url, outlet) for url in entry["urls"]]
+            specs += [SourceSpec("file", url, outlet, private) for url in entry["urls"]]
         elif "url_list" in entry:
             listed = Path(_resolve(entry["url_list"], base))
-            specs += [SourceSpec("file", url, outlet) for url in _url_list(listed, f"sources entry {n}")]
+            specs += [
+                SourceSpec("file", url, outlet, private) for url in _url_list(listed, f"sources entry {n}")
+            ]
         else:
             kind = next(k for k in ("folder", "file", "feed") if k in entry)
-            specs.append(SourceSpec(kind, _resolve(entry[kind], base), outlet))
+            specs.append(SourceSpec(kind, _resolve(entry[kind], base), outlet, private))
     return specs

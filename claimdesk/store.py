@@ -54,6 +54,8 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "failed": int,
             "inputs": str,
             "counts": str,
+            "status": str,
+            "error": str,
         },
         pk="id",
         if_not_exists=True,
@@ -166,8 +168,15 @@ def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
 
 def start_run(db: sqlite_utils.Database, run_id: str, rules: RuleSet, inputs: list[str]) -> None:
     db["runs"].insert(
-        {"id": run_id, "started_at": now(), "rules_version": rules.version, "inputs": json.dumps(inputs)},
+        {
+            "id": run_id,
+            "started_at": now(),
+            "rules_version": rules.version,
+            "inputs": json.dumps(inputs),
+            "status": "running",
+        },
         pk="id",
+        alter=True,  # databases from before run statuses gain the column
     )
 
 
@@ -182,9 +191,15 @@ def finish_run(db: sqlite_utils.Database, run_id: str, summary: dict) -> None:
             **{change: summary[change] for change in CHANGES},
             "failed": summary["failed"],
             "counts": json.dumps(summary["statuses"]),
+            "status": "completed",
         },
         alter=True,  # databases from before incremental runs gain the count columns
     )
+
+
+def fail_run(db: sqlite_utils.Database, run_id: str, reason: str) -> None:
+    """Mark a run that died as ``failed``, with why, so no run is left looking unfinished."""
+    db["runs"].update(run_id, {"finished_at": now(), "status": "failed", "error": reason}, alter=True)
 
 
 def stored_versions(db: sqlite_utils.Database) -> dict[str, Stored]:

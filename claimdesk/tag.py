@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from claimdesk import cpulimit
 from claimdesk.attribution import (
     attribute,
     full_names,
@@ -106,11 +107,11 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -
         return [(0, len(text))]
     spans = list(literal) if literal else []
     if pattern is not None:
-        spans += [m.span() for m in pattern.finditer(text, timeout=MATCH_TIMEOUT) if m.end() > m.start()]
+        spans += [s for s in cpulimit.spans(pattern, text, MATCH_TIMEOUT) if s[1] > s[0]]
     if rule.pattern is not None:
         spans.sort()
     if spans and exceptions is not None:
-        pseudo = [m.span() for m in exceptions.finditer(text, timeout=MATCH_TIMEOUT)]
+        pseudo = cpulimit.spans(exceptions, text, MATCH_TIMEOUT)
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]

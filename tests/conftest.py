@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,45 @@ os.environ.setdefault("PREFECT_HOME", str(Path(os.environ.get("TMPDIR", "/tmp"))
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# Every process this session starts inherits this mark, so the session can find any it leaves behind.
+SESSION_MARK = "CLAIMDESK_TEST_SESSION"
+os.environ[SESSION_MARK] = f"{os.getpid()}-{time.time_ns()}"
+LEAK_GRACE_SECONDS = 20  # for processes already told to stop; an upper bound, not a timing assertion
+
+
+def marked_processes() -> dict[int, str]:
+    """Live processes (not zombies) started by this session: pid -> command line."""
+    mark = f"{SESSION_MARK}={os.environ[SESSION_MARK]}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the session if a process it started outlives it (then end that process)."""
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    left = marked_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = marked_processes()
+    if left:
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        lines = "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items()))
+        sys.stderr.write(f"\nprocesses started by the tests are still running (now killed):\n{lines}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +164,7 @@ class Site:
     server: ThreadingHTTPServer
     routes: dict[str, list[tuple[int, str, bytes]]] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -140,12 +182,18 @@ class Site:
         """Answer successive requests with successive answers (the last one repeats)."""
         self.routes[path] = list(answers)
 
+    def redirect(self, path: str, target: str, status: int = 302) -> None:
+        """Answer ``path`` with a redirect to ``target``."""
+        self.routes[path] = [(status, "text/plain", b"")]
+        self.locations[path] = target
+
 
 @pytest.fixture()
 def site():
     """A local web site for fetch tests, stopped when the test ends (pass or fail)."""
     routes: dict[str, list[tuple[int, str, bytes]]] = {}
     hits: Counter = Counter()
+    locations: dict[str, str] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the http.server API)
@@ -156,6 +204,8 @@ def site():
             else:
                 status, content_type, data = answers.pop(0) if len(answers) > 1 else answers[0]
             self.send_response(status)
+            if self.path in locations:
+                self.send_header("Location", locations[self.path])
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -165,7 +215,7 @@ def site():
             pass
 
     with local_server(Handler) as server:
-        yield Site(server, routes, hits)
+        yield Site(server, routes, hits, locations)
 
 
 @contextmanager

@@ -1,9 +1,12 @@
-"""Documentation that cannot fall behind: every CLI option and rules-file field is documented."""
+"""Documentation that cannot fall behind: the README's option tables are checked against argparse
+both ways (every option documented, every documented option real), and every rules-file field is
+documented."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import pytest
 
@@ -12,6 +15,8 @@ from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RULES_DOC = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+COMMON = "Every command also takes:"
+FLAG = re.compile(r"`(--?[a-z][a-z-]*)")
 
 
 def _subparsers(parser: argparse.ArgumentParser, prefix: str = "claimdesk"):
@@ -22,22 +27,87 @@ def _subparsers(parser: argparse.ArgumentParser, prefix: str = "claimdesk"):
                 yield from _subparsers(sub, f"{prefix} {name}")
 
 
-def _options():
-    for command, parser in _subparsers(build_parser()):
-        for action in parser._actions:
-            for flag in action.option_strings:
-                if flag not in ("-h", "--help"):
-                    yield command, flag
+def _flags(parser: argparse.ArgumentParser) -> set[str]:
+    return {f for action in parser._actions for f in action.option_strings if f not in ("-h", "--help")}
 
 
-@pytest.mark.parametrize(("command", "flag"), list(_options()))
-def test_every_cli_option_is_in_the_readme(command: str, flag: str) -> None:
-    assert f"`{flag}" in README, f"{command} {flag} is not documented in README.md"
+COMMANDS = {
+    command: parser
+    for command, parser in _subparsers(build_parser())
+    if not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+}
 
 
-@pytest.mark.parametrize("command", [c for c, _ in _subparsers(build_parser())])
-def test_every_command_is_in_the_readme(command: str) -> None:
-    assert command in README
+def _table_after(marker: str) -> set[str]:
+    """The flags in the first column of the table that follows ``marker`` in the README."""
+    after = README.split(marker, 1)[1].split("\n", 1)[1]  # from the line after the marker's
+    rows = after.lstrip("\n").split("\n\n", 1)[0].splitlines()
+    assert rows and rows[0].startswith("| option"), f"no option table after {marker!r}"
+    return {flag for row in rows[2:] for flag in FLAG.findall(row.split("|")[1])}
+
+
+def documented(command: str) -> set[str]:
+    """What the README says ``command`` takes: its options table, or none when it has no table."""
+    marker = f"`{command}` options"
+    return _table_after(marker) if marker in README else set()
+
+
+def test_the_commands_are_the_ones_the_readme_covers() -> None:
+    assert set(COMMANDS) == {
+        "claimdesk run",
+        "claimdesk schedule",
+        "claimdesk rules check",
+        "claimdesk eval",
+        "claimdesk ui",
+        "claimdesk export",
+    }
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_of_a_command_is_in_its_readme_table(command: str) -> None:
+    missing = _flags(COMMANDS[command]) - documented(command) - _table_after(COMMON)
+    assert not missing, f"{command}: {sorted(missing)} not in its options table in README.md"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_the_readme_documents_for_a_command_exists(command: str) -> None:
+    invented = documented(command) - _flags(COMMANDS[command])
+    assert not invented, f"README.md documents {sorted(invented)} for {command}, which has no such option"
+
+
+def test_the_options_every_command_takes_exist_on_every_command() -> None:
+    common = _table_after(COMMON)
+    assert common
+    for command, parser in COMMANDS.items():
+        assert common <= _flags(parser), command
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_in_the_usage_synopsis_exists(command: str) -> None:
+    synopsis = README.split("## Using it", 1)[1].split("```", 2)[1]
+    lines = [line for line in synopsis.splitlines() if line.startswith(command + " ")]
+    assert lines, f"{command} has no synopsis line"
+    for line in lines:
+        assert set(re.findall(r"\[(--?[a-z][a-z-]*)", line)) <= _flags(COMMANDS[command]), line
+
+
+def test_the_label_standard_is_the_projects_own_and_in_step_with_the_shared_one() -> None:
+    ours = (ROOT / "docs" / "claim-status.md").read_text(encoding="utf-8")
+    assert "](docs/claim-status.md)" in README and "../shared/" not in README
+    # The shared standard sits beside the checkout (or beside the folder of worktrees).
+    shared = [
+        p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "CLAIM_STATUS.md").exists()
+    ]
+    for folder in shared:
+        assert (folder / "CLAIM_STATUS.md").read_text(encoding="utf-8") == ours, (
+            "docs/claim-status.md is behind"
+        )
+    assert ours.startswith("# Claim status")
+
+
+def test_the_readme_says_each_thing_once() -> None:
+    assert README.count("Exit status: `0`") == 1
+    assert README.count("  - `rules`, `runs`") == 1
 
 
 def _schema_fields():

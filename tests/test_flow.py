@@ -16,7 +16,7 @@ from tests.conftest import ROOT, SEEDS
 
 @pytest.fixture(scope="module")
 def seeded_run(prefect_api, tmp_path_factory):
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path_factory.mktemp("out")
     summary = run_pipeline(paths=[str(SEEDS)], output=str(output), batch_size=2)
@@ -72,7 +72,7 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.pipeline import SUMMARY_KEY
+    from claimdesk.flows.pipeline import SUMMARY_KEY
 
     summary, _ = seeded_run
 
@@ -93,7 +93,7 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
 def test_bad_input_is_rejected_and_the_rest_still_processed(
     prefect_api, seeds_copy: Path, tmp_path: Path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
     (seeds_copy / "binary.txt").write_bytes(b"\x00\x01\x02\x03\xff\xfe\x00\x89PNG\x00\x00")

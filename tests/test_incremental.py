@@ -33,7 +33,7 @@ def test_classify_compares_content_hash_and_rules_digest() -> None:
 def test_rerun_tags_nothing_and_adding_or_changing_one_file_tags_exactly_that_one(
     prefect_api, seeds_copy: Path, tmp_path: Path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     first = run_pipeline(paths=[str(seeds_copy)], output=str(output))
@@ -75,7 +75,7 @@ def test_rerun_tags_nothing_and_adding_or_changing_one_file_tags_exactly_that_on
 
 
 def test_a_rules_change_retags_what_it_affects(prefect_api, seeds_copy: Path, tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     run_pipeline(paths=[str(seeds_copy)], output=str(output))
@@ -122,7 +122,7 @@ def test_an_engine_upgrade_retags_every_article(
 ) -> None:
     """The same rules file with a new engine version is a re-tag, as a rules edit is."""
     import claimdesk.rules
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     run_pipeline(paths=[str(seeds_copy)], output=str(output))

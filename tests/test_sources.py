@@ -38,7 +38,7 @@ def feed_xml(site) -> str:
 def test_pages_and_a_feed_from_a_local_server_are_ingested_and_bad_links_listed(
     prefect_api, site, tmp_path: Path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     site.serve("/feed.atom", feed_xml(site), "application/atom+xml")
     site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
@@ -47,7 +47,7 @@ def test_pages_and_a_feed_from_a_local_server_are_ingested_and_bad_links_listed(
     )
     config = tmp_path / "sources.yaml"
     config.write_text(
-        f"sources:\n  - feed: {site.url('/feed.atom')}\n"
+        f"sources:\n  - feed: {site.url('/feed.atom')}\n    allow_private: true\n"  # the site is on loopback
         f"  - urls: [{site.url('/page.html')}]\n    outlet: Page Post\n",
         encoding="utf-8",
     )
@@ -82,7 +82,7 @@ def latest_summary_artifact() -> str:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
 
-    from flows.pipeline import SUMMARY_KEY
+    from claimdesk.flows.pipeline import SUMMARY_KEY
 
     async def read() -> str:
         async with get_client() as client:
@@ -97,7 +97,7 @@ def latest_summary_artifact() -> str:
 
 
 def test_a_flaky_page_is_fetched_on_retry(prefect_api, site, tmp_path: Path) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     page = news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2).encode()
     site.serve_sequence("/flaky.html", [(503, "text/plain", b"busy"), (200, "text/html", page)])

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-STATUSES = ("confirmed", "alleged", "denied", "disputed")
-NO_CLAIM = "none"
+from claimdesk.status import NO_CLAIM, STATUSES
 
 
 def status_class(status: str | None) -> str:

@@ -1,0 +1,79 @@
+"""Storing an article in two places, its records file and the database, so that a crash at any
+moment leaves the two matching, or leaves a pending file the next run completes.
+
+The database transaction is the commit point. The records file is first written beside its
+final name as ``records/<id>.jsonl.pending``, then the article's rows are committed, then the
+pending file is renamed over ``<id>.jsonl``. A run killed before the commit leaves a pending file
+that does not match the database (the old file still does), a run killed after it leaves one that
+does; before it reads anything, the next run renames the second kind and deletes the first
+(:func:`recover`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import sqlite_utils
+
+from claimdesk import store
+from claimdesk.annotate import Annotated
+from claimdesk.records import to_json
+from claimdesk.rules import RuleSet
+
+PENDING = ".pending"
+COMPARED = ("id", "position", "start", "end", "text", "status")
+
+
+def records_path(output: Path, article_id: str) -> Path:
+    return output / "records" / f"{article_id}.jsonl"
+
+
+def store_article(
+    db: sqlite_utils.Database, output: Path, done: Annotated, rules: RuleSet, run_id: str
+) -> None:
+    """Write the records file and the rows of one article, crash-safely (see the module)."""
+    target = records_path(output, done.article.id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
+        raise IsADirectoryError(f"{target} is not a file")
+    pending = target.with_name(target.name + PENDING)
+    body = "".join(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n" for r in done.records)
+    with pending.open("w", encoding="utf-8") as fh:
+        fh.write(body)
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        store.write_article(db, done, rules, run_id)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    os.replace(pending, target)
+
+
+def matches(db: sqlite_utils.Database, article_id: str, path: Path) -> bool:
+    """Whether the records file at ``path`` holds exactly the article's sentences in the database."""
+    try:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError):
+        return False
+    columns = ", ".join(f"[{c}]" for c in COMPARED)
+    rows = db.execute(
+        f"SELECT {columns} FROM sentences WHERE article_id = ? ORDER BY position", [article_id]
+    ).fetchall()
+    return [tuple(line.get(c) for c in COMPARED) for line in lines] == [tuple(row) for row in rows]
+
+
+def recover(db: sqlite_utils.Database, output: Path) -> int:
+    """Complete what a killed run left: rename pending files that match the database, delete the
+    rest. Returns how many were completed."""
+    completed = 0
+    for pending in sorted((output / "records").glob(f"*.jsonl{PENDING}")):
+        target = pending.with_name(pending.name.removesuffix(PENDING))
+        if matches(db, target.name.removesuffix(".jsonl"), pending):
+            os.replace(pending, target)
+            completed += 1
+        else:
+            pending.unlink()
+    return completed

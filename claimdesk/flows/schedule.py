@@ -1,0 +1,78 @@
+"""Serving the claimdesk run on a schedule, as a Prefect deployment against a Prefect server.
+
+Each scheduled run is an ordinary incremental run: it tags only what is new or
+changed since the last one. A schedule needs a server that outlives this
+process (``prefect server start``): with Prefect's ephemeral API nothing would
+ever trigger the runs, so that is refused rather than silently idle.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from prefect.client.orchestration import get_client
+from prefect.deployments.runner import EntrypointType
+from prefect.settings import get_current_settings
+
+from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline
+
+DEPLOYMENT_NAME = "claimdesk-scheduled"
+DEFAULT_INTERVAL_SECONDS = 3600
+NEEDS_SERVER = (
+    "claimdesk schedule needs a running Prefect server, and PREFECT_API_URL is not set.\n"
+    "Start one in another terminal:  prefect server start --host 127.0.0.1 --port 4200\n"
+    "then:  export PREFECT_API_URL=http://127.0.0.1:4200/api"
+)
+
+
+class ScheduleError(RuntimeError):
+    """A schedule that cannot be served; the message says what to do."""
+
+
+def _absolute(location: str) -> str:
+    return location if "://" in location else str(Path(location).resolve())
+
+
+def check_server() -> str:
+    """The API URL of a reachable Prefect server, or a ScheduleError saying how to get one."""
+    url = get_current_settings().api.url
+    if not url:
+        raise ScheduleError(NEEDS_SERVER)
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise ScheduleError(f"the Prefect server at PREFECT_API_URL={url} does not answer: {problem}")
+    return url
+
+
+def serve_schedule(
+    paths: list[str],
+    sources: str | None = None,
+    output: str = "output",
+    rules_path: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    cron: str | None = None,
+    interval: float | None = None,
+    allow_private: bool = False,
+) -> None:
+    """Serve the run as deployment ``claimdesk-run/claimdesk-scheduled`` until interrupted."""
+    check_server()
+    if cron is None and interval is None:
+        interval = DEFAULT_INTERVAL_SECONDS
+    run_pipeline.serve(
+        name=DEPLOYMENT_NAME,
+        cron=cron,
+        interval=timedelta(seconds=interval) if interval is not None else None,
+        parameters={
+            "paths": [_absolute(p) for p in paths],
+            "sources": _absolute(sources) if sources else None,
+            "output": _absolute(output),
+            "rules_path": _absolute(rules_path) if rules_path else None,
+            "batch_size": batch_size,
+            "allow_private": allow_private,
+        },
+        description="Tags what is new or changed in the sources since the last run.",
+        limit=1,  # one run at a time: a slow run is never overlapped by the next
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
