@@ -49,7 +49,7 @@ def test_the_plugin_is_installed_by_entry_point(desk) -> None:
 
 def test_claims_facet_by_status_source_and_outlet(desk) -> None:
     ds, _ = desk
-    data = get(ds, "/claims/claims.json").json()
+    data = get(ds, "/claims/claim_sentences.json").json()
     assert {"status", "attributed_to", "source_type", "outlet"} <= set(data["facet_results"])
     statuses = {r["value"] for r in data["facet_results"]["status"]["results"]}
     assert statuses == {"confirmed", "alleged", "denied", "disputed"}  # no-claim sentences are left out
@@ -58,7 +58,8 @@ def test_claims_facet_by_status_source_and_outlet(desk) -> None:
 
 def test_every_page_of_every_table_opens_with_its_title(desk) -> None:
     ds, _ = desk
-    for table in ["claims", "articles", "sentences", "cues", "rules", "runs", "rejects"]:
+    tables = ["claims", "claim_mentions", "claim_sentences", "articles", "sentences", "cues", "rules", "runs"]
+    for table in [*tables, "rejects"]:
         html = get(ds, f"/claims/{table}").text
         assert ds.metadata("title", database="claims", table=table) in html
 
@@ -67,7 +68,7 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
     ds, _ = desk
     found = rows(ds, "/claims/sentences.json?_search=drones")
     assert found and all("drone" in r["text"].lower() for r in found)
-    claims = rows(ds, "/claims/claims.json?_search=denied")
+    claims = rows(ds, "/claims/claim_sentences.json?_search=denied")
     assert (
         "Tehran has denied these claims, but the partnership remains under scrutiny by Western powers."
         in [r["text"] for r in claims]
@@ -79,6 +80,7 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
 def test_canned_queries_answer_a_fact_checker(desk) -> None:
     ds, _ = desk
     assert set(canned_queries()) == {
+        "contested_claims",
         "disputed_and_denied",
         "claims_by_source",
         "sentence_in_context",
@@ -136,7 +138,7 @@ def test_hostile_text_is_escaped_everywhere_it_is_shown(desk) -> None:
         f"/-/claimdesk/claims/articles/{article['id']}",
         "/claims/articles",
         f"/claims/sentences?article_id={article['id']}",
-        f"/claims/claims?article_id={article['id']}",
+        f"/claims/claim_sentences?article_id={article['id']}",
         "/claims/disputed_and_denied",
     ]
     for path in pages:
@@ -180,7 +182,8 @@ def test_ui_serves_read_only_and_sees_a_run_writing_meanwhile(tmp_path: Path, ru
         store.write_article(db, annotate(article, rules), rules, "desk")
         db.close()
         assert fetch("/claims/articles.json?_size=0")["filtered_table_rows_count"] == before + 1
-        assert fetch("/claims/claims.json?_search=late&_shape=array")[0]["text"].startswith("Officials said")
+        found = fetch("/claims/claim_sentences.json?_search=late&_shape=array")
+        assert found[0]["text"].startswith("Officials said")
         # The desk itself never writes: only select queries run.
         refused = urllib.request.Request(base + "/claims?sql=delete+from+articles")
         with pytest.raises(urllib.error.HTTPError):
