@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)
-	$(BIN)/claimdesk run seeds/ --output output/
+	$(BIN)/claimdesk run --sources seeds/sources.yaml --output output/
 
 # The browser test drives Debian's Chromium with Playwright (whose own browser download
 # cannot run on these machines), so the test setup installs it when it is missing.

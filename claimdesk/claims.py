@@ -20,6 +20,7 @@ database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -51,6 +52,7 @@ class Grouping:
     min_shared_terms: int
     min_terms: int
     candidates: int
+    compare: int
     mention_sample: int
     aliases: Mapping[str, str]
     stopwords: frozenset[str]
@@ -59,16 +61,19 @@ class Grouping:
     refer_back_window: int
     join: tuple[tuple[str, str], ...] = ()
     apart: tuple[tuple[str, str], ...] = ()
+    enabled: bool = True
 
 
 DEFAULTS: dict[str, Any] = {
+    "enabled": True,
     "threshold": 0.4,
     "content_threshold": 0.4,
     "entity_weight": 0.5,
     "min_shared_entities": 2,
     "min_shared_terms": 1,
     "min_terms": 4,
-    "candidates": 40,
+    "candidates": 20,
+    "compare": 5,
     "mention_sample": 8,
     "refer_back_window": 2,
 }
@@ -97,6 +102,7 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
         min_shared_terms=int(spec["min_shared_terms"]),
         min_terms=int(spec["min_terms"]),
         candidates=int(spec["candidates"]),
+        compare=int(spec["compare"]),
         mention_sample=int(spec["mention_sample"]),
         aliases={k.lower(): stem(v.lower()) for k, v in (spec.get("aliases") or {}).items()},
         stopwords=frozenset(w.lower() for w in spec.get("stopwords", [])),
@@ -105,6 +111,7 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
         refer_back_window=int(spec["refer_back_window"]),
         join=tuple(tuple(p) for p in examples.get("join", [])),
         apart=tuple(tuple(p) for p in examples.get("apart", [])),
+        enabled=bool(spec["enabled"]),
     )
 
 
@@ -121,6 +128,7 @@ def grouping_of(rules: Any) -> Grouping:
 # ---------------------------------------------------------------- signatures (pure)
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough that supply, supplied, supplying and supplies meet."""
     w = word.lower()
@@ -155,11 +163,13 @@ class Signature:
             [sorted(self.entities), sorted(self.terms - self.entities), sorted(self.terms - self.content)]
         )
 
-    @classmethod
-    def from_json(cls, text: str) -> Signature:
+    @staticmethod
+    @functools.lru_cache(maxsize=100_000)
+    def from_json(text: str) -> Signature:
+        """Parsed once per distinct stored signature (the same claims are compared again and again)."""
         entities, others, speaker = json.loads(text)
         terms = frozenset(entities) | frozenset(others)
-        return cls(frozenset(entities), terms, terms - frozenset(speaker))
+        return Signature(frozenset(entities), terms, terms - frozenset(speaker))
 
 
 def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
@@ -209,10 +219,10 @@ def similarity(a: Signature, b: Signature, g: Grouping) -> float:
     """Cosine overlap of terms, names weighing ``entity_weight``; 0 unless both share enough entities
     and enough other terms, what is claimed (without who speaks) overlaps by ``content_threshold``,
     and neither is too thin to say anything."""
-    if len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
-        return 0.0
     names = a.entities & b.entities
-    if len(names) < g.min_shared_entities or len((a.terms & b.terms) - names) < g.min_shared_terms:
+    if len(names) < g.min_shared_entities or len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
+        return 0.0
+    if len((a.terms & b.terms) - names) < g.min_shared_terms:
         return 0.0
     if _cosine(len(a.content & b.content), len(a.content), len(b.content)) < g.content_threshold:
         return 0.0
@@ -293,11 +303,14 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db["claim_keys"].create({"key": str, "claim_id": str}, pk=("key", "claim_id"), if_not_exists=True)
     for table, columns in [
-        ("claim_mentions", ["claim_id"]),
+        ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
+        ("claim_mentions", ["claim_id", "article_id"]),
+        ("claim_mentions", ["claim_id", "outlet"]),
         ("claim_mentions", ["article_id"]),
         ("claim_mentions", ["outlet"]),
         ("claim_mentions", ["status"]),
         ("claim_keys", ["claim_id"]),
+        ("claim_keys", ["key"]),  # in rowid order: the latest claims with a term
         ("claims", ["status"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
@@ -334,10 +347,18 @@ def join(
     seen: str,
     touched: set[str] | None = None,
 ) -> set[str]:
-    """Place each claim sentence of one article in a claim (or start one); refresh the claims touched."""
-    touched = set(touched or ())
+    """Place each claim sentence of one article in a claim (or start one); returns the claims touched.
+
+    ``touched`` are claims the article's earlier version left: they are recounted in full, as are
+    claims merged here. A claim the article joins is updated once by the mentions it gained, so
+    joining costs the same however many mentions the claim already has."""
+    recount = set(touched or ())
+    if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
+        refresh(db, recount)
+        return recount
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
-    rows = []
+    gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
+    sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
     for s in sorted(sentences, key=lambda s: s.position):
         if s.status is None:
             continue
@@ -345,9 +366,14 @@ def join(
         similar = _similar_claims(db, sig, g)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
-            _merge(db, best, [c for c, _ in similar[1:]])
-            touched -= {c for c, _ in similar[1:]}
-            placed = {p: best if c in {x for x, _ in similar} else c for p, c in placed.items()}
+            merged = {c for c, _ in similar[1:]}
+            _merge(db, best, merged)
+            recount = (recount - merged) | {best}
+            for c in merged:
+                gained.setdefault(best, []).extend(gained.pop(c, []))
+                sizes.pop(c, None)
+            sizes.pop(best, None)
+            placed = {p: best if c in merged else c for p, c in placed.items()}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -362,62 +388,130 @@ def join(
             if len(sig.terms) < g.min_terms:
                 continue
             best, score, how = claim_id(s.id), 1.0, "started"
-            db["claims"].insert(
-                {"id": best, "text": s.text, "canonical_sentence_id": s.id, "mentions": 0},
-                pk="id",
-                replace=True,
+            db.execute(
+                "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
+                "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
+                [best, s.text, s.id, s.status, seen, seen],
             )
-        row = {
-            "sentence_id": s.id,
-            "claim_id": best,
-            "article_id": article["id"],
-            "outlet": article.get("outlet"),
-            "status": s.status,
-            "attributed_to": s.attributed_to,
-            "joined_by": how,
-            "score": round(score, 3),
-            "seen": seen,
-            "signature": sig.to_json(),
-        }
-        db["claim_mentions"].insert(row, pk="sentence_id", replace=True)
-        rows.append(row)
-        placed[s.position] = best
-        touched.add(best)
-        if how != "refers back":
-            _index(db, best, sig, g)
-    refresh(db, touched)
-    return touched
-
-
-def _index(db: sqlite_utils.Database, claim: str, sig: Signature, g: Grouping) -> None:
-    """Index a claim by the terms of its first few mentions (later ones add nothing new to find)."""
-    count = db.execute("SELECT count(*) FROM claim_mentions WHERE claim_id = ?", [claim]).fetchone()[0]
-    if count <= g.mention_sample:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)", [(t, claim) for t in sig.terms]
+            sizes[best] = 0
+        db.execute(
+            "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
+            "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                s.id,
+                best,
+                article["id"],
+                article.get("outlet"),
+                s.status,
+                s.attributed_to,
+                how,
+                round(score, 3),
+                seen,
+                sig.to_json(),
+            ],
         )
+        if best not in sizes:
+            sizes[best] = db.execute("SELECT mentions FROM claims WHERE id = ?", [best]).fetchone()[0] + sum(
+                1 for _ in gained.get(best, [])
+            )
+        sizes[best] += 1
+        if how != "refers back" and sizes[best] <= g.mention_sample:  # later mentions add nothing to find
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
+                [(t, best) for t in sig.terms],
+            )
+        placed[s.position] = best
+        gained.setdefault(best, []).append(s)
+    for claim, mentions in gained.items():
+        if claim not in recount:
+            _count(db, claim, mentions, article, seen)
+    refresh(db, recount)
+    return recount | set(gained)
+
+
+def _count(
+    db: sqlite_utils.Database, claim: str, mentions: list[Sentence], article: Mapping[str, Any], seen: str
+) -> None:
+    """Update a claim's counts, sources and status by the mentions one article gave it.
+
+    The article's earlier mentions were taken out first, so it is always a new article for the
+    claim; its outlet is new unless another article of that outlet mentions the claim."""
+    outlet = article.get("outlet")
+    new_outlet = (
+        outlet is None
+        or not db.execute(
+            "SELECT 1 FROM claim_mentions WHERE claim_id = ? AND outlet = ? AND article_id != ? LIMIT 1",
+            [claim, outlet, article["id"]],
+        ).fetchone()
+    )
+    row = db.execute(
+        "SELECT confirmed, alleged, denied, disputed, first_seen, last_seen, "
+        + ", ".join(WHO.values())
+        + " FROM claims WHERE id = ?",
+        [claim],
+    ).fetchone()
+    counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
+    who = dict(zip(WHO.values(), row[6:], strict=True))
+    for s in mentions:
+        counts[s.status] += 1
+        names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
+        label = _label(s.attributed_to, outlet)
+        if label not in names and "…" not in names:
+            names.append(label if len(names) < WHO_LIMIT else "…")
+        who[WHO[s.status]] = "; ".join(names)
+    values = {
+        **counts,
+        **who,
+        "status": cross_status(k for k, n in counts.items() if n),
+        "first_seen": min(row[4] or seen, seen),
+        "last_seen": max(row[5] or seen, seen),
+    }
+    db.execute(
+        "UPDATE claims SET mentions = mentions + ?, articles = articles + 1, outlets = outlets + ?, "
+        + ", ".join(f"{k} = ?" for k in values)
+        + " WHERE id = ?",
+        [len(mentions), int(new_outlet), *values.values(), claim],
+    )
+
+
+def _union(select: str, count: int) -> str:
+    """One statement for ``count`` bounded look-ups (each keeps its own ORDER BY and LIMIT)."""
+    return " UNION ALL ".join(f"SELECT * FROM ({select})" for _ in range(count))
 
 
 def _similar_claims(db: sqlite_utils.Database, sig: Signature, g: Grouping) -> list[tuple[str, float]]:
-    """Claims at or above the threshold, most similar first, among candidates sharing terms with ``sig``."""
+    """Claims at or above the threshold, most similar first, among candidates sharing terms with ``sig``.
+
+    Each term reads at most ``candidates`` claims (the latest) from the index, so a common term
+    costs no more than a rare one; the ``compare`` claims sharing most terms are compared, each
+    through its first ``mention_sample`` mentions."""
     if len(sig.terms) < g.min_terms or len(sig.entities) < g.min_shared_entities:
         return []
-    shared: Counter[str] = Counter()
-    for term in sig.terms:
-        rows = db.execute(
-            "SELECT claim_id FROM claim_keys WHERE key = ? ORDER BY rowid DESC LIMIT ?", [term, g.candidates]
+    terms = sorted(sig.terms)
+    shared: Counter[str] = Counter(
+        r[0]
+        for r in db.execute(
+            _union("SELECT claim_id FROM claim_keys WHERE key = ? ORDER BY rowid DESC LIMIT ?", len(terms)),
+            [v for t in terms for v in (t, g.candidates)],
         ).fetchall()
-        shared.update(r[0] for r in rows)
+    )
+    least = g.min_shared_entities + g.min_shared_terms
+    claims = [c for c, n in shared.most_common(g.compare) if n >= least]
+    if not claims:
+        return []
     found: dict[str, float] = {}
-    for claim, _ in shared.most_common(g.candidates):
-        for (text,) in db.execute(
-            "SELECT signature FROM claim_mentions WHERE claim_id = ? AND joined_by != 'refers back' "
-            "ORDER BY rowid LIMIT ?",
-            [claim, g.mention_sample],
-        ).fetchall():
-            score = similarity(sig, Signature.from_json(text), g)
-            if score >= g.threshold and score > found.get(claim, 0.0):
-                found[claim] = score
+    for claim, text in db.execute(
+        _union(
+            "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
+            "AND joined_by != 'refers back' ORDER BY rowid LIMIT ?",
+            len(claims),
+        ),
+        [v for c in claims for v in (c, g.mention_sample)],
+    ).fetchall():
+        score = similarity(sig, Signature.from_json(text), g)
+        if score >= g.threshold and score > found.get(claim, 0.0):
+            found[claim] = score
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -434,74 +528,78 @@ def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
         db.execute("DELETE FROM claims WHERE id = ?", [other])
 
 
-def _who(rows: list[Mapping], statuses: set[str]) -> str | None:
-    names = dict.fromkeys(
-        f"{r['attributed_to'] or 'the article'} ({r['outlet'] or 'unknown outlet'})"
-        for r in rows
-        if r["status"] in statuses
+WHO_LIMIT = 12  # names listed per role on a claim; the mentions table has them all
+WHO = {"confirmed": "asserted_by", "alleged": "alleged_by", "denied": "denied_by", "disputed": "disputed_by"}
+"""The claims column that lists who takes each stance."""
+
+
+def _label(attributed_to: str | None, outlet: str | None) -> str:
+    return f"{attributed_to or 'the article'} ({outlet or 'unknown outlet'})"
+
+
+def _who(db: sqlite_utils.Database, claim: str, status: str) -> str | None:
+    """Who takes this stance on the claim, as "source (outlet)"; the article's own voice says so."""
+    names = list(
+        dict.fromkeys(
+            _label(*r)
+            for r in db.execute(
+                "SELECT attributed_to, outlet FROM claim_mentions WHERE claim_id = ? AND status = ? "
+                "ORDER BY rowid",
+                [claim, status],
+            ).fetchall()
+        )
     )
+    if len(names) > WHO_LIMIT:
+        names[WHO_LIMIT:] = ["…"]
     return "; ".join(names) or None
 
 
 def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
-    """Recompute each claim's status, counts, sources and canonical text from its mentions."""
+    """Recompute each claim's status, counts, sources and canonical text from its mentions.
+
+    Aggregates run in SQLite over the claim's index range, so a claim with thousands of
+    mentions is refreshed without reading them into Python."""
     for claim in claims:
-        rows = [
-            dict(
-                zip(
-                    (
-                        "sentence_id",
-                        "status",
-                        "attributed_to",
-                        "outlet",
-                        "article_id",
-                        "seen",
-                        "joined_by",
-                        "text",
-                    ),
-                    r,
-                    strict=True,
-                )
-            )
-            for r in db.execute(
-                "SELECT m.sentence_id, m.status, m.attributed_to, m.outlet, m.article_id, m.seen, "
-                "m.joined_by, s.text FROM claim_mentions m JOIN sentences s ON s.id = m.sentence_id "
-                "WHERE m.claim_id = ? ORDER BY m.rowid",
-                [claim],
-            ).fetchall()
-        ]
-        if not rows:
+        found = db.execute(
+            "SELECT count(*), count(DISTINCT article_id), count(DISTINCT coalesce(outlet, article_id)), "
+            "sum(status = 'confirmed'), sum(status = 'alleged'), sum(status = 'denied'), "
+            "sum(status = 'disputed'), min(seen), max(seen) FROM claim_mentions WHERE claim_id = ?",
+            [claim],
+        ).fetchone()
+        if not found[0]:
             db.execute("DELETE FROM claim_keys WHERE claim_id = ?", [claim])
             db.execute("DELETE FROM claims WHERE id = ?", [claim])
             continue
-        current = db.execute("SELECT canonical_sentence_id FROM claims WHERE id = ?", [claim]).fetchone()
-        ids = {r["sentence_id"] for r in rows}
-        canonical = (
-            current[0]
-            if current and current[0] in ids
-            else next(
-                (r["sentence_id"] for r in rows if r["joined_by"] != "refers back"), rows[0]["sentence_id"]
-            )
+        mentions, articles, outlets, confirmed, alleged, denied, disputed, first, last = found
+        counts = {"confirmed": confirmed, "alleged": alleged, "denied": denied, "disputed": disputed}
+        kept = (
+            db.execute(
+                "SELECT c.canonical_sentence_id FROM claims c JOIN claim_mentions m "
+                "ON m.sentence_id = c.canonical_sentence_id AND m.claim_id = c.id WHERE c.id = ?",
+                [claim],
+            ).fetchone()
+            or db.execute(
+                "SELECT sentence_id FROM claim_mentions WHERE claim_id = ? "
+                "ORDER BY joined_by = 'refers back', rowid LIMIT 1",
+                [claim],
+            ).fetchone()
         )
-        counts = Counter(r["status"] for r in rows)
-        db["claims"].upsert(
-            {
-                "id": claim,
-                "text": next(r["text"] for r in rows if r["sentence_id"] == canonical),
-                "canonical_sentence_id": canonical,
-                "status": cross_status(counts),
-                "mentions": len(rows),
-                "articles": len({r["article_id"] for r in rows}),
-                "outlets": len({r["outlet"] or r["article_id"] for r in rows}),
-                **{s: counts.get(s, 0) for s in STATUS_ORDER},
-                "asserted_by": _who(rows, {"confirmed"}),
-                "alleged_by": _who(rows, {"alleged"}),
-                "denied_by": _who(rows, {"denied"}),
-                "disputed_by": _who(rows, {"disputed"}),
-                "first_seen": min(r["seen"] for r in rows),
-                "last_seen": max(r["seen"] for r in rows),
-            },
-            pk="id",
+        canonical = kept[0]
+        values = {
+            "text": db.execute("SELECT text FROM sentences WHERE id = ?", [canonical]).fetchone()[0],
+            "canonical_sentence_id": canonical,
+            "status": cross_status(s for s, n in counts.items() if n),
+            "mentions": mentions,
+            "articles": articles,
+            "outlets": outlets,
+            **counts,
+            **{column: _who(db, claim, status) for status, column in WHO.items()},
+            "first_seen": first,
+            "last_seen": last,
+        }
+        db.execute(
+            "UPDATE claims SET " + ", ".join(f"{k} = ?" for k in values) + " WHERE id = ?",
+            [*values.values(), claim],
         )
 
 

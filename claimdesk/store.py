@@ -141,7 +141,7 @@ WHERE s.status IS NOT NULL
 
 
 # What the desk searches: (table, columns). Triggers keep each index in step with its table.
-SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"]), ("claims", ["text"])]
+SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"])]
 # Porter stemming, so a search for "drone" finds "drones" and "denied" finds "deny".
 TOKENIZE = "porter unicode61"
 
