@@ -33,9 +33,13 @@ test: $(STAMP) $(CHROMIUM)
 lint: $(STAMP)
 	$(BIN)/ruff check claimdesk flows tests benchmarks
 
+# The labelled claim pairs point into published news kept outside the repository.
+CORPUS ?= /work/corpus
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.grouping --corpus $(CORPUS)
 
 schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records

@@ -456,7 +456,7 @@ def _count(
     for s in mentions:
         counts[s.status] += 1
         names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
-        label = _label(s.attributed_to, outlet)
+        label = _label(s.attributed_to, outlet, s.status)
         if label not in names and "…" not in names:
             names.append(label if len(names) < WHO_LIMIT else "…")
         who[WHO[s.status]] = "; ".join(names)
@@ -533,15 +533,17 @@ WHO = {"confirmed": "asserted_by", "alleged": "alleged_by", "denied": "denied_by
 """The claims column that lists who takes each stance."""
 
 
-def _label(attributed_to: str | None, outlet: str | None) -> str:
-    return f"{attributed_to or 'the article'} ({outlet or 'unknown outlet'})"
+def _label(attributed_to: str | None, outlet: str | None, status: str) -> str:
+    """"source (outlet)"; with no source, a fact is the article's own, anything else unattributed."""
+    who = attributed_to or ("the article" if status == "confirmed" else "no source named")
+    return f"{who} ({outlet or 'unknown outlet'})"
 
 
 def _who(db: sqlite_utils.Database, claim: str, status: str) -> str | None:
     """Who takes this stance on the claim, as "source (outlet)"; the article's own voice says so."""
     names = list(
         dict.fromkeys(
-            _label(*r)
+            _label(*r, status)
             for r in db.execute(
                 "SELECT attributed_to, outlet FROM claim_mentions WHERE claim_id = ? AND status = ? "
                 "ORDER BY rowid",

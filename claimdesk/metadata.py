@@ -64,7 +64,7 @@ def build_metadata(rules_name: str) -> dict:
         "denied": "Mentions that deny it.",
         "disputed": "Mentions that carry both sides.",
         "asserted_by": "Who states it as fact (source, or the article itself) and in which outlet.",
-        "alleged_by": "Who alleges it, and in which outlet.",
+        "alleged_by": "Who alleges it (or 'no source named' for a hedge), and in which outlet.",
         "denied_by": "Who denies it, and in which outlet.",
         "disputed_by": "Whose claim is reported with both sides (or as unproven), and in which outlet.",
         "first_seen": "Earliest publication date (or run time) of a mention.",

@@ -202,3 +202,99 @@ def test_ui_without_a_database_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "run `claimdesk run`" in result.stderr or "claimdesk run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- claims across outlets
+
+
+def drone_claim(ds: Datasette) -> dict:
+    found = rows(ds, "/claims/claims.json?text__startswith=In+that+time,+Tehran")
+    assert len(found) == 1
+    return found[0]
+
+
+def test_claim_page_shows_mentions_side_by_side_by_outlet(desk) -> None:
+    ds, _ = desk
+    claim = drone_claim(ds)
+    html = get(ds, f"/-/claimdesk/claims/claims/{claim['id']}").text
+    assert (
+        '<p class="cd-claim-status">Across outlets: <span class="cd-badge cd-disputed">disputed</span>'
+        in html
+    )
+    outlets = ["Washington Examiner", "Unnamed outlet B", "Unnamed outlet C", "Unnamed outlet D"]
+    for outlet in outlets:
+        assert f'<section class="cd-outlet" data-outlet="{outlet}">' in html
+    assert html.count('<section class="cd-outlet"') == 4
+    assert html.count('<div class="cd-mention ') == claim["mentions"] == 5
+    assert '<div class="cd-mention cd-denied" data-status="denied">' in html
+    assert '<mark class="cd-cue cd-denied" title="rule denial-verb (denied)">denied</mark>' in html
+    assert "source: Tehran" in html and "source: Biden administration" in html
+    assert "<dt>Denied by</dt><dd>Tehran (Unnamed outlet C)</dd>" in html
+    mention = rows(ds, "/claims/claim_mentions.json?status=denied&claim_id=" + claim["id"])[0]
+    sentence = rows(ds, f"/claims/sentences.json?id={mention['sentence_id']}")[0]
+    article_link = f'href="/-/claimdesk/claims/articles/{sentence["article_id"]}#s-{sentence["position"]}"'
+    assert article_link in html
+    assert (
+        f'href="/claims/sentence_in_context?sentence_id={mention["sentence_id"].replace(":", "%3A")}"' in html
+    )
+
+
+def test_claims_table_and_home_page_lead_to_the_claim_page(desk) -> None:
+    ds, _ = desk
+    claim = drone_claim(ds)
+    link = f'<a href="/-/claimdesk/claims/claims/{claim["id"]}">'
+    assert link in get(ds, "/claims/claims?status=disputed").text
+    assert link in get(ds, f"/claims/claim_mentions?claim_id={claim['id']}").text
+    assert link in get(ds, "/claims/contested_claims").text
+    assert '<a href="/claims/claims">the claims</a>' in get(ds, "/").text
+    contested = rows(ds, "/claims/contested_claims.json")
+    assert claim["id"] in [r["claim_id"] for r in contested]
+    assert all(r["status"] == "disputed" for r in contested)
+
+
+def test_unknown_claim_is_a_404(desk) -> None:
+    ds, _ = desk
+    assert asyncio.run(ds.client.get("/-/claimdesk/claims/claims/no-such-claim")).status_code == 404
+
+
+def test_canned_queries_show_badges_links_and_fold_their_sql(desk) -> None:
+    ds, _ = desk
+    html = get(ds, "/claims/disputed_and_denied").text
+    assert '<span class="cd-badge cd-denied">denied</span>' in html
+    assert '<a href="/-/claimdesk/claims/articles/' in html  # article titles link to the article
+    assert "in context</a>" in html and "/claims/sentence_in_context?sentence_id=" in html
+    assert "<textarea" not in html and "show_sql" in html  # SQL folded behind "Show SQL"
+    assert all(q["hide_sql"] for q in canned_queries().values())
+    context = get(ds, "/claims/disputed_and_denied.json?_shape=array").json()[0]["sentence_id"]
+    assert "this sentence" in get(ds, f"/claims/sentence_in_context?sentence_id={context}").text
+
+
+def test_search_matches_word_forms(desk) -> None:
+    ds, _ = desk
+    drone = {r["id"] for r in rows(ds, "/claims/sentences.json?_search=drone&_size=max")}
+    drones = {r["id"] for r in rows(ds, "/claims/sentences.json?_search=drones&_size=max")}
+    assert drone == drones and len(drone) >= 6
+    deny = {r["text"] for r in rows(ds, "/claims/claim_sentences.json?_search=deny&_size=max")}
+    assert (
+        "Tehran has denied these claims, but the partnership remains under scrutiny by Western powers."
+        in deny
+    )
+
+
+def test_exports_of_claims_and_mentions(desk) -> None:
+    import csv
+
+    from claimdesk.export import export
+
+    _, output = desk
+    lines = [json.loads(line) for line in export(output, "claims-jsonl", output / "c.jsonl").open()]
+    drone = next(c for c in lines if c["text"].startswith("In that time, Tehran"))
+    assert drone["status"] == "disputed"
+    assert len(drone["mentions"]) == 5 and {m["status"] for m in drone["mentions"]} >= {"alleged", "denied"}
+    with export(output, "claims-csv", output / "c.csv").open(newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == sum(len(c["mentions"]) for c in lines)
+    assert {r["mention_outlet"] for r in table if r["claim_id"] == drone["id"]} >= {"Washington Examiner"}
+    annotations = json.loads(export(output, "web-annotation", output / "a.jsonld").read_text())
+    ids = [b["id"] for item in annotations["first"]["items"] for b in item["body"] if "id" in b]
+    assert f"urn:claimdesk:claim:{drone['id']}" in ids
