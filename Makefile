@@ -26,7 +26,7 @@ $(TEST_STAMP): $(STAMP)
 	@touch $@
 
 run: $(STAMP)
-	$(BIN)/claimdesk run seeds/ --output output/
+	$(BIN)/claimdesk run --sources seeds/sources.yaml --output output/
 
 # The browser test drives Debian's Chromium with Playwright (whose own browser download
 # cannot run on these machines), so the test setup installs it when it is missing.
@@ -49,11 +49,18 @@ crash-test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
+	@if [ -n "$(CORPUS)" ]; then $(BIN)/python -m benchmarks.grouping --corpus "$(CORPUS)"; \
+	else echo "(claim grouping against labelled news pairs: make bench CORPUS=DIR)"; fi
 
-# Scores against real news kept outside the repo: make eval-real CORPUS=DIR (DIR holds PolNeAR's train/).
+# Scores against published news kept outside the repo: make eval-real CORPUS=DIR, where DIR holds
+# polnear/ (PolNeAR's data folder; its train/ split only) and bbc/ (the BBC News corpus folders).
 eval-real: $(STAMP)
-	@test -n "$(CORPUS)" || { echo "usage: make eval-real CORPUS=DIR  (DIR: the PolNeAR folder that holds train/)" >&2; exit 2; }
-	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)"
+	@test -n "$(CORPUS)" || { echo "usage: make eval-real CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
+	$(BIN)/claimdesk eval tests/data/realnews/b1.labels.jsonl tests/data/realnews/b2.labels.jsonl \
+	  tests/data/realnews/b3.labels.jsonl tests/data/realnews/b4.labels.jsonl tests/data/realnews/b5.labels.jsonl \
+	  --corpus "$(CORPUS)" --misses 0
+	$(BIN)/claimdesk eval tests/data/realnews/heldback.labels.jsonl --corpus "$(CORPUS)" --misses 0
+	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)/polnear" --misses 0
 
 schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records

@@ -426,7 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the annotations as W3C Web Annotation JSON-LD, CSV or JSON Lines",
         description="Export every tagged sentence from OUTPUT/claims.db. web-annotation writes a W3C "
         "Web Annotation collection (JSON-LD) of the claims, each targeting its article with a "
-        "TextQuoteSelector and a TextPositionSelector; csv and jsonl write one row per sentence. "
+        "TextQuoteSelector and a TextPositionSelector; csv and jsonl write one row per sentence; "
+        "claims-jsonl writes one claim across articles a line with its mentions, claims-csv one "
+        "mention a row. "
         "Exit status 2 when there is no database yet.",
     )
     export.add_argument(
@@ -439,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         "-f",
-        choices=["web-annotation", "csv", "jsonl"],
+        choices=["web-annotation", "csv", "jsonl", "claims-csv", "claims-jsonl"],
         default="web-annotation",
         help="what to write (default: web-annotation)",
     )
@@ -447,7 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--file",
         default=None,
         help="where to write, '-' for standard output "
-        "(default: OUTPUT/annotations.jsonld, OUTPUT/sentences.csv or OUTPUT/sentences.jsonl)",
+        "(default: OUTPUT/annotations.jsonld, OUTPUT/sentences.csv, OUTPUT/sentences.jsonl, "
+        "OUTPUT/claims.csv or OUTPUT/claims.jsonl)",
     )
     _add_common(export)
     export.set_defaults(func=cmd_export)

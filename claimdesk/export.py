@@ -1,9 +1,11 @@
 """Exports for other tools: W3C Web Annotation JSON-LD, CSV and JSON Lines.
 
-Web Annotation is the interchange format annotation tools read: each claim becomes an
-Annotation whose target is its article, located twice (a TextQuoteSelector with the exact
+Web Annotation is the interchange format annotation tools read: each claim sentence becomes
+an Annotation whose target is its article, located twice (a TextQuoteSelector with the exact
 words and some context, and a TextPositionSelector with code-point offsets, as the model
-asks), and whose body carries the status. The shape is published as
+asks), and whose body carries the status and the claim across articles it belongs to. The
+claims themselves, with their mentions, go out as JSON Lines (one claim a line) or CSV (one
+mention a row). The shape is published as
 ``schemas/web-annotation.schema.json`` and every export is checked against it.
 The database is opened read-only, so exporting never blocks or changes a run.
 """
@@ -23,7 +25,13 @@ from pathlib import Path
 from claimdesk import schemas
 from claimdesk.store import DB_NAME
 
-FORMATS = {"web-annotation": "annotations.jsonld", "csv": "sentences.csv", "jsonl": "sentences.jsonl"}
+FORMATS = {
+    "web-annotation": "annotations.jsonld",
+    "csv": "sentences.csv",
+    "jsonl": "sentences.jsonl",
+    "claims-csv": "claims.csv",
+    "claims-jsonl": "claims.jsonl",
+}
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 QUOTE_CONTEXT = 32  # characters of prefix and suffix, enough to find the quote again
 COLUMNS = [
@@ -42,6 +50,27 @@ COLUMNS = [
     "cues",
     "text",
 ]
+
+
+CLAIM_COLUMNS = [
+    "id",
+    "text",
+    "status",
+    "mentions",
+    "articles",
+    "outlets",
+    "confirmed",
+    "alleged",
+    "denied",
+    "disputed",
+    "asserted_by",
+    "alleged_by",
+    "denied_by",
+    "disputed_by",
+    "first_seen",
+    "last_seen",
+]
+MENTION_COLUMNS = ["sentence_id", "article_id", "article_title", "outlet", "status", "attributed_to", "text"]
 
 
 class ExportError(RuntimeError):
@@ -65,10 +94,24 @@ def sentences(conn: sqlite3.Connection) -> Iterator[dict]:
             {k: c[k] for k in ("rule_id", "status", "text", "start", "end")}
         )
     for row in conn.execute(
-        "select s.*, a.title as article_title, a.outlet from sentences s "
-        "join articles a on a.id = s.article_id order by s.article_id, s.position"
+        "select s.*, a.title as article_title, a.outlet, m.claim_id from sentences s "
+        "join articles a on a.id = s.article_id left join claim_mentions m on m.sentence_id = s.id "
+        "order by s.article_id, s.position"
     ):
         yield {**dict(row), "quoted": bool(row["quoted"]), "cues": cues.get(row["id"], [])}
+
+
+def claims(conn: sqlite3.Connection) -> Iterator[dict]:
+    """Every claim across articles, most mentioned first, with its mentions in article order."""
+    mentions: dict[str, list[dict]] = {}
+    for m in conn.execute(
+        "select m.claim_id, m.sentence_id, m.article_id, a.title as article_title, m.outlet, m.status, "
+        "m.attributed_to, s.text from claim_mentions m join sentences s on s.id = m.sentence_id "
+        "join articles a on a.id = m.article_id order by m.claim_id, m.article_id, s.position"
+    ):
+        mentions.setdefault(m["claim_id"], []).append({k: m[k] for k in MENTION_COLUMNS})
+    for row in conn.execute("select * from claims order by mentions desc, id"):
+        yield {**{k: row[k] for k in CLAIM_COLUMNS}, "mention_list": mentions.get(row["id"], [])}
 
 
 def source_iri(uri: str, article_id: str) -> str:
@@ -102,6 +145,8 @@ def annotation(sentence: dict, text: str, uri: str) -> dict:
             "format": "text/plain",
         }
     )
+    if sentence.get("claim_id"):  # the claim across articles this sentence is a mention of
+        body.append({"id": f"urn:claimdesk:claim:{sentence['claim_id']}", "purpose": "identifying"})
     return {
         "id": f"urn:claimdesk:annotation:{sentence['id']}",
         "type": "Annotation",
@@ -161,6 +206,23 @@ def render(conn: sqlite3.Connection, fmt: str) -> str:
         writer.writeheader()
         for s in sentences(conn):
             writer.writerow({**{k: s[k] for k in COLUMNS}, "cues": ";".join(c["rule_id"] for c in s["cues"])})
+        return buffer.getvalue()
+    if fmt == "claims-jsonl":
+        return "".join(
+            json.dumps(
+                {**{k: c[k] for k in CLAIM_COLUMNS}, "mentions": c["mention_list"]}, ensure_ascii=False
+            )
+            + "\n"
+            for c in claims(conn)
+        )
+    if fmt == "claims-csv":  # one row per mention, its claim's columns first
+        buffer = io.StringIO()
+        header = [f"claim_{k}" if k in ("id", "text", "status") else k for k in CLAIM_COLUMNS]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header + [f"mention_{k}" for k in MENTION_COLUMNS])
+        for c in claims(conn):
+            for m in c["mention_list"]:
+                writer.writerow([c[k] for k in CLAIM_COLUMNS] + [m[k] for k in MENTION_COLUMNS])
         return buffer.getvalue()
     raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 

@@ -24,6 +24,7 @@ from claimdesk.decode import DecodeError, decode
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
 from claimdesk.sources import SourceSpec, is_url
+from claimdesk.titles import title_of
 
 ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
 TITLE_LIMIT = 120
@@ -198,10 +199,7 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
         raise IngestError("no words: the text has no letters (punctuation or numbers only)")
     if "\x00" in text:
         raise IngestError("binary data (NUL bytes), not text")
-    first_line = next(line.strip() for line in text.splitlines() if line.strip())
-    title = extra.pop("title", None) or (
-        first_line if len(first_line) <= TITLE_LIMIT else first_line[: TITLE_LIMIT - 1] + "…"
-    )
+    title = extra.pop("title", None) or title_of(text, TITLE_LIMIT)
     return Article(
         id=article_id(key),
         uri=uri,

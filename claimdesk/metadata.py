@@ -50,6 +50,43 @@ def build_metadata(rules_name: str) -> dict:
         article_id="Id of the article; the article title links to it whole, coloured by status.",
         sentence_rowid="Internal row number, used by search.",
     )
+    claims_cols = {
+        "id": "Id of the claim (named after the sentence that started it).",
+        "text": "The claim as one of its mentions words it (the first that made it).",
+        "status": (
+            "Across outlets: disputed when one mention puts the claim forward (alleged, confirmed) and "
+            "another denies or disputes it; otherwise the strongest of its mentions' statuses."
+        ),
+        "mentions": "Sentences that make this claim.",
+        "articles": "Articles that make it.",
+        "outlets": "Outlets that make it.",
+        "confirmed": "Mentions that present it as fact.",
+        "alleged": "Mentions that attribute or hedge it.",
+        "denied": "Mentions that deny it.",
+        "disputed": "Mentions that carry both sides.",
+        "asserted_by": "Who states it as fact (source, or the article itself) and in which outlet.",
+        "alleged_by": "Who alleges it (or 'no source named' for a hedge), and in which outlet.",
+        "denied_by": "Who denies it, and in which outlet.",
+        "disputed_by": "Whose claim is reported with both sides (or as unproven), and in which outlet.",
+        "first_seen": "Earliest publication date (or run time) of a mention.",
+        "last_seen": "Latest publication date (or run time) of a mention.",
+        "canonical_sentence_id": "The sentence whose words stand for the claim.",
+    }
+    mention_cols = {
+        "sentence_id": "The sentence that makes the claim.",
+        "claim_id": "The claim.",
+        "article_id": "Its article.",
+        "outlet": article_cols["outlet"],
+        "status": "How this article presents the claim.",
+        "attributed_to": "Who this sentence attributes the claim to.",
+        "joined_by": (
+            "How it joined: started (the first), similar (shares entities and content), "
+            "refers back (a denial of 'these claims' answering the sentence before)."
+        ),
+        "score": "Similarity to the closest earlier mention (0 to 1).",
+        "seen": "Publication date of its article (or the run time).",
+        "signature": "Entities and terms grouping compared (internal).",
+    }
     return {
         "title": "claimdesk: claims in the news",
         "description": (
@@ -57,19 +94,46 @@ def build_metadata(rules_name: str) -> dict:
             "claim: confirmed, alleged, denied, disputed, or no claim (blank). A status describes "
             "the article's presentation, not whether the claim is true."
         ),
+        "description_html": (
+            "Claims made across the ingested articles, with where each stands across outlets. "
+            'Start with <a href="/claims/claims">the claims</a> (click one to see who says it, who '
+            'alleges it and who denies it) or <a href="/claims/contested_claims">the claims contested '
+            "across outlets</a>. Every sentence is tagged with how its article presents its claim: "
+            "confirmed, alleged, denied, disputed, or no claim; a status describes the article's "
+            "presentation, not whether the claim is true."
+        ),
         "license": "Article texts © their publishers, shown for checking; annotations Apache-2.0",
         "source": f"Articles read by claimdesk run, tagged with {rules_name}",
         "databases": {
             "claims": {
                 "title": "Claims in the news",
                 "description": (
-                    "Start with claims (every sentence that makes a claim, faceted by status, source "
-                    "and outlet) or the canned queries below. Search finds words in sentences and "
-                    "article titles."
+                    "Start with claims: each claim made across articles, with where it stands across "
+                    "outlets; click one for who says it, who alleges it and who denies it. "
+                    "claim_sentences has every sentence that makes a claim, faceted by status, source and "
+                    "outlet. Search matches word forms (drone finds drones)."
                 ),
                 "tables": {
                     "claims": {
-                        "title": "Claims",
+                        "title": "Claims across outlets",
+                        "description": (
+                            "One row per claim, grouped from sentences of different articles that make "
+                            "it. The status is where it stands across outlets. Click a claim to see its "
+                            "mentions side by side, by outlet."
+                        ),
+                        "facets": ["status"],
+                        "sort_desc": "mentions",
+                        "label_column": "text",
+                        "columns": claims_cols,
+                    },
+                    "claim_mentions": {
+                        "title": "Claim mentions",
+                        "description": "Each sentence that makes a claim, with its claim, outlet and status.",
+                        "facets": ["status", "outlet", "joined_by"],
+                        "columns": mention_cols,
+                    },
+                    "claim_sentences": {
+                        "title": "Claim sentences",
                         "description": (
                             "Each sentence that makes a claim, with its article and outlet. "
                             "Click an id to read the sentence with its cues highlighted."

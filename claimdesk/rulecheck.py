@@ -5,7 +5,8 @@ and field). Then each rule's examples are tagged one sentence at a time:
 - an example under ``fires`` must fire the rule, one under ``ignores`` must not;
 - a rule with no example that fires it is reported as never firing;
 - a rule that fires on its examples but never decides any of them, because a
-  rule of higher precedence always fires too, is reported as shadowed.
+  rule of higher precedence always fires too, is reported as shadowed;
+- the ``grouping`` section's ``join`` pairs must make one claim, its ``apart`` pairs must not.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimdesk.claims import example_errors, grouping_of
 from claimdesk.rules import RulesError, RuleSet, load_rules
 from claimdesk.segment import Span
 from claimdesk.tag import Tagged, tag_sentences
@@ -79,4 +81,7 @@ def check_rules(path: str | Path | None = None) -> CheckReport:
     report.path = rules.path
     report.rules = len(rules.rules)
     check_examples(rules, report)
+    pairs, errors = example_errors(grouping_of(rules))  # the grouping section's join/apart pairs
+    report.examples += pairs
+    report.errors += errors
     return report

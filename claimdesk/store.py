@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from claimdesk import claims
 from claimdesk.annotate import Annotated
 from claimdesk.incremental import CHANGES, Stored
 from claimdesk.records import to_json
@@ -120,16 +121,20 @@ def open_db(output: Path) -> sqlite_utils.Database:
         ("rejects", ["run_id"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    if "claims" in db.view_names():  # databases from before claims across articles
+        db.execute("DROP VIEW claims")
+    claims.create_tables(db)
     enable_search(db)
-    db.execute("DROP VIEW IF EXISTS claims")
-    db.execute(CLAIMS_VIEW)
+    db.execute("DROP VIEW IF EXISTS claim_sentences")
+    db.execute(CLAIM_SENTENCES_VIEW)
     return db
 
 
-# The desk's main reading list: each sentence that makes a claim, with its article and outlet,
-# so one page can facet by status, source and outlet together.
-CLAIMS_VIEW = """
-CREATE VIEW claims AS
+# The desk's list of tagged sentences: each sentence that makes a claim, with its article and
+# outlet, so one page can facet by status, source and outlet together. (``claims`` are the claims
+# across articles, see claimdesk.claims.)
+CLAIM_SENTENCES_VIEW = """
+CREATE VIEW claim_sentences AS
 SELECT s.id, s.status, s.text, s.attributed_to, s.source_type, a.outlet, a.title AS article,
        s.decided_by, s.quoted, s.position, s.article_id, s.rowid AS sentence_rowid
 FROM sentences s JOIN articles a ON a.id = s.article_id
@@ -139,13 +144,20 @@ WHERE s.status IS NOT NULL
 
 # What the desk searches: (table, columns). Triggers keep each index in step with its table.
 SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"])]
+# Porter stemming, so a search for "drone" finds "drones" and "denied" finds "deny".
+TOKENIZE = "porter unicode61"
 
 
 def enable_search(db: sqlite_utils.Database) -> None:
-    """FTS5 indexes with triggers, so a re-run's deletes and upserts never leave stale hits."""
+    """FTS5 indexes with triggers, so a re-run's deletes and upserts never leave stale hits.
+
+    An index built without stemming (before word forms were matched) is rebuilt with it."""
     for table, columns in SEARCHABLE:
-        if not db[f"{table}_fts"].exists():
-            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True)
+        fts = db[f"{table}_fts"]
+        if fts.exists() and "porter" not in (fts.schema or ""):
+            db[table].disable_fts()
+        if not fts.exists():
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize=TOKENIZE)
 
 
 def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
@@ -243,6 +255,7 @@ def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, ru
     """Replace one article and all its sentences and cues in a single transaction."""
     article = done.article
     with db.atomic():
+        left = claims.leave(db, article.id)
         db.execute(
             "DELETE FROM cues WHERE sentence_id IN (SELECT id FROM sentences WHERE article_id = ?)",
             [article.id],
@@ -275,3 +288,11 @@ def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, ru
             for r in done.records
         )
         db["cues"].insert_all({"sentence_id": r.id, **c.model_dump()} for r in done.records for c in r.cues)
+        claims.join(
+            db,
+            article.model_dump(),
+            [claims.Sentence(r.id, r.position, r.text, r.status, r.attributed_to) for r in done.records],
+            claims.grouping_of(rules),
+            article.published or now(),
+            left,
+        )

@@ -110,6 +110,13 @@ HOSTILE_ARTICLE = (
 WIDE_ARTICLE = "Flood warning 🌊 issued\nThe mayor 👩‍⚖️ said the river would crest at dawn.\n"
 
 
+def seed_outlets() -> dict[str, str]:
+    """Seed file name -> outlet, as seeds/sources.yaml gives them."""
+    from claimdesk.sources import load_sources
+
+    return {Path(spec.location).name: spec.outlet for spec in load_sources(SEEDS / "sources.yaml")}
+
+
 def build_desk(output: Path, rules, extra: dict[str, str] | None = None) -> Path:
     """A claims.db and metadata.yml as `claimdesk run` leaves them: the seeds plus ``extra``
     articles (file name -> text), written through the real store without Prefect."""
@@ -122,8 +129,9 @@ def build_desk(output: Path, rules, extra: dict[str, str] | None = None) -> Path
     store.write_rules(db, rules)
     store.start_run(db, "desk", rules, ["seeds"])
     texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    outlets = seed_outlets()
     for name, text in {**texts, **(extra or {})}.items():
-        article = make_article(f"seeds/{name}", f"seeds/{name}", text)
+        article = make_article(f"seeds/{name}", f"seeds/{name}", text, outlet=outlets.get(name))
         store.write_article(db, annotate(article, rules), rules, "desk")
     db.close()
     write_metadata(output, rules.name)

@@ -65,8 +65,8 @@ def page(tmp_path_factory):
 
 def test_facet_narrows_the_claims_to_denied(served, page) -> None:
     base, _ = served
-    page.goto(f"{base}/claims/claims")
-    assert page.locator("h1").inner_text().startswith("Claims")
+    page.goto(f"{base}/claims/claim_sentences")
+    assert page.locator("h1").inner_text().startswith("Claim sentences")
     page.locator(".facet-info[data-column=status] a", has_text="denied").first.click()
     page.wait_for_url("**status=denied**")
     badges = page.locator("td.col-status .cd-badge").all_inner_texts()
@@ -77,7 +77,7 @@ def test_facet_narrows_the_claims_to_denied(served, page) -> None:
 
 def test_search_finds_sentences_and_highlights_cues(served, page) -> None:
     base, _ = served
-    page.goto(f"{base}/claims/claims")
+    page.goto(f"{base}/claims/claim_sentences")
     page.fill("input#_search", "drones")
     page.locator("input#_search").press("Enter")
     page.wait_for_url("**_search=drones**")
@@ -117,9 +117,61 @@ def test_hostile_article_renders_as_text_and_runs_no_script(served, page) -> Non
     assert "<img src=x onerror=\"window.__pwned = 'img'; alert('img')\">" in body
     assert page.locator(".cd-article img, .cd-article script").count() == 0
     page.screenshot(path=SHOTS / "hostile-article.png", full_page=True)
-    for path in ["/claims/sentences?article_id__startswith=hostile", "/claims/articles", "/claims/claims"]:
+    for path in [
+        "/claims/sentences?article_id__startswith=hostile",
+        "/claims/articles",
+        "/claims/claim_sentences",
+        "/claims/claims",
+    ]:
         page.goto(base + path)
         page.wait_for_load_state("load")
     page.wait_for_timeout(500)  # give a broken image's onerror its chance to fire
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == []
+
+
+def test_claim_page_shows_one_claim_across_outlets(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/claims?status=disputed")
+    page.locator("td.col-text a", has_text="In that time, Tehran has provided Moscow").click()
+    page.wait_for_url("**/-/claimdesk/claims/claims/**")
+    assert page.locator(".cd-claim-status .cd-badge").inner_text() == "disputed"
+    outlets = page.locator("section.cd-outlet")
+    names = [outlets.nth(i).get_attribute("data-outlet") for i in range(outlets.count())]
+    assert sorted(names) == [
+        "Unnamed outlet B",
+        "Unnamed outlet C",
+        "Unnamed outlet D",
+        "Washington Examiner",
+    ]
+    statuses = {}
+    for i in range(outlets.count()):
+        section = outlets.nth(i)
+        badges = section.locator(".cd-mention .cd-badge").all_inner_texts()
+        assert badges, f"{names[i]} shows no mention"
+        statuses[names[i]] = badges
+    assert statuses["Unnamed outlet C"] == ["alleged", "denied"]  # the allegation, then Tehran's denial
+    assert statuses["Unnamed outlet D"] == ["disputed"]
+    assert page.locator(".cd-mention mark.cd-cue.cd-denied").count() >= 1
+    page.screenshot(path=SHOTS / "claim.png", full_page=True)
+    # A mention leads to its sentence in the article.
+    page.locator(
+        "section.cd-outlet[data-outlet='Unnamed outlet C'] a", has_text="in its article"
+    ).last.click()
+    page.wait_for_url("**/-/claimdesk/claims/articles/**#s-*")
+    assert page.locator(".cd-article a.cd-sentence:target").inner_text().startswith("Tehran has denied")
+
+
+def test_sentences_fit_a_1280_pixel_screen_and_open_in_context(served, page) -> None:
+    base, _ = served
+    page.goto(f"{base}/claims/sentences?status=denied")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for internal in ("start", "end", "quoted", "source_type"):  # kept in each sentence's record
+        assert page.locator(f"th.col-{internal}").is_hidden()
+    assert page.locator("th.col-text").is_visible() and page.locator("th.col-status").is_visible()
+    page.goto(f"{base}/claims/disputed_and_denied")
+    assert page.locator("td.col-status .cd-badge").count() >= 2
+    page.locator("td.col-sentence_id a.cd-context").first.click()
+    page.wait_for_url("**/claims/sentence_in_context?sentence_id=**")
+    assert page.get_by_text("this sentence").count() == 1
+    page.screenshot(path=SHOTS / "sentence-in-context.png", full_page=True)

@@ -49,7 +49,7 @@ def test_the_plugin_is_installed_by_entry_point(desk) -> None:
 
 def test_claims_facet_by_status_source_and_outlet(desk) -> None:
     ds, _ = desk
-    data = get(ds, "/claims/claims.json").json()
+    data = get(ds, "/claims/claim_sentences.json").json()
     assert {"status", "attributed_to", "source_type", "outlet"} <= set(data["facet_results"])
     statuses = {r["value"] for r in data["facet_results"]["status"]["results"]}
     assert statuses == {"confirmed", "alleged", "denied", "disputed"}  # no-claim sentences are left out
@@ -58,7 +58,8 @@ def test_claims_facet_by_status_source_and_outlet(desk) -> None:
 
 def test_every_page_of_every_table_opens_with_its_title(desk) -> None:
     ds, _ = desk
-    for table in ["claims", "articles", "sentences", "cues", "rules", "runs", "rejects"]:
+    tables = ["claims", "claim_mentions", "claim_sentences", "articles", "sentences", "cues", "rules", "runs"]
+    for table in [*tables, "rejects"]:
         html = get(ds, f"/claims/{table}").text
         assert ds.metadata("title", database="claims", table=table) in html
 
@@ -67,7 +68,7 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
     ds, _ = desk
     found = rows(ds, "/claims/sentences.json?_search=drones")
     assert found and all("drone" in r["text"].lower() for r in found)
-    claims = rows(ds, "/claims/claims.json?_search=denied")
+    claims = rows(ds, "/claims/claim_sentences.json?_search=denied")
     assert (
         "Tehran has denied these claims, but the partnership remains under scrutiny by Western powers."
         in [r["text"] for r in claims]
@@ -79,6 +80,7 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
 def test_canned_queries_answer_a_fact_checker(desk) -> None:
     ds, _ = desk
     assert set(canned_queries()) == {
+        "contested_claims",
         "disputed_and_denied",
         "claims_by_source",
         "sentence_in_context",
@@ -136,7 +138,7 @@ def test_hostile_text_is_escaped_everywhere_it_is_shown(desk) -> None:
         f"/-/claimdesk/claims/articles/{article['id']}",
         "/claims/articles",
         f"/claims/sentences?article_id={article['id']}",
-        f"/claims/claims?article_id={article['id']}",
+        f"/claims/claim_sentences?article_id={article['id']}",
         "/claims/disputed_and_denied",
     ]
     for path in pages:
@@ -180,7 +182,8 @@ def test_ui_serves_read_only_and_sees_a_run_writing_meanwhile(tmp_path: Path, ru
         store.write_article(db, annotate(article, rules), rules, "desk")
         db.close()
         assert fetch("/claims/articles.json?_size=0")["filtered_table_rows_count"] == before + 1
-        assert fetch("/claims/claims.json?_search=late&_shape=array")[0]["text"].startswith("Officials said")
+        found = fetch("/claims/claim_sentences.json?_search=late&_shape=array")
+        assert found[0]["text"].startswith("Officials said")
         # The desk itself never writes: only select queries run.
         refused = urllib.request.Request(base + "/claims?sql=delete+from+articles")
         with pytest.raises(urllib.error.HTTPError):
@@ -199,3 +202,99 @@ def test_ui_without_a_database_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "run `claimdesk run`" in result.stderr or "claimdesk run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- claims across outlets
+
+
+def drone_claim(ds: Datasette) -> dict:
+    found = rows(ds, "/claims/claims.json?text__startswith=In+that+time,+Tehran")
+    assert len(found) == 1
+    return found[0]
+
+
+def test_claim_page_shows_mentions_side_by_side_by_outlet(desk) -> None:
+    ds, _ = desk
+    claim = drone_claim(ds)
+    html = get(ds, f"/-/claimdesk/claims/claims/{claim['id']}").text
+    assert (
+        '<p class="cd-claim-status">Across outlets: <span class="cd-badge cd-disputed">disputed</span>'
+        in html
+    )
+    outlets = ["Washington Examiner", "Unnamed outlet B", "Unnamed outlet C", "Unnamed outlet D"]
+    for outlet in outlets:
+        assert f'<section class="cd-outlet" data-outlet="{outlet}">' in html
+    assert html.count('<section class="cd-outlet"') == 4
+    assert html.count('<div class="cd-mention ') == claim["mentions"] == 5
+    assert '<div class="cd-mention cd-denied" data-status="denied">' in html
+    assert '<mark class="cd-cue cd-denied" title="rule denial-verb (denied)">denied</mark>' in html
+    assert "source: Tehran" in html and "source: Biden administration" in html
+    assert "<dt>Denied by</dt><dd>Tehran (Unnamed outlet C)</dd>" in html
+    mention = rows(ds, "/claims/claim_mentions.json?status=denied&claim_id=" + claim["id"])[0]
+    sentence = rows(ds, f"/claims/sentences.json?id={mention['sentence_id']}")[0]
+    article_link = f'href="/-/claimdesk/claims/articles/{sentence["article_id"]}#s-{sentence["position"]}"'
+    assert article_link in html
+    assert (
+        f'href="/claims/sentence_in_context?sentence_id={mention["sentence_id"].replace(":", "%3A")}"' in html
+    )
+
+
+def test_claims_table_and_home_page_lead_to_the_claim_page(desk) -> None:
+    ds, _ = desk
+    claim = drone_claim(ds)
+    link = f'<a href="/-/claimdesk/claims/claims/{claim["id"]}">'
+    assert link in get(ds, "/claims/claims?status=disputed").text
+    assert link in get(ds, f"/claims/claim_mentions?claim_id={claim['id']}").text
+    assert link in get(ds, "/claims/contested_claims").text
+    assert '<a href="/claims/claims">the claims</a>' in get(ds, "/").text
+    contested = rows(ds, "/claims/contested_claims.json")
+    assert claim["id"] in [r["claim_id"] for r in contested]
+    assert all(r["status"] == "disputed" for r in contested)
+
+
+def test_unknown_claim_is_a_404(desk) -> None:
+    ds, _ = desk
+    assert asyncio.run(ds.client.get("/-/claimdesk/claims/claims/no-such-claim")).status_code == 404
+
+
+def test_canned_queries_show_badges_links_and_fold_their_sql(desk) -> None:
+    ds, _ = desk
+    html = get(ds, "/claims/disputed_and_denied").text
+    assert '<span class="cd-badge cd-denied">denied</span>' in html
+    assert '<a href="/-/claimdesk/claims/articles/' in html  # article titles link to the article
+    assert "in context</a>" in html and "/claims/sentence_in_context?sentence_id=" in html
+    assert "<textarea" not in html and "show_sql" in html  # SQL folded behind "Show SQL"
+    assert all(q["hide_sql"] for q in canned_queries().values())
+    context = get(ds, "/claims/disputed_and_denied.json?_shape=array").json()[0]["sentence_id"]
+    assert "this sentence" in get(ds, f"/claims/sentence_in_context?sentence_id={context}").text
+
+
+def test_search_matches_word_forms(desk) -> None:
+    ds, _ = desk
+    drone = {r["id"] for r in rows(ds, "/claims/sentences.json?_search=drone&_size=max")}
+    drones = {r["id"] for r in rows(ds, "/claims/sentences.json?_search=drones&_size=max")}
+    assert drone == drones and len(drone) >= 6
+    deny = {r["text"] for r in rows(ds, "/claims/claim_sentences.json?_search=deny&_size=max")}
+    assert (
+        "Tehran has denied these claims, but the partnership remains under scrutiny by Western powers."
+        in deny
+    )
+
+
+def test_exports_of_claims_and_mentions(desk) -> None:
+    import csv
+
+    from claimdesk.export import export
+
+    _, output = desk
+    lines = [json.loads(line) for line in export(output, "claims-jsonl", output / "c.jsonl").open()]
+    drone = next(c for c in lines if c["text"].startswith("In that time, Tehran"))
+    assert drone["status"] == "disputed"
+    assert len(drone["mentions"]) == 5 and {m["status"] for m in drone["mentions"]} >= {"alleged", "denied"}
+    with export(output, "claims-csv", output / "c.csv").open(newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == sum(len(c["mentions"]) for c in lines)
+    assert {r["mention_outlet"] for r in table if r["claim_id"] == drone["id"]} >= {"Washington Examiner"}
+    annotations = json.loads(export(output, "web-annotation", output / "a.jsonld").read_text())
+    ids = [b["id"] for item in annotations["first"]["items"] for b in item["body"] if "id" in b]
+    assert f"urn:claimdesk:claim:{drone['id']}" in ids

@@ -117,6 +117,8 @@ def _schema_fields():
     yield from schema["$defs"]["rule"]["properties"]
     yield from schema["$defs"]["condition"]["properties"]
     yield from schema["$defs"]["rule"]["properties"]["examples"]["properties"]
+    yield from schema["properties"]["grouping"]["properties"]
+    yield from schema["properties"]["grouping"]["properties"]["examples"]["properties"]
 
 
 @pytest.mark.parametrize("field", sorted(set(_schema_fields())))

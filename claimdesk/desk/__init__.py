@@ -2,11 +2,13 @@
 
 Registered by the ``datasette`` entry point in pyproject.toml, so installing claimdesk is
 enough for any ``datasette`` (and ``claimdesk ui``) to load it. Hooks only: a status badge
-and cue highlights through ``render_cell``, links from claims to the article page, the
-article page itself as a route, and the stylesheet.
+and cue highlights through ``render_cell``, links from sentences to the article page and from
+claims to the claim page, those two pages as routes, and the stylesheet.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
@@ -15,9 +17,11 @@ from markupsafe import Markup
 
 from claimdesk.desk.render import STATUSES, Cue, article_body, badge, highlight
 
-SENTENCE_TABLES = {"sentences", "claims"}
+SENTENCE_TABLES = {"sentences", "claim_sentences"}
+STATUS_TABLES = {*SENTENCE_TABLES, "cues", "claims", "claim_mentions", None}  # None: canned queries
 EXCERPT = 240  # characters of article text shown in the articles table
 ARTICLE_ROUTE = "/-/claimdesk/{database}/articles/{article_id}"
+CLAIM_ROUTE = "/-/claimdesk/{database}/claims/{claim_id}"
 
 
 def article_url(datasette, database: str, article_id: str, position: int | None = None) -> str:
@@ -27,6 +31,33 @@ def article_url(datasette, database: str, article_id: str, position: int | None 
 
 def sentence_url(datasette, database: str, sentence_id: str) -> str:
     return datasette.urls.row(database, "sentences", tilde_encode(sentence_id))
+
+
+def claim_url(datasette, database: str, claim_id: str) -> str:
+    return datasette.urls.path(
+        CLAIM_ROUTE.format(database=tilde_encode(database), claim_id=tilde_encode(claim_id))
+    )
+
+
+def context_url(datasette, database: str, sentence_id: str) -> str:
+    """The canned query that shows a sentence with the sentences around it."""
+    return (
+        datasette.urls.query(database, "sentence_in_context") + "?" + urlencode({"sentence_id": sentence_id})
+    )
+
+
+def sentence_links(datasette, database: str, sentence_id: str) -> Markup:
+    """A sentence id as a link to its record, and a link to read it in context."""
+    return Markup('<a href="{}">{}</a> <a class="cd-context" href="{}">in context</a>').format(
+        sentence_url(datasette, database, sentence_id),
+        sentence_id,
+        context_url(datasette, database, sentence_id),
+    )
+
+
+def field(row, name: str):
+    """A column of a row, or None when the row (a canned query's) has no such column."""
+    return row[name] if name in row.keys() else None  # noqa: SIM118 (`in` on an sqlite3.Row looks at values)
 
 
 def plain(value):
@@ -43,7 +74,7 @@ def extra_css_urls(datasette):
 def render_cell(row, value, column, table, database, datasette):
     if value is None:
         return None
-    if column == "status" and table in (*SENTENCE_TABLES, "cues"):
+    if column == "status" and table in STATUS_TABLES and (table is not None or value in STATUSES):
         return badge(value)
     if column == "text" and table in SENTENCE_TABLES:
         sentence_id = plain(row["id"])
@@ -61,11 +92,17 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup('<span class="cd-text">{}</span>').format(highlight(value, offset, cues))
 
         return highlighted()
-    if table == "claims" and column == "id":
-        return Markup('<a href="{}">{}</a>').format(sentence_url(datasette, database, value), value)
-    if table == "claims" and column == "article":
+    if table == "claim_sentences" and column == "id":
+        return sentence_links(datasette, database, value)
+    if table == "claim_sentences" and column == "article":
         href = article_url(datasette, database, plain(row["article_id"]), plain(row["position"]))
         return Markup('<a href="{}">{}</a>').format(href, value)
+    if table == "claims" and column in ("id", "text"):
+        return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, plain(row["id"])), value)
+    if table == "claim_mentions" and column == "claim_id":
+        claim = plain(value)
+        label = value.get("label") if isinstance(value, dict) else None
+        return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, claim), label or claim)
     if table == "sentences" and column == "position":
         href = article_url(datasette, database, plain(row["article_id"]), value)
         return Markup('<a href="{}" title="read it in the article">{} ¶ in article</a>').format(href, value)
@@ -76,9 +113,17 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "articles" and column == "title":
         return Markup('<a href="{}">{}</a>').format(article_url(datasette, database, plain(row["id"])), value)
     if table is None and column == "sentence_id":  # canned queries
-        return Markup('<a href="{}">{}</a>').format(sentence_url(datasette, database, value), value)
+        return sentence_links(datasette, database, value)
     if table is None and column == "article_id":
         return Markup('<a href="{}">{}</a>').format(article_url(datasette, database, value), value)
+    if table is None and column == "article" and field(row, "article_id"):
+        position = field(row, "position")
+        href = article_url(
+            datasette, database, row["article_id"], position if isinstance(position, int) else None
+        )
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    if table is None and column in ("claim_id", "claim") and field(row, "claim_id"):
+        return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, row["claim_id"]), value)
     return None
 
 
@@ -127,6 +172,81 @@ async def article_page(datasette, request):
     )
 
 
+def group_mentions(mentions: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Mentions side by side: one group per outlet (or article, when the outlet is not known),
+    outlets with most mentions first, each group in article order."""
+    groups: dict[str, list[dict]] = {}
+    for m in mentions:
+        groups.setdefault(m["outlet"] or f"(no outlet) {m['article_title']}", []).append(m)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+async def claim_page(datasette, request):
+    """One claim across outlets: its status, who asserts, alleges and denies it, and its mentions."""
+    database = request.url_vars["database"]
+    claim_id = request.url_vars["claim_id"]
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "claims")), ("view-database", database), "view-instance"],
+    )
+    try:
+        db = datasette.get_database(database)
+    except KeyError:
+        raise NotFound(f"no database {database}") from None
+    claim = (await db.execute("select * from claims where id = ?", [claim_id])).first()
+    if claim is None:
+        raise NotFound(f"no claim {claim_id}")
+    mentions = [
+        dict(r)
+        for r in await db.execute(
+            "select m.sentence_id, m.status, m.attributed_to, m.outlet, m.joined_by, m.article_id, "
+            "s.text, s.start, s.position, a.title as article_title "
+            "from claim_mentions m join sentences s on s.id = m.sentence_id "
+            "join articles a on a.id = m.article_id where m.claim_id = ? order by a.title, s.position",
+            [claim_id],
+        )
+    ]
+    cues = await db.execute(
+        "select c.sentence_id, c.start, c.end, c.status, c.rule_id from cues c "
+        "join claim_mentions m on m.sentence_id = c.sentence_id where m.claim_id = ?",
+        [claim_id],
+    )
+    by_sentence: dict[str, list[Cue]] = {}
+    for c in cues:
+        by_sentence.setdefault(c["sentence_id"], []).append(
+            Cue(c["start"], c["end"], c["status"], c["rule_id"])
+        )
+    for m in mentions:
+        m["html"] = highlight(m["text"], m["start"], by_sentence.get(m["sentence_id"], []))
+        m["badge"] = badge(m["status"])
+        m["article_url"] = article_url(datasette, database, m["article_id"], m["position"])
+        m["record_url"] = sentence_url(datasette, database, m["sentence_id"])
+        m["context_url"] = context_url(datasette, database, m["sentence_id"])
+    return Response.html(
+        await datasette.render_template(
+            "claimdesk_claim.html",
+            {
+                "database": database,
+                "claim": dict(claim),
+                "badge": badge(claim["status"]),
+                "outlets": group_mentions(mentions),
+                "who": [
+                    ("Stated as fact by", claim["asserted_by"]),
+                    ("Alleged by", claim["alleged_by"]),
+                    ("Denied by", claim["denied_by"]),
+                    ("Reported with both sides", claim["disputed_by"]),
+                ],
+                "legend": [(badge(s), claim[s]) for s in STATUSES],
+                "claims_url": datasette.urls.table(database, "claims"),
+            },
+            request=request,
+        )
+    )
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/claimdesk/(?P<database>[^/]+)/articles/(?P<article_id>[^/]+)$", article_page)]
+    return [
+        (r"^/-/claimdesk/(?P<database>[^/]+)/articles/(?P<article_id>[^/]+)$", article_page),
+        (r"^/-/claimdesk/(?P<database>[^/]+)/claims/(?P<claim_id>[^/]+)$", claim_page),
+    ]

@@ -1,0 +1,112 @@
+"""Claims across articles: how well grouping joins (labelled pairs) and what it costs (10,000 articles).
+
+Quality: the hand-labelled sentence pairs in ``tests/data/claim_pairs.jsonl`` hold offsets and
+hashes into a corpus kept outside the repository (PolNeAR and BBC news); give its folder with
+``--corpus``. Each pair is decided as grouping decides it; precision and recall are printed.
+
+Cost: ``--articles`` generated articles (benchmarks.make_corpus) are tagged and stored through
+the library as the run's tasks do (annotate; write the records file; store.write_article, which
+groups), once with grouping and once with
+it switched off (``grouping: {enabled: false}``), each into a fresh database. The added share is
+(with - without) / without; Prefect's own overhead, left out here, would only make it smaller.
+Times are CPU seconds of this process (time.process_time), so other work on a shared machine
+does not blur them; per block of articles they show whether grouping's cost stays flat as the
+database grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from claimdesk import store
+from claimdesk.annotate import annotate
+from claimdesk.claimeval import CorpusError, load_pairs, report, score
+from claimdesk.claims import grouping_of
+from claimdesk.ingest import make_article
+from claimdesk.rules import default_rules_path, load_rules, parse_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+PAIRS = ROOT / "tests" / "data" / "claim_pairs.jsonl"
+BLOCKS = 5
+
+
+def quality(corpus: Path) -> int:
+    rules = load_rules()
+    try:
+        pairs = load_pairs(PAIRS, corpus, rules)
+    except CorpusError as exc:
+        print(f"grouping quality: not measured: {exc}")
+        return 0
+    print(f"grouping quality on {PAIRS.relative_to(ROOT)} (corpus {corpus}):")
+    print(report(score(pairs, grouping_of(rules)), misses=0))
+    return 0
+
+
+def _store_all(paths: list[Path], rules, output: Path) -> list[float]:
+    """Tag and store every article; seconds per block of articles."""
+    db = store.open_db(output)
+    store.write_rules(db, rules)
+    store.start_run(db, "bench", rules, ["bench"])
+    size = max(1, len(paths) // BLOCKS)
+    times, start = [], time.process_time()
+    for n, path in enumerate(paths, start=1):
+        article = make_article(path.name, str(path), path.read_text(encoding="utf-8"))
+        done = annotate(article, rules)
+        store.write_records_file(output, done)  # as the run's store step does
+        store.write_article(db, done, rules, "bench")
+        if n % size == 0 or n == len(paths):
+            times.append(time.process_time() - start)
+            start = time.process_time()
+    db.close()
+    return times
+
+
+def cost(count: int, work: Path) -> None:
+    from benchmarks.__main__ import make_corpus
+
+    paths = make_corpus(work / "corpus", count)
+    text = default_rules_path().read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["grouping"]["enabled"] = False
+    without = parse_rules(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "grouping off")
+    with_rules = load_rules()
+    off = _store_all(paths, without, work / "off")
+    on = _store_all(paths, with_rules, work / "on")
+    db = store.open_db(work / "on")
+    claims = db["claims"].count
+    mentions = db["claim_mentions"].count
+    db.close()
+    print(f"grouping cost on {count} generated articles (tag and store through the library):")
+    print(f"{'block':<16}{'without cpu s':>15}{'with cpu s':>12}{'added':>8}")
+    size = max(1, count // BLOCKS)
+    for n, (a, b) in enumerate(zip(off, on, strict=True)):
+        label = f"{n * size + 1}-{min((n + 1) * size, count)}"
+        print(f"{label:<16}{a:>15.2f}{b:>12.2f}{(b - a) / a:>8.1%}")
+    total_off, total_on = sum(off), sum(on)
+    print(f"{'all':<16}{total_off:>15.2f}{total_on:>12.2f}{(total_on - total_off) / total_off:>8.1%}")
+    print(
+        f"{claims} claims, {mentions} mentions; grouping adds {(total_on - total_off) / total_off:.1%} "
+        "to tagging and storing"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.grouping", description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=None, help="folder holding the labelled files")
+    parser.add_argument("--articles", type=int, default=10_000, help="generated articles to time (0: none)")
+    args = parser.parse_args(argv)
+    status = quality(args.corpus) if args.corpus else 0
+    if args.articles:
+        with tempfile.TemporaryDirectory(prefix="claimdesk-bench-grouping-") as work:
+            cost(args.articles, Path(work))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,614 @@
+"""One claim across articles: group sentences that make the same factual claim.
+
+Grouping is lexical and entity-based. A sentence becomes a *signature*: its
+entities (names, places, numbers, folded through the rules file's aliases, so
+"Tehran" and "Iranian" are both ``iran``) and its content terms (stemmed words
+that are not stop words; reporting verbs are stop words, because how a claim is
+presented is its status, not its content). Two signatures are the same claim when
+they share at least ``min_shared_entities`` entities and their Dice overlap
+reaches ``threshold``. A denial that names its claim only as "these claims" joins
+the claim of the sentence it answers, just before it.
+
+Candidates come from an inverted index in SQLite (``claim_keys``: term -> claim),
+read only as far as a bounded number of the most recent claims per term, so the
+cost of placing a sentence does not grow with the corpus. Placing is incremental:
+an article that changes leaves its claims (a claim with no mention left is gone)
+and its sentences join again. Settings live in the rules file's ``grouping``
+section; everything above the SQLite functions is pure and tested without a
+database.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+STATUS_ORDER = ("disputed", "denied", "alleged", "confirmed")
+"""Precedence of CLAIM_STATUS.md: the strongest first."""
+PUT_FORWARD = {"alleged", "confirmed"}
+REJECTED = {"denied", "disputed"}
+
+WORD = re.compile(r"[^\W\d_](?:[\w’']*\w)?|\d[\d,.]*\d|\d")
+POSSESSIVE = re.compile(r"[’']s?$")
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The rules file's ``grouping`` section, ready to use."""
+
+    threshold: float
+    content_threshold: float
+    entity_weight: float
+    min_shared_entities: int
+    min_shared_terms: int
+    min_terms: int
+    candidates: int
+    compare: int
+    mention_sample: int
+    aliases: Mapping[str, str]
+    stopwords: frozenset[str]
+    titles: frozenset[str]
+    refer_back: re.Pattern[str] | None
+    refer_back_window: int
+    join: tuple[tuple[str, str], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
+    enabled: bool = True
+
+
+DEFAULTS: dict[str, Any] = {
+    "enabled": True,
+    "threshold": 0.4,
+    "content_threshold": 0.4,
+    "entity_weight": 0.5,
+    "min_shared_entities": 2,
+    "min_shared_terms": 1,
+    "min_terms": 4,
+    "candidates": 20,
+    "compare": 5,
+    "mention_sample": 8,
+    "refer_back_window": 2,
+}
+
+
+def load_grouping(raw: Mapping[str, Any]) -> Grouping:
+    """Settings from a parsed rules file (``RuleSet.raw``); defaults where the file is silent.
+
+    Job titles come from the file's ``lexicons.titles``: like a source's name, they say who
+    speaks, not what is claimed."""
+    spec = {**DEFAULTS, **(raw.get("grouping") or {})}
+    phrases = [" ".join(p.lower().split()) for p in spec.get("refer_back", [])]
+    refer = (
+        re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")(?!\w)", re.I
+        )
+        if phrases
+        else None
+    )
+    examples = spec.get("examples", {})
+    return Grouping(
+        threshold=float(spec["threshold"]),
+        content_threshold=float(spec["content_threshold"]),
+        entity_weight=float(spec["entity_weight"]),
+        min_shared_entities=int(spec["min_shared_entities"]),
+        min_shared_terms=int(spec["min_shared_terms"]),
+        min_terms=int(spec["min_terms"]),
+        candidates=int(spec["candidates"]),
+        compare=int(spec["compare"]),
+        mention_sample=int(spec["mention_sample"]),
+        aliases={k.lower(): stem(v.lower()) for k, v in (spec.get("aliases") or {}).items()},
+        stopwords=frozenset(w.lower() for w in spec.get("stopwords", [])),
+        titles=frozenset(stem(w.lower().rstrip(".")) for w in (raw.get("lexicons") or {}).get("titles", [])),
+        refer_back=refer,
+        refer_back_window=int(spec["refer_back_window"]),
+        join=tuple(tuple(p) for p in examples.get("join", [])),
+        apart=tuple(tuple(p) for p in examples.get("apart", [])),
+        enabled=bool(spec["enabled"]),
+    )
+
+
+_LOADED: dict[str, Grouping] = {}
+
+
+def grouping_of(rules: Any) -> Grouping:
+    """The grouping settings of a loaded ``RuleSet``, parsed once per rules file."""
+    if rules.digest not in _LOADED:
+        _LOADED[rules.digest] = load_grouping(rules.raw)
+    return _LOADED[rules.digest]
+
+
+# ---------------------------------------------------------------- signatures (pure)
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough that supply, supplied, supplying and supplies meet."""
+    w = word.lower()
+    for suffix, repl in (
+        ("ies", "i"),
+        ("ied", "i"),
+        ("ying", "i"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("y", "i"),
+        ("e", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a sentence claims, as sets of terms: ``entities`` and ``content`` are parts of ``terms``;
+    ``content`` leaves out who speaks (the source's name and job titles)."""
+
+    entities: frozenset[str]
+    terms: frozenset[str]
+    content: frozenset[str]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [sorted(self.entities), sorted(self.terms - self.entities), sorted(self.terms - self.content)]
+        )
+
+    @staticmethod
+    @functools.lru_cache(maxsize=100_000)
+    def from_json(text: str) -> Signature:
+        """Parsed once per distinct stored signature (the same claims are compared again and again)."""
+        entities, others, speaker = json.loads(text)
+        terms = frozenset(entities) | frozenset(others)
+        return Signature(frozenset(entities), terms, terms - frozenset(speaker))
+
+
+def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
+    """Entities (capitalised words, numbers, aliases) and content terms of one sentence.
+
+    The words naming its ``source`` (who the claim is attributed to) and job titles are kept out
+    of ``content``: who says a claim is not what is claimed, and one speaker makes many claims."""
+    entities: set[str] = set()
+    terms: set[str] = set()
+    speaker = {w.lower() for w in WORD.findall(source or "")}
+    speaking: set[str] = set()
+    for match in WORD.finditer(text):
+        for part in match.group().split("-") if "-" in match.group() else [match.group()]:
+            token = POSSESSIVE.sub("", part)
+            lower = token.lower()
+            if not token or lower in g.stopwords:
+                continue
+            if lower in speaker or stem(lower) in g.titles:
+                speaking.add(g.aliases.get(lower) or stem(lower))
+            if lower in g.aliases:
+                key = g.aliases[lower]
+                terms.add(key)
+                if token[:1].isupper():
+                    entities.add(key)
+                continue
+            if token[0].isdigit():
+                key = "#" + token.replace(",", "")
+                entities.add(key)
+                terms.add(key)
+                continue
+            if len(lower) < 3:
+                continue
+            key = stem(lower)
+            terms.add(key)
+            if token[0].isupper():  # stop words are gone, so a capital marks a name, even first
+                entities.add(key)
+    return Signature(frozenset(entities), frozenset(terms), frozenset(terms - speaking))
+
+
+def _cosine(shared: float, a: float, b: float) -> float:
+    """Overlap over the geometric mean of the sizes: a short sentence inside a long one that says
+    more besides still scores well (Dice would halve it)."""
+    return shared / math.sqrt(a * b) if a and b else 0.0
+
+
+def similarity(a: Signature, b: Signature, g: Grouping) -> float:
+    """Cosine overlap of terms, names weighing ``entity_weight``; 0 unless both share enough entities
+    and enough other terms, what is claimed (without who speaks) overlaps by ``content_threshold``,
+    and neither is too thin to say anything."""
+    names = a.entities & b.entities
+    if len(names) < g.min_shared_entities or len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
+        return 0.0
+    if len((a.terms & b.terms) - names) < g.min_shared_terms:
+        return 0.0
+    if _cosine(len(a.content & b.content), len(a.content), len(b.content)) < g.content_threshold:
+        return 0.0
+    entities = a.entities | b.entities
+
+    def weight(terms: frozenset[str]) -> float:
+        return sum(g.entity_weight if t in entities else 1.0 for t in terms)
+
+    return _cosine(weight(a.terms & b.terms), weight(a.terms), weight(b.terms))
+
+
+def same_claim(a: str, b: str, g: Grouping, source_a: str | None = None, source_b: str | None = None) -> bool:
+    """Do two sentences make the same claim? (What the rules file's examples and the pair labels test.)"""
+    return similarity(signature(a, g, source_a), signature(b, g, source_b), g) >= g.threshold
+
+
+def cross_status(statuses: Iterable[str]) -> str:
+    """Disputed when one mention puts the claim forward and another rejects it; else the strongest."""
+    present = set(statuses)
+    if present & PUT_FORWARD and present & REJECTED:
+        return "disputed"
+    return next(s for s in STATUS_ORDER if s in present)
+
+
+def claim_id(sentence_id: str) -> str:
+    """A claim is named after the sentence that started it: stable across identical runs."""
+    return "c" + hashlib.sha1(sentence_id.encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """``claims``, ``claim_mentions`` and the candidate index ``claim_keys``."""
+    db["claims"].create(
+        {
+            "id": str,
+            "text": str,
+            "status": str,
+            "mentions": int,
+            "articles": int,
+            "outlets": int,
+            "confirmed": int,
+            "alleged": int,
+            "denied": int,
+            "disputed": int,
+            "asserted_by": str,
+            "alleged_by": str,
+            "denied_by": str,
+            "disputed_by": str,
+            "first_seen": str,
+            "last_seen": str,
+            "canonical_sentence_id": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["claim_mentions"].create(
+        {
+            "sentence_id": str,
+            "claim_id": str,
+            "article_id": str,
+            "outlet": str,
+            "status": str,
+            "attributed_to": str,
+            "joined_by": str,
+            "score": float,
+            "seen": str,
+            "signature": str,
+        },
+        pk="sentence_id",
+        foreign_keys=[
+            ("sentence_id", "sentences", "id"),
+            ("claim_id", "claims", "id"),
+            ("article_id", "articles", "id"),
+        ],
+        if_not_exists=True,
+    )
+    db["claim_keys"].create({"key": str, "claim_id": str}, pk=("key", "claim_id"), if_not_exists=True)
+    for table, columns in [
+        ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
+        ("claim_mentions", ["claim_id", "article_id"]),
+        ("claim_mentions", ["claim_id", "outlet"]),
+        ("claim_mentions", ["article_id"]),
+        ("claim_mentions", ["outlet"]),
+        ("claim_mentions", ["status"]),
+        ("claim_keys", ["claim_id"]),
+        ("claim_keys", ["key"]),  # in rowid order: the latest claims with a term
+        ("claims", ["status"]),
+    ]:
+        db[table].create_index(columns, if_not_exists=True)
+
+
+def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
+    """Take an article's mentions out of their claims; returns the claims touched (to refresh)."""
+    touched = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT claim_id FROM claim_mentions WHERE article_id = ?", [article_id]
+        ).fetchall()
+    }
+    db.execute("DELETE FROM claim_mentions WHERE article_id = ?", [article_id])
+    return touched
+
+
+@dataclass
+class Sentence:
+    """What grouping needs of a stored sentence."""
+
+    id: str
+    position: int
+    text: str
+    status: str | None
+    attributed_to: str | None
+
+
+def join(
+    db: sqlite_utils.Database,
+    article: Mapping[str, Any],
+    sentences: Iterable[Sentence],
+    g: Grouping,
+    seen: str,
+    touched: set[str] | None = None,
+) -> set[str]:
+    """Place each claim sentence of one article in a claim (or start one); returns the claims touched.
+
+    ``touched`` are claims the article's earlier version left: they are recounted in full, as are
+    claims merged here. A claim the article joins is updated once by the mentions it gained, so
+    joining costs the same however many mentions the claim already has."""
+    recount = set(touched or ())
+    if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
+        refresh(db, recount)
+        return recount
+    placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
+    gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
+    sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
+    for s in sorted(sentences, key=lambda s: s.position):
+        if s.status is None:
+            continue
+        sig = signature(s.text, g, s.attributed_to)
+        similar = _similar_claims(db, sig, g)
+        best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
+        if len(similar) > 1:
+            merged = {c for c, _ in similar[1:]}
+            _merge(db, best, merged)
+            recount = (recount - merged) | {best}
+            for c in merged:
+                gained.setdefault(best, []).extend(gained.pop(c, []))
+                sizes.pop(c, None)
+            sizes.pop(best, None)
+            placed = {p: best if c in merged else c for p, c in placed.items()}
+        # A denial that names its claim only as "these claims" answers the claim just before it; a
+        # disputed sentence carries both sides itself, so it is grouped by what it says.
+        if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
+            earlier = [
+                placed[p]
+                for p in range(s.position - 1, s.position - 1 - g.refer_back_window, -1)
+                if p in placed
+            ]
+            if earlier:
+                best, score, how = earlier[0], 0.0, "refers back"
+        if best is None:
+            if len(sig.terms) < g.min_terms:
+                continue
+            best, score, how = claim_id(s.id), 1.0, "started"
+            db.execute(
+                "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
+                "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
+                [best, s.text, s.id, s.status, seen, seen],
+            )
+            sizes[best] = 0
+        db.execute(
+            "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
+            "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                s.id,
+                best,
+                article["id"],
+                article.get("outlet"),
+                s.status,
+                s.attributed_to,
+                how,
+                round(score, 3),
+                seen,
+                sig.to_json(),
+            ],
+        )
+        if best not in sizes:
+            sizes[best] = db.execute("SELECT mentions FROM claims WHERE id = ?", [best]).fetchone()[0] + sum(
+                1 for _ in gained.get(best, [])
+            )
+        sizes[best] += 1
+        if how != "refers back" and sizes[best] <= g.mention_sample:  # later mentions add nothing to find
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
+                [(t, best) for t in sig.terms],
+            )
+        placed[s.position] = best
+        gained.setdefault(best, []).append(s)
+    for claim, mentions in gained.items():
+        if claim not in recount:
+            _count(db, claim, mentions, article, seen)
+    refresh(db, recount)
+    return recount | set(gained)
+
+
+def _count(
+    db: sqlite_utils.Database, claim: str, mentions: list[Sentence], article: Mapping[str, Any], seen: str
+) -> None:
+    """Update a claim's counts, sources and status by the mentions one article gave it.
+
+    The article's earlier mentions were taken out first, so it is always a new article for the
+    claim; its outlet is new unless another article of that outlet mentions the claim."""
+    outlet = article.get("outlet")
+    new_outlet = (
+        outlet is None
+        or not db.execute(
+            "SELECT 1 FROM claim_mentions WHERE claim_id = ? AND outlet = ? AND article_id != ? LIMIT 1",
+            [claim, outlet, article["id"]],
+        ).fetchone()
+    )
+    row = db.execute(
+        "SELECT confirmed, alleged, denied, disputed, first_seen, last_seen, "
+        + ", ".join(WHO.values())
+        + " FROM claims WHERE id = ?",
+        [claim],
+    ).fetchone()
+    counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
+    who = dict(zip(WHO.values(), row[6:], strict=True))
+    for s in mentions:
+        counts[s.status] += 1
+        names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
+        label = _label(s.attributed_to, outlet, s.status)
+        if label not in names and "…" not in names:
+            names.append(label if len(names) < WHO_LIMIT else "…")
+        who[WHO[s.status]] = "; ".join(names)
+    values = {
+        **counts,
+        **who,
+        "status": cross_status(k for k, n in counts.items() if n),
+        "first_seen": min(row[4] or seen, seen),
+        "last_seen": max(row[5] or seen, seen),
+    }
+    db.execute(
+        "UPDATE claims SET mentions = mentions + ?, articles = articles + 1, outlets = outlets + ?, "
+        + ", ".join(f"{k} = ?" for k in values)
+        + " WHERE id = ?",
+        [len(mentions), int(new_outlet), *values.values(), claim],
+    )
+
+
+def _union(select: str, count: int) -> str:
+    """One statement for ``count`` bounded look-ups (each keeps its own ORDER BY and LIMIT)."""
+    return " UNION ALL ".join(f"SELECT * FROM ({select})" for _ in range(count))
+
+
+def _similar_claims(db: sqlite_utils.Database, sig: Signature, g: Grouping) -> list[tuple[str, float]]:
+    """Claims at or above the threshold, most similar first, among candidates sharing terms with ``sig``.
+
+    Each term reads at most ``candidates`` claims (the latest) from the index, so a common term
+    costs no more than a rare one; the ``compare`` claims sharing most terms are compared, each
+    through its first ``mention_sample`` mentions."""
+    if len(sig.terms) < g.min_terms or len(sig.entities) < g.min_shared_entities:
+        return []
+    terms = sorted(sig.terms)
+    shared: Counter[str] = Counter(
+        r[0]
+        for r in db.execute(
+            _union("SELECT claim_id FROM claim_keys WHERE key = ? ORDER BY rowid DESC LIMIT ?", len(terms)),
+            [v for t in terms for v in (t, g.candidates)],
+        ).fetchall()
+    )
+    least = g.min_shared_entities + g.min_shared_terms
+    claims = [c for c, n in shared.most_common(g.compare) if n >= least]
+    if not claims:
+        return []
+    found: dict[str, float] = {}
+    for claim, text in db.execute(
+        _union(
+            "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
+            "AND joined_by != 'refers back' ORDER BY rowid LIMIT ?",
+            len(claims),
+        ),
+        [v for c in claims for v in (c, g.mention_sample)],
+    ).fetchall():
+        score = similarity(sig, Signature.from_json(text), g)
+        if score >= g.threshold and score > found.get(claim, 0.0):
+            found[claim] = score
+    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
+    """A sentence like two claims shows they are one: move the others' mentions and keys over."""
+    for other in others:
+        db.execute("UPDATE claim_mentions SET claim_id = ? WHERE claim_id = ?", [into, other])
+        db.execute(
+            "INSERT OR IGNORE INTO claim_keys (key, claim_id) "
+            "SELECT key, ? FROM claim_keys WHERE claim_id = ?",
+            [into, other],
+        )
+        db.execute("DELETE FROM claim_keys WHERE claim_id = ?", [other])
+        db.execute("DELETE FROM claims WHERE id = ?", [other])
+
+
+WHO_LIMIT = 12  # names listed per role on a claim; the mentions table has them all
+WHO = {"confirmed": "asserted_by", "alleged": "alleged_by", "denied": "denied_by", "disputed": "disputed_by"}
+"""The claims column that lists who takes each stance."""
+
+
+def _label(attributed_to: str | None, outlet: str | None, status: str) -> str:
+    """ "source (outlet)"; with no source, a fact is the article's own, anything else unattributed."""
+    who = attributed_to or ("the article" if status == "confirmed" else "no source named")
+    return f"{who} ({outlet or 'unknown outlet'})"
+
+
+def _who(db: sqlite_utils.Database, claim: str, status: str) -> str | None:
+    """Who takes this stance on the claim, as "source (outlet)"; the article's own voice says so."""
+    names = list(
+        dict.fromkeys(
+            _label(*r, status)
+            for r in db.execute(
+                "SELECT attributed_to, outlet FROM claim_mentions WHERE claim_id = ? AND status = ? "
+                "ORDER BY rowid",
+                [claim, status],
+            ).fetchall()
+        )
+    )
+    if len(names) > WHO_LIMIT:
+        names[WHO_LIMIT:] = ["…"]
+    return "; ".join(names) or None
+
+
+def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
+    """Recompute each claim's status, counts, sources and canonical text from its mentions.
+
+    Aggregates run in SQLite over the claim's index range, so a claim with thousands of
+    mentions is refreshed without reading them into Python."""
+    for claim in claims:
+        found = db.execute(
+            "SELECT count(*), count(DISTINCT article_id), count(DISTINCT coalesce(outlet, article_id)), "
+            "sum(status = 'confirmed'), sum(status = 'alleged'), sum(status = 'denied'), "
+            "sum(status = 'disputed'), min(seen), max(seen) FROM claim_mentions WHERE claim_id = ?",
+            [claim],
+        ).fetchone()
+        if not found[0]:
+            db.execute("DELETE FROM claim_keys WHERE claim_id = ?", [claim])
+            db.execute("DELETE FROM claims WHERE id = ?", [claim])
+            continue
+        mentions, articles, outlets, confirmed, alleged, denied, disputed, first, last = found
+        counts = {"confirmed": confirmed, "alleged": alleged, "denied": denied, "disputed": disputed}
+        kept = (
+            db.execute(
+                "SELECT c.canonical_sentence_id FROM claims c JOIN claim_mentions m "
+                "ON m.sentence_id = c.canonical_sentence_id AND m.claim_id = c.id WHERE c.id = ?",
+                [claim],
+            ).fetchone()
+            or db.execute(
+                "SELECT sentence_id FROM claim_mentions WHERE claim_id = ? "
+                "ORDER BY joined_by = 'refers back', rowid LIMIT 1",
+                [claim],
+            ).fetchone()
+        )
+        canonical = kept[0]
+        values = {
+            "text": db.execute("SELECT text FROM sentences WHERE id = ?", [canonical]).fetchone()[0],
+            "canonical_sentence_id": canonical,
+            "status": cross_status(s for s, n in counts.items() if n),
+            "mentions": mentions,
+            "articles": articles,
+            "outlets": outlets,
+            **counts,
+            **{column: _who(db, claim, status) for status, column in WHO.items()},
+            "first_seen": first,
+            "last_seen": last,
+        }
+        db.execute(
+            "UPDATE claims SET " + ", ".join(f"{k} = ?" for k in values) + " WHERE id = ?",
+            [*values.values(), claim],
+        )
+
+
+def example_errors(g: Grouping) -> tuple[int, list[str]]:
+    """Run the rules file's grouping examples: (how many, what failed)."""
+    errors = [
+        f"grouping, examples.join: do not join: {a!r} / {b!r}" for a, b in g.join if not same_claim(a, b, g)
+    ]
+    errors += [f"grouping, examples.apart: join: {a!r} / {b!r}" for a, b in g.apart if same_claim(a, b, g)]
+    return len(g.join) + len(g.apart), errors

@@ -1,0 +1,44 @@
+"""An article's title when its source gives none: its headline, or else its first real sentence.
+
+Plain text has no title field, so the first line stands for one. Page furniture that sits above
+the headline on copied pages ("Getting your Trinity Audio player ready...", a lone "|") is
+skipped; a first line that is a whole sentence (no headline) gives its first sentence, cut at
+a word when it is too long.
+"""
+
+from __future__ import annotations
+
+import re
+
+from claimdesk.segment import segment
+
+# Lines that are never a headline: player and share widgets, reading prompts, bare punctuation.
+FURNITURE = re.compile(
+    r"^(?:getting your .{0,40}(?:player|audio).{0,20}ready|listen to (?:this|the) (?:article|story)"
+    r"|click here|read more|advertisement|share (?:this|on)|subscribe|sign up|skip to)\b",
+    re.IGNORECASE,
+)
+HEADLINE_END = re.compile(r"[.!?…][\"”’)]*$")
+
+
+def is_furniture(line: str) -> bool:
+    return not any(c.isalpha() for c in line) or bool(FURNITURE.match(line.strip()))
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at the last word that fits (with an ellipsis)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:-–—") + "…"
+
+
+def title_of(text: str, limit: int) -> str:
+    """The headline (first line that is not furniture), or the first sentence when that line is prose."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = next((line for line in lines if not is_furniture(line)), lines[0] if lines else "")
+    spans = segment(line)
+    if len(spans) > 1 or HEADLINE_END.search(line):  # prose, not a headline
+        line = line[spans[0].start : spans[0].end] if spans else line
+    return cut(line, limit)

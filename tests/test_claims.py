@@ -1,0 +1,290 @@
+"""Claims across articles: grouping, cross-source status, incremental updates, scoring on labelled pairs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from claimdesk import claims, store
+from claimdesk.annotate import annotate
+from claimdesk.claimeval import CorpusError, load_pairs, score
+from claimdesk.claims import cross_status, grouping_of, load_grouping, same_claim, signature
+from claimdesk.ingest import make_article
+from claimdesk.rulecheck import check_rules
+from claimdesk.rules import default_rules_path, parse_rules
+from tests.conftest import SEEDS, build_desk, seed_outlets
+
+DRONES = {
+    "000": "In that time, Tehran has provided Moscow with hundreds of one-way attack drones",
+    "001": "In response to Western sanctions, both countries have ramped up trade activities",
+    "002": "Since the start of Russia's military campaign in Ukraine, allegations have surfaced",
+    "002d": "Tehran has denied these claims, but the partnership remains under scrutiny",
+    "003": "While Ukraine and Western nations allege that Iran supplied Russia with explosive drones",
+}
+TREATY = {
+    "000": "Russian President Vladimir Putin and Iranian President Masoud Pezeshkian signed a broad",
+    "001h": "Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow",
+    "001": "Russian President Vladimir Putin and Iranian President Masoud Pezeshkian have signed",
+    "003": "Russian President Vladimir Putin and Iranian President Masoud Pezeshkian met at the Kremlin",
+    "004": "Russian President Vladimir Putin and Iranian President Masoud Pezeshkian signed a 20-year pact",
+}
+
+
+def mentions_of(db, claim: str) -> list[dict]:
+    return [
+        dict(r)
+        for r in db.query(
+            "select m.*, s.text from claim_mentions m join sentences s on s.id = m.sentence_id "
+            "where m.claim_id = ? order by m.article_id, s.position",
+            [claim],
+        )
+    ]
+
+
+def claim_with(db, start: str) -> dict:
+    """The claim that has a mention starting with ``start``."""
+    row = next(
+        db.query(
+            "select claim_id from claim_mentions m join sentences s on s.id = m.sentence_id "
+            "where s.text like ? || '%'",
+            [start],
+        )
+    )
+    return next(db.query("select * from claims where id = ?", [row["claim_id"]]))
+
+
+@pytest.fixture()
+def seeded(tmp_path: Path, rules):
+    build_desk(tmp_path, rules)
+    return store.open_db(tmp_path)
+
+
+# ---------------------------------------------------------------- the seeds
+
+
+def test_drone_supply_is_one_claim_across_four_outlets_and_disputed(seeded) -> None:
+    claim = claim_with(seeded, DRONES["000"])
+    texts = [m["text"] for m in mentions_of(seeded, claim["id"])]
+    assert len(texts) == len(DRONES)
+    assert all(any(t.startswith(start) for t in texts) for start in DRONES.values()), texts
+    assert claim["status"] == "disputed"
+    assert claim["articles"] == 4 and claim["outlets"] == 4
+    assert "Tehran (Unnamed outlet C)" in claim["denied_by"]
+    assert "Biden administration (Washington Examiner)" in claim["alleged_by"]
+    assert claim["alleged"] >= 2 and claim["denied"] == 1 and claim["disputed"] == 1
+    refers = [m for m in mentions_of(seeded, claim["id"]) if m["joined_by"] == "refers back"]
+    assert [m["text"][:40] for m in refers] == [DRONES["002d"][:40]]
+
+
+def test_treaty_signing_is_one_confirmed_claim_and_nothing_unrelated_joins(seeded) -> None:
+    claim = claim_with(seeded, TREATY["000"])
+    texts = [m["text"] for m in mentions_of(seeded, claim["id"])]
+    assert len(texts) == len(TREATY)
+    assert all(any(t.startswith(start) for t in texts) for start in TREATY.values()), texts
+    assert claim["status"] == "confirmed"
+    assert claim["outlets"] == 4
+    assert claim["id"] != claim_with(seeded, DRONES["000"])["id"]
+
+
+def test_every_claim_sentence_with_enough_content_has_one_claim(seeded) -> None:
+    placed = {r["sentence_id"] for r in seeded.query("select sentence_id from claim_mentions")}
+    stated = {r["id"] for r in seeded.query("select id from sentences where status is not null")}
+    assert placed <= stated
+    assert len(placed) >= 0.9 * len(stated)  # only sentences too thin to say anything stay out
+    counted = seeded.execute("select sum(mentions) from claims").fetchone()[0]
+    assert counted == len(placed)
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_cross_source_status_follows_the_precedence() -> None:
+    assert cross_status(["alleged", "denied"]) == "disputed"
+    assert cross_status(["confirmed", "disputed"]) == "disputed"
+    assert cross_status(["denied", "disputed"]) == "disputed"
+    assert cross_status(["alleged", "confirmed"]) == "alleged"
+    assert cross_status(["denied"]) == "denied"
+    assert cross_status(["confirmed", "confirmed"]) == "confirmed"
+
+
+def test_signature_folds_aliases_and_keeps_the_speaker_out_of_the_content(rules) -> None:
+    g = grouping_of(rules)
+    sig = signature("Tehran supplied drones to Moscow, Sergey Lavrov said.", g, "Sergey Lavrov")
+    assert {"iran", "russia"} <= sig.entities
+    assert {"dron", "suppli"} <= sig.terms
+    assert "lavrov" in sig.terms and "lavrov" not in sig.content
+    assert "said" not in sig.terms  # reporting verbs are how, not what
+
+
+def test_the_rules_file_grouping_examples_hold(rules) -> None:
+    g = grouping_of(rules)
+    assert g.join and g.apart
+    assert all(same_claim(a, b, g) for a, b in g.join)
+    assert not any(same_claim(a, b, g) for a, b in g.apart)
+
+
+def test_rules_check_reports_a_grouping_example_that_fails(tmp_path: Path) -> None:
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["grouping"]["examples"]["join"].append(
+        ["Tehran has provided Moscow with attack drones.", "The weather in Oslo was mild on Sunday."]
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    report = check_rules(path)
+    assert not report.ok
+    assert any("grouping, examples.join" in e and "Oslo" in e for e in report.errors)
+
+
+def test_grouping_settings_are_validated(tmp_path: Path) -> None:
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["grouping"]["threshold"] = 3
+    with pytest.raises(ValueError, match="grouping/threshold"):
+        parse_rules(yaml.safe_dump(data, allow_unicode=True))
+
+
+# ---------------------------------------------------------------- incremental
+
+
+def write(db, rules, name: str, text: str, outlet: str | None = None) -> None:
+    article = make_article(name, name, text, outlet=outlet)
+    store.write_article(db, annotate(article, rules), rules, "desk")
+
+
+def claims_rows(db) -> list[dict]:
+    return [dict(r) for r in db.query("select * from claims order by id")]
+
+
+def test_an_article_joins_leaves_and_rejoins_without_regrouping_the_rest(seeded, rules) -> None:
+    before = claims_rows(seeded)
+    drone = claim_with(seeded, DRONES["000"])
+    write(seeded, rules, "wire.txt", "Iran supplied Russia with attack drones, officials said.\n", "Wire")
+    after = {c["id"]: c for c in claims_rows(seeded)}
+    assert after[drone["id"]]["mentions"] == drone["mentions"] + 1
+    assert after[drone["id"]]["outlets"] == drone["outlets"] + 1
+    assert "officials (Wire)" in after[drone["id"]]["alleged_by"]
+    untouched = [c for c in before if c["id"] != drone["id"]]
+    assert all(after[c["id"]] == c for c in untouched)
+    # The article changes to say something else: it leaves the claim, which is recounted.
+    write(seeded, rules, "wire.txt", "Floods closed the harbour in Rotterdam on Monday morning.\n", "Wire")
+    assert claims_rows(seeded) != before  # the flood sentence is a claim of its own
+    assert {c["id"]: c for c in claims_rows(seeded)}[drone["id"]] == drone
+    # Written again unchanged: nothing moves.
+    snapshot = claims_rows(seeded)
+    write(seeded, rules, "wire.txt", "Floods closed the harbour in Rotterdam on Monday morning.\n", "Wire")
+    assert claims_rows(seeded) == snapshot
+
+
+def test_counts_kept_by_increments_equal_a_full_recount(seeded, rules) -> None:
+    write(seeded, rules, "wire.txt", "Iran supplied Russia with attack drones, officials said.\n", "Wire")
+    write(seeded, rules, "wire2.txt", "Tehran denied supplying drones to Moscow.\n", "Wire")
+    kept = claims_rows(seeded)
+    with seeded.conn:
+        claims.refresh(seeded, [c["id"] for c in kept])
+    assert claims_rows(seeded) == kept
+
+
+def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None:
+    db = store.open_db(tmp_path)
+    store.start_run(db, "desk", rules, [])
+    write(db, rules, "a.txt", "The Danube flooded the old town of Passau on Tuesday night.\n")
+    assert db["claims"].count == 1
+    write(db, rules, "a.txt", "Tiny.\n")
+    assert db["claims"].count == 0 and db["claim_mentions"].count == 0
+    assert db["claim_keys"].count == 0
+
+
+def test_grouping_switched_off_stores_no_claims(tmp_path: Path) -> None:
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["grouping"]["enabled"] = False
+    rules = parse_rules(yaml.safe_dump(data, allow_unicode=True))
+    build_desk(tmp_path, rules)
+    db = store.open_db(tmp_path)
+    assert db["sentences"].count > 50
+    assert db["claims"].count == 0 and db["claim_mentions"].count == 0
+
+
+def test_a_database_with_the_old_claims_view_opens_with_claims_as_a_table(tmp_path: Path, rules) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "claims.db")
+    conn.execute("create table sentences (id text primary key, article_id text, status text)")
+    conn.execute("create view claims as select * from sentences where status is not null")
+    conn.close()
+    db = store.open_db(tmp_path)
+    assert "claims" in db.table_names() and "claims" not in db.view_names()
+    assert "claim_sentences" in db.view_names()
+
+
+# ---------------------------------------------------------------- evaluation on labelled pairs
+
+
+def test_pairs_are_read_by_offsets_and_checked_by_hash(tmp_path: Path, rules) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "x").mkdir(parents=True)
+    a = "Storm hits coast.\nThe Danube flooded the old town of Passau on Tuesday night, police said.\n"
+    b = "Floods.\nPolice said the Danube flooded the old town of Passau late on Tuesday.\nPasta is cheap.\n"
+    (corpus / "x" / "a.txt").write_bytes(a.encode())
+    (corpus / "x" / "b.txt").write_bytes(b.encode())
+
+    def span(text: str, sentence: str) -> tuple[int, int]:
+        start = text.index(sentence)
+        return start, start + len(sentence)
+
+    def row(sa: str, sb: str, same: bool) -> dict:
+        (s1, e1), (s2, e2) = span(a, sa), span(b, sb)
+        return {
+            "file_a": "x/a.txt",
+            "start_a": s1,
+            "end_a": e1,
+            "sha256_a": hashlib.sha256(a.encode()).hexdigest(),
+            "file_b": "x/b.txt",
+            "start_b": s2,
+            "end_b": e2,
+            "sha256_b": hashlib.sha256(b.encode()).hexdigest(),
+            "same_claim": same,
+        }
+
+    flood_a = "The Danube flooded the old town of Passau on Tuesday night, police said."
+    flood_b = "Police said the Danube flooded the old town of Passau late on Tuesday."
+    labels = tmp_path / "pairs.jsonl"
+    labels.write_text(
+        json.dumps(row(flood_a, flood_b, True))
+        + "\n"
+        + json.dumps(row(flood_a, "Pasta is cheap.", False))
+        + "\n"
+    )
+    pairs = load_pairs(labels, corpus, rules)
+    assert [p.a for p in pairs] == [flood_a, flood_a]
+    assert pairs[0].source_a == "police"
+    scores = score(pairs, grouping_of(rules))
+    assert (scores.tp, scores.tn, scores.fp, scores.fn) == (1, 1, 0, 0)
+    assert scores.precision == scores.recall == 1.0
+    (corpus / "x" / "b.txt").write_bytes(b.encode() + b" ")
+    with pytest.raises(CorpusError, match="sha256 differs"):
+        load_pairs(labels, corpus, rules)
+
+
+def test_the_labelled_pairs_hold_no_text_and_enough_pairs() -> None:
+    rows = [json.loads(line) for line in (SEEDS.parent / "tests" / "data" / "claim_pairs.jsonl").open()]
+    assert len(rows) >= 150
+    keys = {"file_a", "start_a", "end_a", "sha256_a", "file_b", "start_b", "end_b", "sha256_b", "same_claim"}
+    assert all(set(r) == keys for r in rows)
+    assert sum(r["same_claim"] for r in rows) >= 50 and sum(not r["same_claim"] for r in rows) >= 50
+    assert len({r["file_a"].split("_")[0] for r in rows} | {r["file_b"].split("_")[0] for r in rows}) >= 5
+
+
+def test_seed_outlets_come_from_sources_yaml() -> None:
+    outlets = seed_outlets()
+    assert sorted(outlets) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert outlets["000_61c43050a98156e0.txt"] == "Washington Examiner"
+    assert len(set(outlets.values())) == 5
+
+
+def test_default_settings_match_the_shipped_rules(rules) -> None:
+    shipped = grouping_of(rules)
+    assert load_grouping({"grouping": {}}).threshold == shipped.threshold
+    assert load_grouping({"grouping": {}}).content_threshold == shipped.content_threshold
