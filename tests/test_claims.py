@@ -189,10 +189,11 @@ def test_counts_kept_by_increments_equal_a_full_recount(seeded, rules) -> None:
 
 def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None:
     db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
     store.start_run(db, "desk", rules, [])
     write(db, rules, "a.txt", "The Danube flooded the old town of Passau on Tuesday night.\n")
     assert db["claims"].count == 1
-    write(db, rules, "a.txt", "Tiny.\n")
+    write(db, rules, "a.txt", "Tiny.\n")  # a fragment: no claim
     assert db["claims"].count == 0 and db["claim_mentions"].count == 0
     assert db["claim_keys"].count == 0
 
