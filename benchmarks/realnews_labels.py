@@ -8,6 +8,7 @@ Output (in the repo, no text): tests/data/realnews/<batch>.labels.jsonl and
 tests/data/realnews/annotators/<batch>.{A,B}.jsonl, and the agreement table.
 
     python -m benchmarks.realnews_labels ANNOT ADJ CORPUS BATCH...
+    python -m benchmarks.realnews_labels --agreement     # from the committed annotators' files
 """
 
 from __future__ import annotations
@@ -97,7 +98,36 @@ def build(annot: Path, adj: Path, corpus: Path, batch: str) -> dict:
     }
 
 
-if __name__ == "__main__":
+def committed_agreement() -> list[dict]:
+    """Agreement and kappa per batch, recomputed from the annotators' files in the repo."""
+    table = []
+    for a_file in sorted(OUT.joinpath("annotators").glob("*.A.jsonl")):
+        batch = a_file.name.removesuffix(".A.jsonl")
+        a, b = _rows(a_file), _rows(a_file.with_name(f"{batch}.B.jsonl"))
+        observed, kappa = agreement([r["status"] for r in a], [r["status"] for r in b])
+        named = [(x, y) for x, y in zip(a, b, strict=True) if x["status"] and x["status"] == y["status"]]
+        named = [(x, y) for x, y in named if x["attributed_to"] or y["attributed_to"]]
+        same = sum(
+            (x["attributed_to"] or "").casefold() == (y["attributed_to"] or "").casefold() for x, y in named
+        )
+        final = _rows(OUT / f"{batch}.labels.jsonl")
+        table.append(
+            {
+                "batch": batch,
+                "articles": len({r["file"] for r in final}),
+                "sentences": len(a),
+                "agreement": round(observed, 3),
+                "kappa": round(kappa, 3),
+                "source agreement": round(same / len(named), 3) if named else None,
+            }
+        )
+    return table
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--agreement"]:
+    for row in committed_agreement():
+        print(json.dumps(row))
+elif __name__ == "__main__":
     annot, adj, corpus, *batches = (sys.argv[1:4] and [Path(p) for p in sys.argv[1:4]]) + sys.argv[4:]
     for batch in batches:
         print(json.dumps(build(annot, adj, corpus, batch)))

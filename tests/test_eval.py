@@ -113,3 +113,83 @@ def test_shipped_rules_hold_up_on_independently_written_articles(rules, name, ma
     scores = evaluate(load_gold(ROOT / "tests" / "data" / name), rules)
     assert scores.macro_f1 >= macro_f1, scores.to_dict()
     assert scores.attribution_accuracy >= attribution, scores.to_dict()["attribution"]
+
+
+# ---------------------------------------------------------------- labels into a corpus the user keeps
+
+REALNEWS = ROOT / "tests" / "data" / "realnews"
+
+
+def _labels(tmp_path: Path, text: str, rows: list[dict], sha: str | None = None) -> Path:
+    import hashlib
+
+    corpus = tmp_path / "corpus"
+    (corpus / "wire").mkdir(parents=True)
+    (corpus / "wire" / "a.txt").write_text(text, encoding="utf-8")
+    digest = sha or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        "".join(json.dumps({"file": "wire/a.txt", "sha256": digest, **r}) + "\n" for r in rows), encoding="utf-8"
+    )
+    return labels
+
+
+def test_labels_into_a_corpus_are_tagged_as_one_article(tmp_path: Path, rules) -> None:
+    text = "Prosecutors allege the mayor took bribes.\n“I have never taken a bribe,” Mayor Ruth Hale said.\n"
+    first, second = text.index("Prosecutors"), text.index("“I")
+    rows = [
+        {"start": first, "end": text.index("\n"), "status": "alleged", "attributed_to": "Prosecutors"},
+        {"start": second, "end": len(text) - 1, "status": "denied", "attributed_to": "Ruth Hale"},
+    ]
+    gold = load_gold(_labels(tmp_path, text, rows), tmp_path / "corpus")
+    assert [g.text for g in gold] == [text[first : text.index("\n")], text[second:-1]]
+    scores = evaluate(gold, rules)
+    # the denial answers the allegation one sentence before it: only a whole-article reading sees that
+    assert [o.status for o in scores.outcomes] == ["alleged", "denied"]
+
+
+def test_labels_refuse_a_missing_file_a_changed_file_and_no_corpus(tmp_path: Path) -> None:
+    text = "The council approved the budget.\n"
+    rows = [{"start": 0, "end": len(text) - 1, "status": "confirmed", "attributed_to": None}]
+    labels = _labels(tmp_path, text, rows)
+    with pytest.raises(GoldError, match="pass --corpus"):
+        load_gold(labels)
+    with pytest.raises(GoldError, match="corpus file missing"):
+        load_gold(labels, tmp_path / "elsewhere")
+    changed = _labels(tmp_path / "x", text, rows, sha="0" * 64)
+    with pytest.raises(GoldError, match="is not the file that was labelled"):
+        load_gold(changed, tmp_path / "x" / "corpus")
+
+
+def test_cli_eval_with_a_corpus_names_the_missing_file_in_one_line(tmp_path: Path) -> None:
+    text = "The council approved the budget.\n"
+    labels = _labels(tmp_path, text, [{"start": 0, "end": 31, "status": "confirmed", "attributed_to": None}])
+    (tmp_path / "corpus" / "wire" / "a.txt").unlink()
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    result = subprocess.run(
+        [str(claimdesk), "eval", str(labels), "--corpus", str(tmp_path / "corpus")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "corpus file missing" in result.stderr and "a.txt" in result.stderr
+
+
+def test_the_real_news_labels_hold_no_text_and_cover_what_the_issue_asks() -> None:
+    rows = [
+        (f.name, json.loads(line))
+        for f in sorted(REALNEWS.glob("*.labels.jsonl"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+    ]
+    assert all(set(r) == {"file", "sha256", "start", "end", "status", "attributed_to"} for _, r in rows)
+    assert all(len(r["sha256"]) == 64 and 0 <= r["start"] < r["end"] for _, r in rows)
+    assert all(r["status"] in (None, "confirmed", "alleged", "denied", "disputed") for _, r in rows)
+    files = {r["file"] for _, r in rows}
+    assert len(rows) >= 1200 and len(files) >= 50
+    publishers = {f.split("/")[-1].split("_")[0] for f in files if f.startswith("polnear/")}
+    topics = {f.split("/")[1] for f in files if f.startswith("bbc/")}
+    assert len(publishers) == 7 and topics == {"business", "entertainment", "politics", "sport", "tech"}
+    held = {r["file"] for name, r in rows if name.startswith("heldback")}  # heldback, heldback2
+    assert held and not held & {r["file"] for name, r in rows if not name.startswith("heldback")}
+    assert len(held) >= len(files) / 5  # a fifth of the articles is held back
