@@ -24,8 +24,19 @@ def fetch_rules() -> list[tuple[str, list[str]]]:
     """Download the pysbd 0.3.3 sdist into a temporary folder and read its golden rules."""
     with tempfile.TemporaryDirectory(prefix="claimdesk-golden-") as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", SDIST, "--no-deps", "--no-binary", ":all:",
-             "--quiet", "--dest", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                SDIST,
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--quiet",
+                "--dest",
+                tmp,
+            ],
             check=True,
         )
         archive = next(Path(tmp).glob("pysbd-0.3.3.tar.gz"))

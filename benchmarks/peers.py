@@ -31,11 +31,18 @@ from claimdesk.tag import tag_sentences
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 10
 CONTEXT_CUES = [
-    ("denied", "NEGATED_EXISTENCE"), ("rejected", "NEGATED_EXISTENCE"), ("dismissed", "NEGATED_EXISTENCE"),
-    ("no evidence", "NEGATED_EXISTENCE"), ("allegedly", "POSSIBLE_EXISTENCE"),
-    ("reportedly", "POSSIBLE_EXISTENCE"), ("claimed", "POSSIBLE_EXISTENCE"),
-    ("according to", "POSSIBLE_EXISTENCE"), ("said", "POSSIBLE_EXISTENCE"), ("disputed", "UNCERTAIN"),
-    ("unverified", "UNCERTAIN"), ("confirmed", "HISTORICAL"),
+    ("denied", "NEGATED_EXISTENCE"),
+    ("rejected", "NEGATED_EXISTENCE"),
+    ("dismissed", "NEGATED_EXISTENCE"),
+    ("no evidence", "NEGATED_EXISTENCE"),
+    ("allegedly", "POSSIBLE_EXISTENCE"),
+    ("reportedly", "POSSIBLE_EXISTENCE"),
+    ("claimed", "POSSIBLE_EXISTENCE"),
+    ("according to", "POSSIBLE_EXISTENCE"),
+    ("said", "POSSIBLE_EXISTENCE"),
+    ("disputed", "UNCERTAIN"),
+    ("unverified", "UNCERTAIN"),
+    ("confirmed", "HISTORICAL"),
 ]
 
 

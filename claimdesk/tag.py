@@ -10,6 +10,11 @@ only knows four mechanisms, in the spirit of medspaCy's ConText:
 4. **Attribution** (:mod:`claimdesk.attribution`): the source stands before or
    after a cue; quote passages (:mod:`claimdesk.quotes`) share one speaker;
    pronouns resolve to the last named speaker.
+
+Each sentence is read once for the cues of every rule (:mod:`claimdesk.scan`):
+phrases in one automaton pass, a rule's expressions only when a text they need
+occurs; conditions are checked only for cues that fired, and a source is looked
+for only where a cue names one.
 """
 
 from __future__ import annotations

@@ -63,9 +63,25 @@ _ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.-_\n\t" + "\u212a\u017f\u0130\u01
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(
-    ["said", "says", "denied", "no evidence", "according to", "allegedly", "not", "claims that", "the"]
-) | st.text(alphabet=_ALPHABET, max_size=6), max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "said",
+                "says",
+                "denied",
+                "no evidence",
+                "according to",
+                "allegedly",
+                "not",
+                "claims that",
+                "the",
+            ]
+        )
+        | st.text(alphabet=_ALPHABET, max_size=6),
+        max_size=12,
+    )
+)
 def test_scanner_spans_equal_the_rules_own_patterns(pieces: list[str]) -> None:
     rules = default_ruleset()
     scan = scanner(rules)
