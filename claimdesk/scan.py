@@ -53,13 +53,19 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+DIGIT = "\x00digit"
+"""Stands, among required texts, for "a digit" (``\\d``): weaker than any text, but sentences
+without digits skip the expression."""
+_DIGIT = regex.compile(r"\d")  # the rules' own module, so its idea of a digit
+
+
 def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """The more selective of two sets of texts a match must contain (one of each set)."""
     if a is None:
         return b
     if b is None:
         return a
-    key = lambda s: (min(map(len, s)), -len(s))  # noqa: E731
+    key = lambda s: (0 if DIGIT in s else min(map(len, s)), -len(s))  # noqa: E731
     return a if key(a) >= key(b) else b
 
 
@@ -75,6 +81,10 @@ def _class_chars(av) -> list[str] | None:
 
 def _is_space(op, av) -> bool:
     return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_SPACE)
+
+
+def _is_digit(op, av) -> bool:
+    return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_DIGIT)
 
 
 def _spaced(text: str) -> str:
@@ -102,7 +112,7 @@ def _needs_seq(items) -> frozenset[str] | None:
 
     def flush() -> None:
         nonlocal best, run
-        if run != [""]:
+        if all(r.strip() for r in run):  # white space alone tells nothing
             best = _best(best, frozenset(run))
         run = [""]
 
@@ -112,6 +122,10 @@ def _needs_seq(items) -> frozenset[str] | None:
             # white space, one or more: one space in the text as the check reads it (see _spaced)
             if not any(r.endswith(" ") for r in run):
                 run = [r + " " for r in run]
+            continue
+        if _is_digit(op, av) or (repeat and _is_digit(*av[2][0])):
+            flush()
+            best = _best(best, frozenset([DIGIT]))
             continue
         chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
         if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
@@ -152,7 +166,7 @@ def required_texts(pattern: str) -> frozenset[str] | None:
         needs = _needs_seq(_parser.parse(pattern))
     except Exception:  # syntax only the `regex` module reads: no shortcut, the expression always runs
         return None
-    needs = frozenset(_collapse(n) for n in needs) if needs is not None else None
+    needs = frozenset(n if n == DIGIT else _collapse(n) for n in needs) if needs is not None else None
     if not needs or not all(n.strip() for n in needs):
         return None
     return needs
@@ -222,6 +236,7 @@ class Scanner:
                     for text in needs:
                         owners_of.setdefault(text, set()).add((kind, i, j))
                 table[i] = _RulePatterns(parts, frozenset(always))
+        self.digit_owners = tuple(owners_of.pop(DIGIT, ()))
         for text, owners in owners_of.items():
             self.texts.add_word(text, tuple(owners))
         self.has_texts = bool(owners_of)
@@ -273,6 +288,9 @@ class Scanner:
             for _, owners in self.texts.iter(_spaced(sentence)):
                 for kind, i, j in owners:
                     possible[kind].setdefault(i, set()).add(j)
+        if self.digit_owners and _DIGIT.search(sentence):
+            for kind, i, j in self.digit_owners:
+                possible[kind].setdefault(i, set()).add(j)
         return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
 
     @staticmethod
