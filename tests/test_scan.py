@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
-from claimdesk.scan import _INEXACT, Scanner, required_texts, scanner
+from claimdesk.scan import _INEXACT, DIGIT, Scanner, required_texts, scanner
 
 
 def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
@@ -48,7 +48,9 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
         (r"^(?:By|BY)\s+[A-Z]\w+", {"by "}),
         (r"(?i)\bno\s+one\b", {"no one"}),
         (r"a\s*b", {"a"}),
-        (r"\d+\s*$", None),
+        (r"\d+\s*$", {DIGIT}),
+        (r"\d+\s+(?:km|miles)", {"km", "miles"}),
+        (r"\s+\w+", None),
         (r"(?:foo)?bar", {"bar"}),
         (r"(?:foo|\w+)bar", {"bar"}),
         (r"(?:foo|\w+)", None),
