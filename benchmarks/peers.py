@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -135,7 +136,11 @@ def main() -> None:
     rules = load_rules()
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     big = "\n".join(seeds) * REPEAT
-    golden = fetch_rules()
+    try:
+        golden = fetch_rules()
+    except (OSError, subprocess.CalledProcessError, ValueError) as exc:  # no registry: times only
+        print(f"pySBD's golden rules could not be fetched ({exc}); the table has times only")
+        golden = []
     articles = [(text, segment(text, rules)) for text in seeds] * REPEAT
     sentences = [text[s.start : s.end] for text, spans in articles for s in spans]
 
@@ -150,7 +155,8 @@ def main() -> None:
     rows = []
     for name, (version, split) in segmenters.items():
         wrong = score(split, golden)
-        rows.append((name, version, f"{len(golden) - len(wrong)}/{len(golden)}", seconds[name], wrong))
+        right = f"{len(golden) - len(wrong)}/{len(golden)}" if golden else "-"
+        rows.append((name, version, right, seconds[name], wrong))
     ours_segment = seconds["claimdesk"]
 
     def ours() -> object:
