@@ -182,7 +182,7 @@ def main() -> None:
     for name, version, right, seconds, _ in rows:
         tag = f"{ours_rate:>17,.0f}{'':>8}" if name == "claimdesk" else ""
         speed = f"{seconds / ours_segment:>8.1f}" if name != "claimdesk" else f"{'':>8}"
-        print(f"{name + ' ' + version:<46}{right:>13}{seconds:>11.4f}{speed}{tag}")
+        print(f"{name + ' ' + version:<46}{right:>13}{seconds:>11.4f}{speed}{tag}".rstrip())
     if context_seconds:
         rate = len(sentences) / context_seconds
         label = f"ConText, 12 cues ({context[0]})"
