@@ -45,6 +45,9 @@ _INEXACT = re.compile("[^\\S ]|  |[\u0130\u0131\u017f\u212a]")
 """What lower-casing would read unlike the rule's pattern: other white space (the pattern's
 ``\\s+``), and the letters that case-insensitive matching pairs with an ASCII letter other
 than by ``str.lower`` (tests/test_scan.py checks this list against every code point)."""
+_FUZZY = re.compile(r"(?<!\\)\{[^}]*[a-z]")
+"""A brace holding letters: the `regex` module's fuzzy matching ("(?:foo){e<=1}"), which `re`
+would read as text. Such an expression always runs."""
 _MAX_CHOICES = 16
 """How many strings a character class may multiply a required text into before it is dropped."""
 
@@ -160,7 +163,7 @@ def _needs_item(op, av) -> frozenset[str] | None:
 
 def required_texts(pattern: str) -> frozenset[str] | None:
     """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown."""
-    if _parser is None:
+    if _parser is None or _FUZZY.search(pattern):
         return None
     try:
         needs = _needs_seq(_parser.parse(pattern))

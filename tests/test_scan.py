@@ -39,6 +39,16 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
     assert not _INEXACT.search("K and k and “quotes” and é")
 
 
+def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
+    """Required texts are looked for in case-folded text with white space runs as one space: every
+    character the rules' module takes for white space must be white space to str.split, and every
+    character it matches to an ASCII letter case-insensitively must fold to that letter."""
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
+    assert all(c.isspace() for c in regex.findall(r"\s", every))
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        assert all(letter in c.casefold() for c in regex.findall(f"(?i){letter}", every))
+
+
 @pytest.mark.parametrize(
     ("pattern", "needs"),
     [
@@ -54,6 +64,9 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
         (r"(?:foo)?bar", {"bar"}),
         (r"(?:foo|\w+)bar", {"bar"}),
         (r"(?:foo|\w+)", None),
+        (r"(?:denied){e<=1}", None),
+        (r"\{e\}denied", {"{e}denied"}),
+        (r"\w{2,3}denied", {"denied"}),
     ],
 )
 def test_required_texts(pattern: str, needs: set[str] | None) -> None:
