@@ -14,6 +14,11 @@ expressions over every sentence. Here, built once per rule set:
   changes nothing in an alternation). An expression with no such text always runs.
   A rule's exceptions are read the same way.
 
+On the seeds (CPU time per sentence, the shipped rules): the automaton and the
+per-rule spans 4.3 µs; one alternation with a named group per rule 21 µs (and it
+loses a rule's match where another rule's phrase wins the position); each rule's
+own phrase pattern in turn 48 µs.
+
 Both are exact: the spans are those of the rule's own patterns. A sentence the
 fast path cannot read exactly (white space other than single spaces between
 words, or one of the few letters Python's case-insensitive matching treats
