@@ -123,6 +123,7 @@ class _Once:
             return self._value
         except AttributeError:
             self._value = self._make()
+            self._make = None  # let the sentence it read go
             return self._value
 
 
@@ -232,6 +233,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)
             history.append((fired_groups, source, stems))
+            if len(history) > 2 * rules.context_window:  # only the last few are ever read
+                del history[: -rules.context_window or None]
         results.append(tagged)
 
     share_passage_speakers(results, quotes, spans, text, sentences)
