@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
-from claimdesk.scan import _INEXACT, DIGIT, Scanner, required_texts, scanner
+from claimdesk.scan import _INEXACT, DIGIT, Scanner, end_excludes, required_texts, scanner
 
 
 def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
@@ -74,7 +74,7 @@ def test_required_texts(pattern: str, needs: set[str] | None) -> None:
     assert (found if found is None else set(found)) == needs
 
 
-_ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.-_\n\t" + "\u212a\u017f\u0130\u0131é1"
+_ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.!?:;-_\n\t" + "\u212a\u017f\u0130\u0131é1"
 
 
 @settings(max_examples=300, deadline=None)
@@ -148,3 +148,29 @@ rules:
         patterns, _ = scan.patterns_for(sentence)
         got = _own_pattern_spans(patterns[0], sentence) if 0 in patterns else []
         assert got == _own_pattern_spans(joined, sentence)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "excluded"),
+    [
+        (r"^\W*\w+(?:\s+\w+){0,2}\W*$(?<![.!?:;”\"])", {".", "!", "?", ":", ";", "”", '"'}),
+        (r"\w+$(?<!\.)", {"."}),
+        (r"\w+$(?<![a.])", None),  # a letter: its case would have to be read
+        (r"(?m)\w+$(?<!\.)", None),
+        (r"\w+$", None),
+    ],
+)
+def test_end_excludes(pattern: str, excluded: set[str] | None) -> None:
+    found = end_excludes(pattern)
+    assert (found if found is None else set(found)) == excluded
+
+
+def test_an_expression_that_cannot_end_the_sentence_is_left_out() -> None:
+    rules = default_ruleset()
+    scan = scanner(rules)
+    heading = next(i for i, r in enumerate(rules.rules) if r.id == "short-heading")
+    assert heading not in scan.patterns_for("The talks ended.")[0]
+    for sentence in ("Talks ended", "Talks ended\n", "“Talks”"):
+        patterns, _ = scan.patterns_for(sentence)
+        own = _own_pattern_spans(rules.rules[heading].pattern, sentence)
+        assert (_own_pattern_spans(patterns[heading], sentence) if heading in patterns else []) == own
