@@ -301,16 +301,16 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = 
         for span in spans
     ]
     memo = {} if names is None else names
-    found = []
+    first = None  # names are looked for in order, only until the source is known
     for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
         key = (rule.id, start, end)
         if key not in memo:
             memo[key] = _name_at(sent, rule, start, end, rules)
-        if memo[key]:
-            found.append(memo[key])
-    if found and found[0].lower() in rules.pronouns:
-        return next((n for n in found[1:] if n.lower() not in rules.pronouns), found[0])
-    return found[0] if found else None
+        name = memo[key]
+        if name and name.lower() not in rules.pronouns:
+            return name
+        first = first or name
+    return first
 
 
 def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | None:

@@ -12,7 +12,13 @@ expressions over every sentence. Here, built once per rule set:
   second automaton, and only the expressions whose text occurs in the sentence
   are run (joined as in the rule's own pattern: one that cannot match anywhere
   changes nothing in an alternation). An expression with no such text always runs.
-  A rule's exceptions are read the same way.
+  A rule's exceptions are read the same way. An expression that needs no text but
+  ends with ``$(?<![.!?])`` is not run on a sentence ending with one of those marks.
+
+On the seeds (CPU time per sentence, the shipped rules): the automaton and the
+per-rule spans 4.3 µs; one alternation with a named group per rule 21 µs (and it
+loses a rule's match where another rule's phrase wins the position); each rule's
+own phrase pattern in turn 48 µs.
 
 Both are exact: the spans are those of the rule's own patterns. A sentence the
 fast path cannot read exactly (white space other than single spaces between
@@ -45,6 +51,9 @@ _INEXACT = re.compile("[^\\S ]|  |[\u0130\u0131\u017f\u212a]")
 """What lower-casing would read unlike the rule's pattern: other white space (the pattern's
 ``\\s+``), and the letters that case-insensitive matching pairs with an ASCII letter other
 than by ``str.lower`` (tests/test_scan.py checks this list against every code point)."""
+_FUZZY = re.compile(r"(?<!\\)\{[^}]*[a-z]")
+"""A brace holding letters: the `regex` module's fuzzy matching ("(?:foo){e<=1}"), which `re`
+would read as text. Such an expression always runs."""
 _MAX_CHOICES = 16
 """How many strings a character class may multiply a required text into before it is dropped."""
 
@@ -53,13 +62,19 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+DIGIT = "\x00digit"
+"""Stands, among required texts, for "a digit" (``\\d``): weaker than any text, but sentences
+without digits skip the expression."""
+_DIGIT = regex.compile(r"\d")  # the rules' own module, so its idea of a digit
+
+
 def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     """The more selective of two sets of texts a match must contain (one of each set)."""
     if a is None:
         return b
     if b is None:
         return a
-    key = lambda s: (min(map(len, s)), -len(s))  # noqa: E731
+    key = lambda s: (0 if DIGIT in s else min(map(len, s)), -len(s))  # noqa: E731
     return a if key(a) >= key(b) else b
 
 
@@ -75,6 +90,10 @@ def _class_chars(av) -> list[str] | None:
 
 def _is_space(op, av) -> bool:
     return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_SPACE)
+
+
+def _is_digit(op, av) -> bool:
+    return op is _c.IN and len(av) == 1 and av[0] == (_c.CATEGORY, _c.CATEGORY_DIGIT)
 
 
 def _spaced(text: str) -> str:
@@ -102,7 +121,7 @@ def _needs_seq(items) -> frozenset[str] | None:
 
     def flush() -> None:
         nonlocal best, run
-        if run != [""]:
+        if all(r.strip() for r in run):  # white space alone tells nothing
             best = _best(best, frozenset(run))
         run = [""]
 
@@ -112,6 +131,10 @@ def _needs_seq(items) -> frozenset[str] | None:
             # white space, one or more: one space in the text as the check reads it (see _spaced)
             if not any(r.endswith(" ") for r in run):
                 run = [r + " " for r in run]
+            continue
+        if _is_digit(op, av) or (repeat and _is_digit(*av[2][0])):
+            flush()
+            best = _best(best, frozenset([DIGIT]))
             continue
         chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
         if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
@@ -146,16 +169,39 @@ def _needs_item(op, av) -> frozenset[str] | None:
 
 def required_texts(pattern: str) -> frozenset[str] | None:
     """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown."""
-    if _parser is None:
+    if _parser is None or _FUZZY.search(pattern):
         return None
     try:
         needs = _needs_seq(_parser.parse(pattern))
     except Exception:  # syntax only the `regex` module reads: no shortcut, the expression always runs
         return None
-    needs = frozenset(_collapse(n) for n in needs) if needs is not None else None
+    needs = frozenset(n if n == DIGIT else _collapse(n) for n in needs) if needs is not None else None
     if not needs or not all(n.strip() for n in needs):
         return None
     return needs
+
+
+def end_excludes(pattern: str) -> frozenset[str] | None:
+    """Characters a text may not end with for ``pattern`` to match: an expression that ends with
+    ``$(?<![.!?])`` cannot match a sentence ending in ".", "!" or "?". None when it does not say."""
+    if _parser is None or _FUZZY.search(pattern):
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:
+        return None
+    if parsed.state.flags & re.MULTILINE or len(parsed) < 2:
+        return None
+    (at, where), (op, av) = parsed[-2], parsed[-1]
+    if at is not _c.AT or where is not _c.AT_END or op is not _c.ASSERT_NOT or av[0] != -1 or len(av[1]) != 1:
+        return None
+    inner_op, inner_av = av[1][0]
+    chars = [chr(inner_av)] if inner_op is _c.LITERAL else None
+    if inner_op is _c.IN:
+        chars = _class_chars(inner_av)
+    if not chars or any(c.lower() != c.upper() for c in chars):  # letters: case would have to be read
+        return None
+    return frozenset(chars)
 
 
 @dataclass
@@ -206,6 +252,8 @@ class Scanner:
         self.patterns: dict[int, _RulePatterns] = {}
         self.exceptions: dict[int, _RulePatterns] = {}
         owners_of: dict[str, set[tuple[int, int, int]]] = {}
+        self.tail_owners: list[tuple[int, int, int, frozenset[str]]] = []
+        """Expressions that run unless the sentence ends with one of the characters they exclude."""
         for i, rule in enumerate(rules):
             for kind, compiled, parts, table in (
                 (0, rule.pattern, rule.parts, self.patterns),
@@ -216,12 +264,16 @@ class Scanner:
                 always = set()
                 for j, part in enumerate(parts):
                     needs = required_texts(part)
+                    if needs is None and (ends := end_excludes(part)):
+                        self.tail_owners.append((kind, i, j, ends))
+                        continue
                     if needs is None:
                         always.add(j)
                         continue
                     for text in needs:
                         owners_of.setdefault(text, set()).add((kind, i, j))
                 table[i] = _RulePatterns(parts, frozenset(always))
+        self.digit_owners = tuple(owners_of.pop(DIGIT, ()))
         for text, owners in owners_of.items():
             self.texts.add_word(text, tuple(owners))
         self.has_texts = bool(owners_of)
@@ -273,6 +325,13 @@ class Scanner:
             for _, owners in self.texts.iter(_spaced(sentence)):
                 for kind, i, j in owners:
                     possible[kind].setdefault(i, set()).add(j)
+        if self.digit_owners and _DIGIT.search(sentence):
+            for kind, i, j in self.digit_owners:
+                possible[kind].setdefault(i, set()).add(j)
+        last = sentence[-1:]
+        for kind, i, j, ends in self.tail_owners:
+            if last not in ends:  # a final "\n" (where "$" also stands) is in no such set
+                possible[kind].setdefault(i, set()).add(j)
         return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
 
     @staticmethod

@@ -10,6 +10,11 @@ only knows four mechanisms, in the spirit of medspaCy's ConText:
 4. **Attribution** (:mod:`claimdesk.attribution`): the source stands before or
    after a cue; quote passages (:mod:`claimdesk.quotes`) share one speaker;
    pronouns resolve to the last named speaker.
+
+Each sentence is read once for the cues of every rule (:mod:`claimdesk.scan`):
+phrases in one automaton pass, a rule's expressions only when a text they need
+occurs; conditions are checked only for cues that fired, and a source is looked
+for only where a cue names one.
 """
 
 from __future__ import annotations
@@ -147,6 +152,7 @@ class _Once:
             return self._value
         except AttributeError:
             self._value = self._make()
+            self._make = None  # let the sentence it read go
             return self._value
 
 
@@ -279,6 +285,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)
             history.append((fired_groups, source, stems))
+            if len(history) > 2 * rules.context_window:  # only the last few are ever read
+                del history[: -rules.context_window or None]
         results.append(tagged)
 
     share_passage_speakers(results, quotes, sentences, statements, rules)

@@ -129,7 +129,8 @@ def _labels(tmp_path: Path, text: str, rows: list[dict], sha: str | None = None)
     digest = sha or hashlib.sha256(text.encode("utf-8")).hexdigest()
     labels = tmp_path / "labels.jsonl"
     labels.write_text(
-        "".join(json.dumps({"file": "wire/a.txt", "sha256": digest, **r}) + "\n" for r in rows), encoding="utf-8"
+        "".join(json.dumps({"file": "wire/a.txt", "sha256": digest, **r}) + "\n" for r in rows),
+        encoding="utf-8",
     )
     return labels
 
@@ -173,7 +174,9 @@ def test_cli_eval_with_a_corpus_names_the_missing_file_in_one_line(tmp_path: Pat
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "corpus file missing" in result.stderr and "a.txt" in result.stderr
+    assert (
+        result.stderr.count("\n") == 1 and "corpus file missing" in result.stderr and "a.txt" in result.stderr
+    )
 
 
 def test_the_real_news_labels_hold_no_text_and_cover_what_the_issue_asks() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
-from claimdesk.scan import _INEXACT, Scanner, required_texts, scanner
+from claimdesk.scan import _INEXACT, DIGIT, Scanner, end_excludes, required_texts, scanner
 
 
 def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
@@ -39,6 +39,16 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
     assert not _INEXACT.search("K and k and “quotes” and é")
 
 
+def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
+    """Required texts are looked for in case-folded text with white space runs as one space: every
+    character the rules' module takes for white space must be white space to str.split, and every
+    character it matches to an ASCII letter case-insensitively must fold to that letter."""
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
+    assert all(c.isspace() for c in regex.findall(r"\s", every))
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        assert all(letter in c.casefold() for c in regex.findall(f"(?i){letter}", every))
+
+
 @pytest.mark.parametrize(
     ("pattern", "needs"),
     [
@@ -48,10 +58,15 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
         (r"^(?:By|BY)\s+[A-Z]\w+", {"by "}),
         (r"(?i)\bno\s+one\b", {"no one"}),
         (r"a\s*b", {"a"}),
-        (r"\d+\s*$", None),
+        (r"\d+\s*$", {DIGIT}),
+        (r"\d+\s+(?:km|miles)", {"km", "miles"}),
+        (r"\s+\w+", None),
         (r"(?:foo)?bar", {"bar"}),
         (r"(?:foo|\w+)bar", {"bar"}),
         (r"(?:foo|\w+)", None),
+        (r"(?:denied){e<=1}", None),
+        (r"\{e\}denied", {"{e}denied"}),
+        (r"\w{2,3}denied", {"denied"}),
     ],
 )
 def test_required_texts(pattern: str, needs: set[str] | None) -> None:
@@ -59,7 +74,7 @@ def test_required_texts(pattern: str, needs: set[str] | None) -> None:
     assert (found if found is None else set(found)) == needs
 
 
-_ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.-_\n\t" + "\u212a\u017f\u0130\u0131é1"
+_ALPHABET = "abcdeinorstyADNOSTY '’\"“”,.!?:;-_\n\t" + "\u212a\u017f\u0130\u0131é1"
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,3 +148,29 @@ rules:
         patterns, _ = scan.patterns_for(sentence)
         got = _own_pattern_spans(patterns[0], sentence) if 0 in patterns else []
         assert got == _own_pattern_spans(joined, sentence)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "excluded"),
+    [
+        (r"^\W*\w+(?:\s+\w+){0,2}\W*$(?<![.!?:;”\"])", {".", "!", "?", ":", ";", "”", '"'}),
+        (r"\w+$(?<!\.)", {"."}),
+        (r"\w+$(?<![a.])", None),  # a letter: its case would have to be read
+        (r"(?m)\w+$(?<!\.)", None),
+        (r"\w+$", None),
+    ],
+)
+def test_end_excludes(pattern: str, excluded: set[str] | None) -> None:
+    found = end_excludes(pattern)
+    assert (found if found is None else set(found)) == excluded
+
+
+def test_an_expression_that_cannot_end_the_sentence_is_left_out() -> None:
+    rules = default_ruleset()
+    scan = scanner(rules)
+    heading = next(i for i, r in enumerate(rules.rules) if r.id == "short-heading")
+    assert heading not in scan.patterns_for("The talks ended.")[0]
+    for sentence in ("Talks ended", "Talks ended\n", "“Talks”"):
+        patterns, _ = scan.patterns_for(sentence)
+        own = _own_pattern_spans(rules.rules[heading].pattern, sentence)
+        assert (_own_pattern_spans(patterns[heading], sentence) if heading in patterns else []) == own
