@@ -214,6 +214,21 @@ def fail_run(db: sqlite_utils.Database, run_id: str, reason: str) -> None:
     db["runs"].update(run_id, {"finished_at": now(), "status": "failed", "error": reason}, alter=True)
 
 
+INTERRUPTED = "interrupted: the run ended before it finished (killed, or the machine stopped)"
+
+
+def fail_interrupted_runs(db: sqlite_utils.Database) -> int:
+    """Mark runs still ``running`` as failed: called under the output lock, so none of them is alive."""
+    if "status" not in db["runs"].columns_dict:
+        return 0
+    with db.conn:
+        cursor = db.execute(
+            "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'",
+            [INTERRUPTED, now()],
+        )
+    return cursor.rowcount
+
+
 def stored_versions(db: sqlite_utils.Database) -> dict[str, Stored]:
     """Content hash and rules digest of every stored article: what a re-run compares against."""
     return {

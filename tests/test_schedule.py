@@ -185,3 +185,44 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         assert {run["parameters"]["sources"] for run in found} == {str(config)}
     finally:
         stop(served)
+
+
+def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    from claimdesk.lock import output_lock
+
+    output = tmp_path / "out"
+    env = base_env(tmp_path / "home") | {
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
+    log = tmp_path / "schedule.log"
+    with output_lock(output), log.open("w") as out:  # a run by hand is writing to the folder
+        served = subprocess.Popen(
+            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "2", "--output", str(output)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+
+            def failed() -> list[dict]:
+                return httpx.post(
+                    f"{prefect_server}/flow_runs/filter",
+                    json={"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}, "limit": 5},
+                    timeout=10,
+                ).json()
+
+            runs = wait_for(failed, "a scheduled run to end Failed", served, log)
+        finally:
+            stop(served)
+    assert "another claimdesk run is writing to" in runs[0]["state"]["message"]
+    completed = httpx.post(
+        f"{prefect_server}/flow_runs/filter",
+        json={"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}, "limit": 5},
+        timeout=10,
+    ).json()
+    assert completed == [], "no run that found the folder locked reports Completed"
+    assert not (output / "claims.db").exists()

@@ -256,6 +256,7 @@ def _run_locked(
 ) -> dict:
     db = store.open_db(out)
     durable.recover(db, out)  # what a killed run left half-renamed
+    store.fail_interrupted_runs(db)  # and the runs row it left `running`
     run_id = uuid.uuid4().hex[:12]
     store.write_rules(db, rules)
     store.start_run(db, run_id, rules, [str(p) for p in paths] + ([sources] if sources else []))

@@ -121,8 +121,21 @@ def prefect_api() -> Iterator[str]:
         try:
             yield api
         finally:
+            _deliver_pending()
             del os.environ["PREFECT_API_URL"]
             _stop(server)
+
+
+def _deliver_pending(timeout: float = 30) -> None:
+    """Let Prefect's background workers send the run logs and events they still hold while the server
+    is up (else they fail at exit, printing "Error logging to API" after the summary)."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=timeout)
 
 
 def _stop(server: subprocess.Popen) -> None:

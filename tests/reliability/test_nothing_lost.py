@@ -73,6 +73,19 @@ def test_a_run_that_dies_is_marked_failed_in_runs_and_in_prefect(prefect_api, tm
     assert row["error"].startswith("IsADirectoryError: ")
 
 
+def test_a_run_that_was_killed_is_marked_failed_by_the_next(prefect_api, tmp_path: Path, rules) -> None:
+    from claimdesk import store
+
+    output = tmp_path / "out"
+    db = store.open_db(output)
+    store.start_run(db, "killed", rules, ["seeds"])  # as a run killed mid-way leaves its row
+    db.close()
+    summary, _ = run(tmp_path, SEEDS)
+    rows = {r["id"]: r for r in sqlite_utils.Database(output / "claims.db")["runs"].rows}
+    assert rows["killed"]["status"] == "failed" and rows["killed"]["error"].startswith("interrupted")
+    assert rows[summary["run_id"]]["status"] == "completed"
+
+
 def test_a_run_that_finds_the_output_locked_ends_failed_not_completed(prefect_api, tmp_path: Path) -> None:
     from claimdesk.flows.pipeline import run_pipeline
     from claimdesk.lock import output_lock
