@@ -359,11 +359,14 @@ def join(
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
     gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
     sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
+    twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
     for s in sorted(sentences, key=lambda s: s.position):
         if s.status is None:
             continue
         sig = signature(s.text, g, s.attributed_to)
-        similar = _similar_claims(db, sig, g)
+        key = sig.to_json()
+        # A sentence the article repeats word for word (a quote, a refrain) is the claim it was.
+        similar = [(twins[key], 1.0)] if key in twins else _similar_claims(db, sig, g)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
             merged = {c for c, _ in similar[1:]}
@@ -374,6 +377,7 @@ def join(
                 sizes.pop(c, None)
             sizes.pop(best, None)
             placed = {p: best if c in merged else c for p, c in placed.items()}
+            twins = {k: best if c in merged else c for k, c in twins.items()}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -408,7 +412,7 @@ def join(
                 how,
                 round(score, 3),
                 seen,
-                sig.to_json(),
+                key,
             ],
         )
         if best not in sizes:
@@ -422,6 +426,8 @@ def join(
                 [(t, best) for t in sig.terms],
             )
         placed[s.position] = best
+        if how != "refers back":
+            twins[key] = best
         gained.setdefault(best, []).append(s)
     for claim, mentions in gained.items():
         if claim not in recount:
