@@ -257,6 +257,9 @@ def claim_id(sentence_id: str) -> str:
 
 def create_tables(db: sqlite_utils.Database) -> None:
     """``claims``, ``claim_mentions`` and the candidate index ``claim_keys``."""
+    # Grouping reads claims' index pages at random: a 64 MiB page cache (SQLite's default is 2 MiB)
+    # keeps them in memory as the database grows past what a run touches in order.
+    db.execute("PRAGMA cache_size = -65536")
     db["claims"].create(
         {
             "id": str,
@@ -303,12 +306,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db["claim_keys"].create({"key": str, "claim_id": str}, pk=("key", "claim_id"), if_not_exists=True)
     for table, columns in [
+        # Few indexes, as each mention written updates every one of them at a random place.
         ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
-        ("claim_mentions", ["claim_id", "article_id"]),
-        ("claim_mentions", ["claim_id", "outlet"]),
-        ("claim_mentions", ["article_id"]),
-        ("claim_mentions", ["outlet"]),
-        ("claim_mentions", ["status"]),
+        ("claim_mentions", ["claim_id", "outlet"]),  # is this outlet new to the claim?
+        ("claim_mentions", ["article_id"]),  # an article leaving its claims
         ("claim_keys", ["claim_id"]),
         ("claim_keys", ["key"]),  # in rowid order: the latest claims with a term
         ("claims", ["status"]),
@@ -359,11 +360,14 @@ def join(
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
     gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
     sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
+    twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
     for s in sorted(sentences, key=lambda s: s.position):
         if s.status is None:
             continue
         sig = signature(s.text, g, s.attributed_to)
-        similar = _similar_claims(db, sig, g)
+        key = sig.to_json()
+        # A sentence the article repeats word for word (a quote, a refrain) is the claim it was.
+        similar = [(twins[key], 1.0)] if key in twins else _similar_claims(db, sig, g)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
             merged = {c for c, _ in similar[1:]}
@@ -374,6 +378,7 @@ def join(
                 sizes.pop(c, None)
             sizes.pop(best, None)
             placed = {p: best if c in merged else c for p, c in placed.items()}
+            twins = {k: best if c in merged else c for k, c in twins.items()}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -408,7 +413,7 @@ def join(
                 how,
                 round(score, 3),
                 seen,
-                sig.to_json(),
+                key,
             ],
         )
         if best not in sizes:
@@ -422,6 +427,8 @@ def join(
                 [(t, best) for t in sig.terms],
             )
         placed[s.position] = best
+        if how != "refers back":
+            twins[key] = best
         gained.setdefault(best, []).append(s)
     for claim, mentions in gained.items():
         if claim not in recount:
@@ -534,7 +541,7 @@ WHO = {"confirmed": "asserted_by", "alleged": "alleged_by", "denied": "denied_by
 
 
 def _label(attributed_to: str | None, outlet: str | None, status: str) -> str:
-    """ "source (outlet)"; with no source, a fact is the article's own, anything else unattributed."""
+    """Who, as 'source (outlet)'; with no source, a fact is the article's own, anything else unattributed."""
     who = attributed_to or ("the article" if status == "confirmed" else "no source named")
     return f"{who} ({outlet or 'unknown outlet'})"
 

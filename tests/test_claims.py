@@ -289,3 +289,29 @@ def test_default_settings_match_the_shipped_rules(rules) -> None:
     shipped = grouping_of(rules)
     assert load_grouping({"grouping": {}}).threshold == shipped.threshold
     assert load_grouping({"grouping": {}}).content_threshold == shipped.content_threshold
+
+
+def test_a_run_of_the_seeds_with_their_outlets_groups_claims_and_a_rerun_changes_nothing(
+    prefect_api, tmp_path: Path
+) -> None:
+    from flows.pipeline import run_pipeline
+
+    output = tmp_path / "out"
+    summary = run_pipeline(sources=str(SEEDS / "sources.yaml"), output=str(output))
+    assert summary["new"] == 5 and summary["failed"] == 0
+    db = store.open_db(output)
+    assert {r["outlet"] for r in db.query("select outlet from articles")} == set(seed_outlets().values())
+    drone = claim_with(db, DRONES["000"])
+    assert (drone["status"], drone["outlets"]) == ("disputed", 4)
+    per_outlet = list(db.query(next(q["sql"] for n, q in canned().items() if n == "statuses_per_outlet")))
+    assert "(unknown)" not in [r["outlet"] for r in per_outlet] and len(per_outlet) == 5
+    before = claims_rows(db), list(db.query("select * from claim_mentions order by sentence_id"))
+    again = run_pipeline(sources=str(SEEDS / "sources.yaml"), output=str(output))
+    assert again["unchanged"] == 5
+    assert (claims_rows(db), list(db.query("select * from claim_mentions order by sentence_id"))) == before
+
+
+def canned() -> dict:
+    from claimdesk.metadata import canned_queries
+
+    return canned_queries()

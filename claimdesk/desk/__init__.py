@@ -48,7 +48,7 @@ def context_url(datasette, database: str, sentence_id: str) -> str:
 
 def sentence_links(datasette, database: str, sentence_id: str) -> Markup:
     """A sentence id as a link to its record, and a link to read it in context."""
-    return Markup('<a href="{}">{}</a> <a class="cd-context" href="{}">in context</a>').format(
+    return Markup('<a href="{}">{}</a> · <a class="cd-context" href="{}">in context</a>').format(
         sentence_url(datasette, database, sentence_id),
         sentence_id,
         context_url(datasette, database, sentence_id),
