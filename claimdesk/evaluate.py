@@ -60,6 +60,11 @@ class Outcome:
         return (self.predicted.attributed_to or "").casefold() == (self.row.attributed_to or "").casefold()
 
 
+def _same_source_share(rows: list[Outcome]) -> float:
+    """The share of ``rows`` whose predicted source is the gold one."""
+    return sum(o.same_source for o in rows) / len(rows) if rows else 0.0
+
+
 @dataclass
 class Scores:
     outcomes: list[Outcome] = field(default_factory=list)
@@ -94,8 +99,7 @@ class Scores:
     @property
     def attribution_accuracy(self) -> float:
         """Of the sentences the gold attributes, the share the tagger attributes to the same source."""
-        rows = self.attributed
-        return sum(o.same_source for o in rows) / len(rows) if rows else 0.0
+        return _same_source_share(self.attributed)
 
     @property
     def named(self) -> list[Outcome]:
@@ -105,8 +109,7 @@ class Scores:
     @property
     def attribution_precision(self) -> float:
         """Of the sources the tagger names, the share that are the gold source: wrong names cost here."""
-        rows = self.named
-        return sum(o.same_source for o in rows) / len(rows) if rows else 0.0
+        return _same_source_share(self.named)
 
     @property
     def misses(self) -> list[Outcome]:
