@@ -169,9 +169,12 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
 
         statuses = wait_for(tagged, "a scheduled run to tag the dropped article", served, log)
         assert any(row["status"] for row in statuses)
-        later = runs()
-        assert any(r["new"] == 1 and r["unchanged"] == 1 for r in later), (
-            "the run picked up only the new file"
+        # The article's rows are committed before its run is marked finished: wait for that run.
+        wait_for(
+            lambda: any(r["new"] == 1 and r["unchanged"] == 1 for r in runs()),
+            "the run that picked up only the new file to finish",
+            served,
+            log,
         )
         db = sqlite_utils.Database(output / "claims.db")
         assert {a["outlet"] for a in db["articles"].rows} == {"Inbox Daily"}
