@@ -294,7 +294,7 @@ def test_default_settings_match_the_shipped_rules(rules) -> None:
 def test_a_run_of_the_seeds_with_their_outlets_groups_claims_and_a_rerun_changes_nothing(
     prefect_api, tmp_path: Path
 ) -> None:
-    from flows.pipeline import run_pipeline
+    from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path / "out"
     summary = run_pipeline(sources=str(SEEDS / "sources.yaml"), output=str(output))
