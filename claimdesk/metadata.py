@@ -35,7 +35,7 @@ def build_metadata(rules_name: str) -> dict:
     sentence_cols.pop("rules_version")
     article_cols = _columns(Article)
     article_cols.update(
-        rules_digest="sha256 of the engine version and rules file that tagged the article (a change re-tags it).",
+        rules_digest="sha256 of the engine version and rules that tagged the article (a change re-tags).",
         run_id="The run that last wrote the article.",
         sentence_count="Number of sentences.",
     )
