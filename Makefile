@@ -59,7 +59,8 @@ eval-real: $(STAMP)
 	$(BIN)/claimdesk eval tests/data/realnews/b1.labels.jsonl tests/data/realnews/b2.labels.jsonl \
 	  tests/data/realnews/b3.labels.jsonl tests/data/realnews/b4.labels.jsonl tests/data/realnews/b5.labels.jsonl \
 	  --corpus "$(CORPUS)" --misses 0
-	$(BIN)/claimdesk eval tests/data/realnews/heldback.labels.jsonl --corpus "$(CORPUS)" --misses 0
+	$(BIN)/claimdesk eval tests/data/realnews/heldback.labels.jsonl tests/data/realnews/heldback2.labels.jsonl \
+	  --corpus "$(CORPUS)" --misses 0
 	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)/polnear" --misses 0
 
 schemas: $(STAMP)
