@@ -149,12 +149,7 @@ class RuleSet:
     headline_max_words: int
     rules: list[Rule]
     finite_verbs: frozenset[str]
-    titles: frozenset[str]
-    anonymous: frozenset[str]
-    organisations: frozenset[str]
-    documents: frozenset[str]
-    pronouns: frozenset[str]
-    inversion_verbs: frozenset[str]
+    """The ``finite_verbs`` lexicon with every inflected form (the only lexicon the engine inflects)."""
     path: str
     raw: dict[str, Any]
     words: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -163,6 +158,14 @@ class RuleSet:
     """How many content words (of what length, cut to what stem) two sentences share to speak of one claim."""
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     """Patterns the engine modules compile from this rule set's lexicons, once per rule set."""
+
+    # The lexicons the engine reads most, by name (the same sets as in ``words``).
+    titles = property(lambda self: self.words["titles"])
+    anonymous = property(lambda self: self.words["anonymous"])
+    organisations = property(lambda self: self.words["organisations"])
+    documents = property(lambda self: self.words["documents"])
+    pronouns = property(lambda self: self.words["pronouns"])
+    inversion_verbs = property(lambda self: self.words["inversion_verbs"])
 
     def lexicon(self, name: str) -> frozenset[str]:
         """A named word list; an unknown name is a programming error, not an empty list."""
@@ -358,13 +361,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         heading_max_words=data.get("heading_max_words", 6),
         headline_max_words=data.get("headline_max_words", 20),
         rules=rules,
-        finite_verbs=frozenset(f for v in words("finite_verbs") for f in inflect(v, morphology)),
-        titles=words("titles"),
-        anonymous=words("anonymous"),
-        organisations=words("organisations"),
-        documents=words("documents"),
-        pronouns=words("pronouns"),
-        inversion_verbs=words("inversion_verbs"),
+        finite_verbs=frozenset(f for v in morphology["finite_verbs"] for f in inflect(v, morphology)),
         path=path,
         raw=data,
         words=morphology,
