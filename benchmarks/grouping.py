@@ -26,8 +26,9 @@ import yaml
 
 from claimdesk import store
 from claimdesk.annotate import annotate
-from claimdesk.claimeval import CorpusError, load_pairs, report, score
+from claimdesk.claimeval import load_pairs, report, score
 from claimdesk.claims import grouping_of
+from claimdesk.corpus import CorpusError
 from claimdesk.ingest import make_article
 from claimdesk.rules import default_rules_path, load_rules, parse_rules
 

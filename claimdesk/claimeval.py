@@ -9,20 +9,15 @@ since its offsets would point at other text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimdesk.claims import Grouping, signature, similarity
-from claimdesk.decode import decode
+from claimdesk.corpus import read_labelled
 from claimdesk.rules import RuleSet
 from claimdesk.segment import segment
 from claimdesk.tag import tag_sentences
-
-
-class CorpusError(ValueError):
-    """The corpus does not hold the labelled files as labelled."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +68,7 @@ def load_pairs(labels: Path, corpus: Path, rules: RuleSet) -> list[Pair]:
 
     def text(name: str, digest: str) -> str:
         if name not in texts:
-            path = corpus / name
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise CorpusError(f"{path}: cannot read labelled file: {exc.strerror}") from exc
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise CorpusError(f"{path}: not the file that was labelled (sha256 differs)")
-            texts[name] = decode(data)[0]
+            texts[name] = read_labelled(corpus, name, digest)
         return texts[name]
 
     pairs = []

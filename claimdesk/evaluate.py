@@ -14,13 +14,12 @@ Gold rows are JSON Lines, in one of two shapes:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimdesk.decode import decode
+from claimdesk.corpus import CorpusError, read_labelled
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
 from claimdesk.status import LABELS
@@ -164,18 +163,10 @@ def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, s
         raise GoldError(f"{where}: labels point into corpus files: pass --corpus DIR (the folder with them)")
     name = data["file"]
     if name not in texts:
-        file = Path(corpus) / name
         try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise GoldError(f"{where}: corpus file missing: {file} ({exc.strerror})") from exc
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != data["sha256"]:
-            raise GoldError(
-                f"{where}: {file} is not the file that was labelled (sha256 {digest[:12]}..., "
-                f"labels expect {data['sha256'][:12]}...)"
-            )
-        texts[name] = decode(raw)[0]
+            texts[name] = read_labelled(corpus, name, data["sha256"])
+        except CorpusError as exc:
+            raise GoldError(f"{where}: {exc}") from exc
     text, start, end = texts[name], data["start"], data["end"]
     if not (0 <= start < end <= len(text)):
         raise GoldError(f"{where}: offsets {start}-{end} lie outside {name} ({len(text)} characters)")

@@ -11,8 +11,9 @@ import yaml
 
 from claimdesk import claims, store
 from claimdesk.annotate import annotate
-from claimdesk.claimeval import CorpusError, load_pairs, score
+from claimdesk.claimeval import load_pairs, score
 from claimdesk.claims import cross_status, grouping_of, load_grouping, same_claim, signature
+from claimdesk.corpus import CorpusError
 from claimdesk.ingest import make_article
 from claimdesk.rulecheck import check_rules
 from claimdesk.rules import default_rules_path, parse_rules
