@@ -26,7 +26,7 @@ class Annotated:
 
 def annotate(article: Article, rules: RuleSet) -> Annotated:
     """Tag every sentence of one article and validate each record against ``schemas/``."""
-    spans = segment(article.text)
+    spans = segment(article.text, rules)
     records = build_records(article, spans, tag_sentences(article.text, spans, rules), rules)
     good: list[SentenceRecord] = []
     rejects: list[tuple[dict, str]] = []

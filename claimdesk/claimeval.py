@@ -61,7 +61,7 @@ def load_pairs(labels: Path, corpus: Path, rules: RuleSet) -> list[Pair]:
 
     def source(name: str, start: int) -> str | None:
         if name not in sources:
-            spans = segment(texts[name])
+            spans = segment(texts[name], rules)
             tagged = tag_sentences(texts[name], spans, rules)
             sources[name] = {span.start: t.attributed_to for span, t in zip(spans, tagged, strict=True)}
         return sources[name].get(start)

@@ -183,3 +183,20 @@ def test_no_engine_module_holds_an_english_word_list() -> None:
 def test_the_word_list_check_catches_lists_and_alternations() -> None:
     code = 'STOP = frozenset(["that", "this", "with"])\nTAIL = r"\\b(?:said|says|told)\\b"\n'
     assert len(_english_in(code, "x.py", set())) == 2
+
+
+def test_a_rules_files_segmenter_words_are_used_by_a_run(tmp_path) -> None:
+    """The segmenter's lexicons are the rules file's: a run with another file splits by them."""
+    from claimdesk.annotate import annotate
+    from claimdesk.ingest import make_article
+
+    article = make_article("a.txt", "a.txt", "The talks were led by Amb. Ruiz in Lima. Both sides agreed.\n")
+    shipped = load_rules()
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["lexicons"]["abbreviations_before_names"].append("amb")
+    custom = parse_rules(yaml.safe_dump(data, allow_unicode=True), "custom.yaml")
+    assert len(annotate(article, shipped).records) == 3  # "Amb." ends a sentence for the shipped rules
+    assert [r.text for r in annotate(article, custom).records] == [
+        "The talks were led by Amb. Ruiz in Lima.",
+        "Both sides agreed.",
+    ]
