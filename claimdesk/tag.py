@@ -66,9 +66,13 @@ class Tagged:
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
-def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: bool = False) -> bool:
+def _structural(
+    when: str, sentence: str, quoted: bool, rules: RuleSet, first: bool = False, body: bool = False
+) -> bool:
+    """Whether a rule's structural condition holds. ``first``: the text's first line; ``body``: the
+    text goes on after it, so that first line is an article's headline, not a section heading."""
     if when == "heading":
-        return _is_heading(sentence, rules)
+        return not (first and body) and _is_heading(sentence, rules)
     if when == "headline":
         return _is_headline(sentence, rules, first)
     if when == "fragment":
@@ -222,7 +226,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         for k in sorted({*scan.structural, *literals, *patterns}):
             rule = every[k]
             if rule.when not in (None, "attributed") and not _structural(
-                rule.when, sent, quoted, rules, i == 0
+                rule.when, sent, quoted, rules, i == 0, len(sentences) > 1
             ):
                 continue
             found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))

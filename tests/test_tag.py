@@ -67,6 +67,20 @@ def test_headline_with_a_verb_is_a_claim(rules) -> None:
     )
 
 
+def test_an_articles_first_line_is_its_headline_not_a_section_heading(rules) -> None:
+    """Headlines drop their verbs ("Harbour ferry into its final season"); on an article's first line such
+    a line states the news, while the same words further down are a section heading."""
+    text = (
+        "Harbour ferry into its final season\n\nThe ferry will stop sailing in May, its owners said.\n\n"
+        "Harbour ferry into its final season\n\nTickets are sold at the pier.\n"
+    )
+    spans = segment(text)
+    tagged = tag_sentences(text, spans, rules)
+    assert [t.status for t in tagged] == ["confirmed", "alleged", None, "confirmed"]
+    alone = "Harbour ferry into its final season"  # a line on its own is not known to head an article
+    assert tag_sentences(alone, segment(alone), rules)[0].status is None
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
