@@ -339,13 +339,49 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
         and sent[start:end].lower() in rules.inversion_verbs
     )
     name = None
-    if rule.source == "before" or (rule.source == "either" and not inverted):
+    if rule.source != "after" and _participle_clause(sent, start, end, g):
+        name = _main_subject(sent[:start], rules)
+    if name is None and (rule.source == "before" or (rule.source == "either" and not inverted)):
         name = _source_before(sent, start, rules)
     if name is None and rule.source in ("after", "either"):
         name = _source_after(sent, end, rules, strict=rule.source == "either")
     if name is None and inverted:
         name = _source_before(sent, start, rules)
     return name
+
+
+def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
+    """A cue opening a participle clause after a comma ("..., saying that"): it shares the
+    subject of the main clause, not the nearest name before it."""
+    cue = sent[start:end].split()
+    return (
+        len(cue) == 1
+        and bool(g.participle.search(cue[0].lower()))
+        and cue[0].lower().endswith(tuple(g.w["progressive_endings"]))
+        and sent[:start].rstrip().endswith(",")
+    )
+
+
+def _main_subject(left: str, rules: RuleSet) -> str | None:
+    """The subject opening the sentence: the words before its first verb ("Obama has also said
+    ...", "The ministry on Friday said ..."), else its opening run of capitalised words ("Carly
+    Fiorina threw her support ..."), after a time phrase or an opening adverb."""
+    g = _grammar(rules)
+    text = g.adverbial_head.sub("", left)
+    first = _COMMA.split(text, maxsplit=1)
+    if len(first) > 1 and len(first[0].split()) == 1 and first[0].strip().lower() in g.w["sentence_openers"]:
+        text = first[1]  # "Meanwhile, the ministry said ..."
+    words = text.split()
+    verb = next((i for i, w in enumerate(words) if _looks_like_verb(w.strip(",;:"), rules)), None)
+    if verb is None:
+        verb = next((i for i, w in enumerate(words) if not w[:1].isupper()), 0)
+    if not verb or any(w.endswith((",", ";", ":")) for w in words[:verb]):
+        return None  # no subject before the verb, or one with a clause of its own
+    subject = g.aux_tail.sub("", g.adverbial_tail.sub("", " ".join(words[:verb]))).split()
+    if subject and subject[0].lower() in rules.pronouns:
+        return subject[0].lower()  # "She also compared ..., saying": resolved to the name later
+    name = _clean_name(subject, rules) if subject else None
+    return name if name and (name[:1].isupper() or _plausible_source(name.lower(), rules)) else None
 
 
 def share_passage_speakers(

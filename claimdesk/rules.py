@@ -78,6 +78,7 @@ REQUIRED_LEXICONS = (
     "reference_pronouns",
     "organisation_pronouns",
     "participle_endings",
+    "progressive_endings",
     "past_endings",
     "plural_endings",
     "adverb_endings",

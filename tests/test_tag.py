@@ -81,6 +81,19 @@ def test_an_articles_first_line_is_its_headline_not_a_section_heading(rules) -> 
     assert tag_sentences(alone, segment(alone), rules)[0].status is None
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ines Calder backed the harbour plan on Monday, saying it would bring jobs to the town.",
+        "Ines Calder was frank about her dislike of Tom Berrick, saying voters needed to unite.",
+    ],
+)
+def test_a_participle_clause_speaks_for_the_main_clauses_subject(rules, sentence: str) -> None:
+    """A clause "..., saying ..." shares the subject of the sentence, not the nearest name before it."""
+    verdict = tag_one(sentence, rules)
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Ines Calder")
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
