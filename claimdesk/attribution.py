@@ -475,6 +475,14 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
             # "said the 74-year-old comedian": a role names the person last named
             t.attributed_to = last_person
+        elif (
+            name
+            and len(name.split()) > 1
+            and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
+            and source_type(name, rules) == "person"
+            and last_person
+        ):
+            t.attributed_to = last_person
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)

@@ -94,6 +94,18 @@ def test_a_participle_clause_speaks_for_the_main_clauses_subject(rules, sentence
     assert (verdict.status, verdict.attributed_to) == ("alleged", "Ines Calder")
 
 
+def test_a_role_with_a_proper_adjective_names_the_person_last_named(rules) -> None:
+    """ "The French president told reporters" speaks for the president named before, and gives no
+    source called "French president"."""
+    tagged = tag_article(
+        "Aline Verdier arrived in Brussels on Monday for the summit.\n\n"
+        "The French president told reporters that Europe needed more unity.\n",
+        rules,
+    )
+    verdict = find(tagged, "The French president told reporters")
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Aline Verdier")
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
