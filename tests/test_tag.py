@@ -95,8 +95,8 @@ def test_a_participle_clause_speaks_for_the_main_clauses_subject(rules, sentence
 
 
 def test_a_role_with_a_proper_adjective_names_the_person_last_named(rules) -> None:
-    """ "The French president told reporters" speaks for the president named before, and gives no
-    source called "French president"."""
+    """A role ("The French president told reporters") speaks for the president named before, not
+    for a source called "French president"."""
     tagged = tag_article(
         "Aline Verdier arrived in Brussels on Monday for the summit.\n\n"
         "The French president told reporters that Europe needed more unity.\n",
