@@ -140,8 +140,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     org = words[:-1]
     if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
         words = org  # "according to Home Office figures": the office is the source
-    if len(words) == 1 and words[0].islower() and not _plausible_source(words[0], rules):
-        return None  # "the last thing we expected": an adjective or event names no one
+    if words[-1].islower() and not _plausible_source(words[-1], rules):
+        return None  # "the last thing we expected", "her support": an adjective or event names no one
     name = " ".join(words).strip(" .,’'…")
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name

@@ -106,6 +106,20 @@ def test_a_role_with_a_proper_adjective_names_the_person_last_named(rules) -> No
     assert (verdict.status, verdict.attributed_to) == ("alleged", "Aline Verdier")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("It is not right to say that the ferry figures are wrong.", None),
+        ("The union won wide public support, the harbour board said.", "harbour board"),
+        ("The governing body confirmed that the final will be moved to Porto.", "governing body"),
+    ],
+)
+def test_a_phrase_that_names_no_one_is_no_source(rules, sentence: str, source: str | None) -> None:
+    """A reader never sees "not right to" or "public support" as who said it; an organisation
+    named by a common noun ("the governing body") still speaks."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
