@@ -19,7 +19,7 @@ from claimdesk.rules import RuleSet
 if TYPE_CHECKING:
     from claimdesk.tag import Tagged
 
-_POSSESSIVE = regex.compile(r"[’']s$")
+_POSSESSIVE = regex.compile(r"[’']s$|(?<=s)[’']$")  # "Ryan's", "Atticus'"
 _PARENTHETICAL = regex.compile(r"\s*\([^()]*\)")
 _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
@@ -94,9 +94,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and (words[0].lower() in w_["determiners"] or words[0].lower() in w_["prepositions"]):
+    while words and words[0].lower() in w_["determiners"] | w_["prepositions"] | w_["conjunctions"]:
         words = words[1:]
-    if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper():
+    if (
+        len(words) > 1
+        and _POSSESSIVE.search(words[0])
+        and words[0][:1].isupper()
+        and words[1].lower() not in w_["conjunctions"]  # "Dockers' and Transport Union" is one name
+    ):
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
         participle = g.participle.search(w.lower()) and w.lower() not in rules.documents
@@ -511,6 +516,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
+    first_names: dict[str, Counter[str]] = {}
     for m in _CAPITALISED_RUN.finditer(text):
         words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
         surname = words[-1].rstrip(".")
@@ -520,6 +526,9 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             continue
         found = body_names if 0 <= body < m.start() else headline_names
         found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+        if found is body_names and len(given) == 1 and given[0][1:].islower():
+            # "Lou Jiwei" ... "Mr. Lou": some names put the family name first
+            first_names.setdefault(given[0], Counter())[" ".join([*given, surname])] += 1
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
@@ -530,6 +539,6 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             continue
         if name.lower() in lower or source_type(name, rules) != "person":
             continue
-        options = body_names.get(name) or headline_names.get(name)
+        options = body_names.get(name) or headline_names.get(name) or first_names.get(name)
         if options:
             t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]

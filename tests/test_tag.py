@@ -120,6 +120,27 @@ def test_a_phrase_that_names_no_one_is_no_source(rules, sentence: str, source: s
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
+    """ "Mr. Lou" is the "Lou Jiwei" the article named, as "Mr. Clinton" is "Bill Clinton"."""
+    tagged = tag_article(
+        "China to cut steel output\n\nFinance Minister Wen Haotian met bankers in Shanghai on Monday.\n\n"
+        "Mr. Wen said the steel plants would cut output next year.\n",
+        rules,
+    )
+    assert find(tagged, "Mr. Wen said").attributed_to == "Wen Haotian"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("And Norway said it was the best meeting in years.", "Norway"),
+        ('"We are long-term investors," Atticus\' Dana Kroll told the paper.', "Dana Kroll"),
+    ],
+)
+def test_a_name_keeps_no_conjunction_or_possessive_in_front(rules, sentence: str, source: str) -> None:
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
