@@ -424,7 +424,7 @@ def share_passage_speakers(
         first = passage[0]
         if not named and results[first].quoted and first and rules is not None:
             # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
-            subject = _subject(sentences[first - 1], rules)
+            subject = _subject(sentences[first - 1], rules, _lower_case_words(sentences))
             if subject:
                 results[first].attributed_to = subject
                 named = [first]
@@ -436,7 +436,7 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet) -> str | None:
+def _subject(sentence: str, rules: RuleSet, common: frozenset[str] = frozenset()) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
@@ -459,9 +459,16 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
             break
         run.append(w)
     name = _clean_name(run, rules) if run else None
+    if name and " " not in name and name.lower() in common:
+        return None  # "Victory took Real to ...": a word the article also writes in lower case
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
     return None
+
+
+def _lower_case_words(sentences: list[str]) -> frozenset[str]:
+    """Words the text writes in lower case: such a word opening a sentence is no name."""
+    return frozenset(w for s in sentences for w in regex.findall(r"\b\p{Ll}[\p{L}’'-]*", s))
 
 
 def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
@@ -471,6 +478,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     last_person: str | None = None
     last_org: str | None = None
     named: list[str] = []  # proper names of sources so far, latest last
+    common = _lower_case_words(sentences)
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
@@ -496,7 +504,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and source_type(name, rules) == "organisation":
             last_org = name
         else:
-            last_person = _subject(sentence, rules) or last_person
+            last_person = _subject(sentence, rules, common) or last_person
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
 
