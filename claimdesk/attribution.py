@@ -173,6 +173,12 @@ def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     return w in rules.finite_verbs or (w.endswith(tuple(rules.lexicon("past_endings"))) and len(w) > 4)
 
 
+def _plural(name: str, rules: RuleSet) -> bool:
+    """A source named by a plural noun ("analysts", "senior officials")."""
+    word = name.split()[-1].lower()
+    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+
+
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
@@ -477,12 +483,15 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     named source with "agency" in its name ("Medicines Safety Agency")."""
     last_person: str | None = None
     last_org: str | None = None
+    last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
     common = _lower_case_words(sentences)
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
             t.attributed_to = last_org
+        elif name and name.lower() in rules.lexicon("group_pronouns"):
+            t.attributed_to = last_group
         elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
         elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
@@ -502,9 +511,15 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and source_type(name, rules) == "person":
             last_person = name
         elif name and source_type(name, rules) == "organisation":
-            last_org = name
+            last_org = last_group = name
         else:
             last_person = _subject(sentence, rules, common) or last_person
+        if (
+            t.attributed_to
+            and source_type(t.attributed_to, rules) == "anonymous"
+            and _plural(t.attributed_to, rules)
+        ):
+            last_group = t.attributed_to
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
 

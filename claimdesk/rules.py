@@ -77,6 +77,7 @@ REQUIRED_LEXICONS = (
     "passive_description",
     "reference_pronouns",
     "organisation_pronouns",
+    "group_pronouns",
     "participle_endings",
     "progressive_endings",
     "past_endings",

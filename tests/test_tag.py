@@ -141,6 +141,16 @@ def test_a_name_keeps_no_conjunction_or_possessive_in_front(rules, sentence: str
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_they_is_the_group_that_spoke_last(rules) -> None:
+    tagged = tag_article(
+        "Ferry firm in cash squeeze\n\nAnalysts warned that the ferry firm was short of cash. "
+        "Without more passengers, they say, the money will run out.\n",
+        rules,
+    )
+    verdict = find(tagged, "Without more passengers")
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Analysts")
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
