@@ -472,6 +472,19 @@ def _subject(sentence: str, rules: RuleSet, common: frozenset[str] = frozenset()
     return None
 
 
+def _titled(role: str, sentences: list[str]) -> str | None:
+    """The person the text names with this role as title ("Iranian President Masoud Pezeshkian"
+    for "the Iranian president"), if it does."""
+    title = r"\s+".join(regex.escape(w) for w in role.split())
+    for sentence in sentences:
+        m = regex.search(
+            rf"(?i:\b{title})\s+(\p{{Lu}}[\p{{L}}’'-]+(?:\s+\p{{Lu}}[\p{{L}}’'.-]+){{1,3}})", sentence
+        )
+        if m:
+            return _POSSESSIVE.sub("", m.group(1))
+    return None
+
+
 def _lower_case_words(sentences: list[str]) -> frozenset[str]:
     """Words the text writes in lower case: such a word opening a sentence is no name."""
     return frozenset(w for s in sentences for w in regex.findall(r"\b\p{Ll}[\p{L}’'-]*", s))
@@ -502,9 +515,9 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             and len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
-            and last_person
+            and (last_person or _titled(name, sentences))
         ):
-            t.attributed_to = last_person
+            t.attributed_to = _titled(name, sentences) or last_person
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)

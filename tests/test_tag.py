@@ -151,6 +151,15 @@ def test_they_is_the_group_that_spoke_last(rules) -> None:
     assert (verdict.status, verdict.attributed_to) == ("alleged", "Analysts")
 
 
+def test_a_role_names_the_person_the_article_gave_that_title(rules) -> None:
+    tagged = tag_article(
+        "Leaders sign port deal\n\nIcelandic President Sigrun Dahl met Prime Minister Tomas Berg "
+        "in Oslo on Friday.\n\n“This is a new chapter,” the Icelandic president said.\n",
+        rules,
+    )
+    assert find(tagged, "“This is a new chapter").attributed_to == "Sigrun Dahl"
+
+
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     for prefix in (
