@@ -154,7 +154,8 @@ def test_they_is_the_group_that_spoke_last(rules) -> None:
 def test_a_role_names_the_person_the_article_gave_that_title(rules) -> None:
     tagged = tag_article(
         "Leaders sign port deal\n\nIcelandic President Sigrun Dahl met Prime Minister Tomas Berg "
-        "in Oslo on Friday.\n\n“This is a new chapter,” the Icelandic president said.\n",
+        "in Oslo on Friday.\n\nBerg said the talks had gone well.\n\n“This is a new chapter,” the Icelandic "
+        "president said.\n",
         rules,
     )
     assert find(tagged, "“This is a new chapter").attributed_to == "Sigrun Dahl"
