@@ -145,7 +145,10 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     org = words[:-1]
     if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
         words = org  # "according to Home Office figures": the office is the source
-    if words[-1].islower() and not _plausible_source(words[-1], rules):
+    while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
+        words = words[:-1]  # "countries just", "analysts also"
+    described = len(words) > 1 and words[-2][:1].isupper()  # "Committee member", "NFL legend"
+    if words[-1].islower() and not described and not _plausible_source(words[-1], rules):
         return None  # "the last thing we expected", "her support": an adjective or event names no one
     name = " ".join(words).strip(" .,’'…")
     if not words[-1][:1].isupper():
@@ -515,9 +518,9 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             and len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
-            and (last_person or _titled(name, sentences))
+            and _titled(name, sentences)
         ):
-            t.attributed_to = _titled(name, sentences) or last_person
+            t.attributed_to = _titled(name, sentences)
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
