@@ -96,7 +96,7 @@ def claimdesk_run(tmp_path: Path, env: dict[str, str], *args: str) -> Run:
             while run.poll() is None:
                 servers |= {pid: cmd for pid, cmd in children(run.pid).items() if SERVER_APP in cmd}
                 assert time.monotonic() < deadline, "claimdesk run did not end"
-                time.sleep(0.02)
+                time.sleep(0.05)
         finally:
             if run.poll() is None:
                 run.kill()
