@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,15 +43,14 @@ def healthy(api: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """The server the README tells users to keep: `prefect server start --background`, on a free
-    loopback port, with its own PREFECT_HOME; `prefect server stop` afterwards."""
-    home = tmp_path_factory.mktemp("background") / "prefect-home"
+@contextmanager
+def background_server(home: Path, wait: bool = True) -> Iterator[Background]:
+    """`prefect server start --background` for ``home`` on a free loopback port, as the README says
+    to keep one (analytics off); answering when ``wait``; `prefect server stop` afterwards."""
     port = free_port()
-    env = base_env(home) | {"PREFECT_SERVER_API_PORT": str(port), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = base_env(home) | {"PREFECT_SERVER_API_PORT": str(port)}
     started = subprocess.run(
-        [PREFECT, "server", "start", "--background", "--no-ui"],
+        [PREFECT, "server", "start", "--background", "--no-ui", "--analytics-off"],
         env=env,
         capture_output=True,
         text=True,
@@ -61,7 +61,7 @@ def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]
     server = Background(home, f"http://127.0.0.1:{port}/api", int((home / "server.pid").read_text()))
     try:
         deadline = time.monotonic() + WAIT_SECONDS
-        while not healthy(server.api):
+        while wait and not healthy(server.api):
             assert Path(f"/proc/{server.pid}").exists(), "the background server died while starting"
             assert time.monotonic() < deadline, "the background server never answered"
             time.sleep(0.5)
@@ -74,6 +74,13 @@ def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]
             time.sleep(0.1)
         else:
             os.kill(server.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
+    """The server the README tells users to keep, with its own PREFECT_HOME, for this module."""
+    with background_server(tmp_path_factory.mktemp("background") / "prefect-home") as server:
+        yield server
 
 
 @dataclass
@@ -218,3 +225,13 @@ def test_temporary_server_starts_one_even_when_one_is_running(background: Backgr
     assert not any(Path(f"/proc/{pid}").exists() for pid in run.servers), "stopped with the run"
     # A temporary server keeps its records in PREFECT_HOME's database, the running server's too.
     assert [run["state_type"] for run in flow_runs(background.api, output)] == ["COMPLETED"]
+
+
+def test_a_run_right_after_the_server_is_started_in_the_background_waits_for_it(tmp_path: Path) -> None:
+    with background_server(tmp_path / "home", wait=False) as server:  # still starting
+        output = tmp_path / "out"
+        run = claimdesk_run(tmp_path, base_env(server.home), str(SEEDS), "--output", str(output))
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.servers == {}, "waited for it rather than starting its own"
+        assert f"Prefect: the server at {server.api} (prefect server start --background)" in run.stdout
+        assert [run["state_type"] for run in flow_runs(server.api, output)] == ["COMPLETED"]
