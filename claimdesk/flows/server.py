@@ -92,9 +92,8 @@ def prefect_api(server: str | None = None, temporary: bool = False) -> Iterator[
         with _temporary_server() as found:
             yield found
         return
-    named = (server, FROM_OPTION) if server else (_configured_api(), FROM_SETTING)
-    if named[0]:
-        api, source = named
+    api, source = (server, FROM_OPTION) if server else (_configured_api(), FROM_SETTING)
+    if api:
         with _reporting_to(api):
             problem = _healthcheck()
             if problem is not None:
@@ -115,7 +114,7 @@ def prefect_api(server: str | None = None, temporary: bool = False) -> Iterator[
                 return
         log.warning(
             "the background Prefect server (%s) did not answer at %s; starting a temporary one",
-            Path(_home()) / PID_FILE,
+            _home() / PID_FILE,
             api,
         )
     with _temporary_server() as found:
