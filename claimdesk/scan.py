@@ -45,8 +45,10 @@ try:  # the parser behind `re` (Python 3.11+); without it every expression just 
 except ImportError:  # pragma: no cover
     _parser = _c = None
 
-_PHRASE = re.compile(r"[a-z]+(?: [a-z]+)*")
-"""Phrases the automaton takes: lower-case ASCII words, single spaces (the rest keep their pattern)."""
+_PHRASE = re.compile(r"[!-@\[-~]+(?: [!-@\[-~]+)*")
+"""Phrases the automaton takes: printable ASCII without capitals ("don't", "much-debated"), single
+spaces (the rest keep their pattern). Case-insensitive matching pairs such a character with no other
+than by ``str.lower``, except the letters :data:`_INEXACT` sends down the exact path."""
 _INEXACT = re.compile("[^\\S ]|  |[\u0130\u0131\u017f\u212a]")
 """What lower-casing would read unlike the rule's pattern: other white space (the pattern's
 ``\\s+``), and the letters that case-insensitive matching pairs with an ASCII letter other
@@ -167,8 +169,24 @@ def _needs_item(op, av) -> frozenset[str] | None:
     return None
 
 
+_PROPERTY = re.compile(r"\\(?:[pP]\{[^}]*\}|.)", re.DOTALL)
+"""An escape; ``\\p{Lu}`` (a Unicode property, which only the `regex` module reads) among them."""
+
+
+def _readable(pattern: str) -> str:
+    """``pattern`` as `re` can parse it for the texts it needs: a Unicode property (``\\p{Lu}``,
+    ``\\P{L}``) becomes ``\\w`` or ``\\W``, one character that is no literal text either way."""
+
+    def plain(m: re.Match[str]) -> str:
+        escape = m.group()
+        return escape if len(escape) == 2 else "\\W" if escape[1] == "P" else "\\w"
+
+    return _PROPERTY.sub(plain, pattern)
+
+
 def required_texts(pattern: str) -> frozenset[str] | None:
     """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown."""
+    pattern = _readable(pattern)
     if _parser is None or _FUZZY.search(pattern):
         return None
     try:
@@ -184,6 +202,7 @@ def required_texts(pattern: str) -> frozenset[str] | None:
 def end_excludes(pattern: str) -> frozenset[str] | None:
     """Characters a text may not end with for ``pattern`` to match: an expression that ends with
     ``$(?<![.!?])`` cannot match a sentence ending in ".", "!" or "?". None when it does not say."""
+    pattern = _readable(pattern)
     if _parser is None or _FUZZY.search(pattern):
         return None
     try:

@@ -67,6 +67,8 @@ def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
         (r"(?:denied){e<=1}", None),
         (r"\{e\}denied", {"{e}denied"}),
         (r"\w{2,3}denied", {"denied"}),
+        (r"(?i)\bdespite\s+\p{Lu}[\p{L}’'-]*", {"despite "}),  # a Unicode property is no text
+        (r"(?<=^\p{Lu}\w*)\s*:", {":"}),
     ],
 )
 def test_required_texts(pattern: str, needs: set[str] | None) -> None:
@@ -127,6 +129,25 @@ rules:
     scan = Scanner(rules.rules)
     assert scan.own_literal == [0]
     assert scan.literal_spans("He didn’t deny it, he said.") == {0: [(3, 14), (22, 26)]}
+
+
+def test_phrases_with_an_apostrophe_or_hyphen_go_into_the_automaton() -> None:
+    text = """
+name: t
+version: "1"
+rules:
+  - id: odd
+    status: denied
+    description: phrases with an apostrophe and a hyphen
+    phrases: ["don't bear that out", "much-debated"]
+    examples: {fires: ["The figures don't bear that out."], ignores: ["Nothing."]}
+"""
+    rules = parse_rules(text)
+    scan = Scanner(rules.rules)
+    assert scan.own_literal == []
+    for sentence in ("Figures Don't  bear that out.", "A much-debated plan.", "A much-debatedly odd one."):
+        assert scan.literal_spans(sentence) == _own_literal_spans(rules.rules, sentence)
+    assert scan.literal_spans("A much-debated plan.") == {0: [(2, 14)]}
 
 
 def test_an_expression_that_cannot_match_is_left_out_and_changes_nothing() -> None:
