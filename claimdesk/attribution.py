@@ -25,6 +25,9 @@ _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
 _AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
 _TAIL_SPLIT = regex.compile(r"[,”\"]")
+_CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
+_LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
+_INITIAL = regex.compile(r"\p{Lu}\.")
 
 
 def _any(words: frozenset[str]) -> str:
@@ -46,6 +49,10 @@ class _Grammar:
     contrast_end: regex.Pattern[str]
     adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
+    known_kinds: frozenset[str]
+    """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
+    not_surnames: frozenset[str]
+    """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
 
 
 def _grammar(rules: RuleSet) -> _Grammar:
@@ -81,6 +88,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"(?i)^\s*(?:(?:{_any(w['time_openers'])})\s+)?(?:{_any(w['time_words'])})\b\s*,?\s*"
             ),
             w=w,
+            known_kinds=(
+                rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
+            ),
+            not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
         )
     return cached
 
@@ -146,7 +157,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
-    if name.lower() in w_["non_sources"] or regex.match(r"\p{Ll}\b", name):
+    if name.lower() in w_["non_sources"] or _CUT_POSSESSIVE.match(name):
         return None  # "s massacre": a possessive cut from its name
     if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
         return None  # "Victory took Real to": a clause, not a name
@@ -171,9 +182,9 @@ def _looks_like_verb(word: str, rules: RuleSet) -> bool:
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
-    known = rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
-    plural = word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
-    return word in known or word in rules.lexicon("reference_pronouns") or plural
+    if word in _grammar(rules).known_kinds or word in rules.lexicon("reference_pronouns"):
+        return True
+    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
 
 
 def _is_appositive(segment: str, g: _Grammar) -> bool:
@@ -462,20 +473,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
-    lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
-    skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
-    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
-    body_names: dict[str, Counter[str]] = {}
-    headline_names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text):
-        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
-        surname = words[-1].rstrip(".")
-        size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
-        given = words[-size:-1]
-        if not surname or given[0].lower().rstrip(".") in skip:
-            continue
-        found = body_names if 0 <= body < m.start() else headline_names
-        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+    surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
@@ -484,7 +482,26 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         name = parts[0] if len(parts) == 1 else name
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
-        if name.lower() in lower or source_type(name, rules) != "person":
+        if source_type(name, rules) == "person":
+            surnames.append((t, name))
+    if not surnames:  # the article is read for names only when a source is a surname alone
+        return
+    lower = set(_LOWER_WORD.findall(text))
+    skip = _grammar(rules).not_surnames
+    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
+    body_names: dict[str, Counter[str]] = {}
+    headline_names: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        surname = words[-1].rstrip(".")
+        size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
+        given = words[-size:-1]
+        if not surname or given[0].lower().rstrip(".") in skip:
+            continue
+        found = body_names if 0 <= body < m.start() else headline_names
+        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+    for t, name in surnames:
+        if name.lower() in lower:
             continue
         options = body_names.get(name) or headline_names.get(name)
         if options:

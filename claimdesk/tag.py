@@ -19,6 +19,7 @@ for only where a cue names one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -80,7 +81,7 @@ def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: b
 
 def _is_fragment(text: str, rules: RuleSet) -> bool:
     """One to three words and no finite verb, whatever the punctuation: no claim ("Again.")."""
-    words = [w.lower().strip(".’'") for w in _WORD.findall(text)]
+    words = [m.group().lower().strip(".’'") for m in itertools.islice(_WORD.finditer(text), 4)]  # 4: too many
     if not 0 < len(words) <= 3 or words[0] in rules.lexicon("subject_pronouns"):
         return False  # "I love you." has a subject, so a verb
     past = tuple(rules.lexicon("past_endings"))
@@ -126,8 +127,11 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -
 def _stems(text: str, rules: RuleSet) -> set[str]:
     """Crude content-word stems, enough to tell whether two sentences speak of the same thing."""
     overlap, stop = rules.claim_overlap, rules.lexicon("stop_words")
-    words = regex.findall(rf"[a-z]{{{overlap['min_length']},}}", text.lower())
-    return {w[: overlap["stem_length"]] for w in words if w not in stop}
+    content = rules.cache.get("content_words")
+    if content is None:
+        content = rules.cache["content_words"] = regex.compile(rf"[a-z]{{{overlap['min_length']},}}")
+    stem = overlap["stem_length"]
+    return {w[:stem] for w in content.findall(text.lower()) if w not in stop}
 
 
 @dataclass
