@@ -226,19 +226,40 @@ def end_excludes(pattern: str) -> frozenset[str] | None:
 @dataclass
 class _RulePatterns:
     parts: tuple[str, ...]
-    always: frozenset[int]
-    """Parts with no required text: they run on every sentence."""
-    compiled: dict[frozenset[int], regex.Pattern[str] | None] = field(default_factory=dict)
+    always: int
+    """Parts with no required text, as bits (part ``j`` is bit ``1 << j``): they run on every sentence."""
+    compiled: dict[int, regex.Pattern[str] | None] = field(default_factory=dict)
 
-    def pattern(self, selected: frozenset[int]) -> regex.Pattern[str] | None:
+    def pattern(self, selected: int) -> regex.Pattern[str] | None:
+        """The parts whose bits are set in ``selected``, joined as the rule's own pattern joins them."""
         try:
             return self.compiled[selected]
         except KeyError:
-            chosen = [p for i, p in enumerate(self.parts) if i in selected]
+            chosen = [p for j, p in enumerate(self.parts) if selected >> j & 1]
             self.compiled[selected] = (
                 regex.compile("|".join(f"(?:{p})" for p in chosen), regex.V0) if chosen else None
             )
             return self.compiled[selected]
+
+
+class _Exceptions:
+    """For each rule index, the part of its exceptions that can match a sentence, compiled only when
+    asked for (only a rule whose cues fired reads its exceptions)."""
+
+    __slots__ = ("_masks", "_table")
+
+    def __init__(self, table: dict[int, _RulePatterns], masks: dict[int, int]) -> None:
+        self._table, self._masks = table, masks
+
+    def __contains__(self, i: int) -> bool:
+        return i in self._masks
+
+    def __getitem__(self, i: int) -> regex.Pattern[str]:
+        return self._table[i].pattern(self._masks[i])
+
+    def get(self, i: int) -> regex.Pattern[str] | None:
+        mask = self._masks.get(i)
+        return None if mask is None else self._table[i].pattern(mask)
 
 
 class Scanner:
@@ -272,7 +293,8 @@ class Scanner:
         self.exceptions: dict[int, _RulePatterns] = {}
         owners_of: dict[str, set[tuple[int, int, int]]] = {}
         self.tail_owners: list[tuple[int, int, int, frozenset[str]]] = []
-        """Expressions that run unless the sentence ends with one of the characters they exclude."""
+        """(kind, rule, bit, characters): expressions that run unless the sentence ends with one of
+        the characters they exclude (kind 0 a rule's pattern, 1 its exceptions)."""
         for i, rule in enumerate(rules):
             for kind, compiled, parts, table in (
                 (0, rule.pattern, rule.parts, self.patterns),
@@ -280,21 +302,26 @@ class Scanner:
             ):
                 if compiled is None:
                     continue
-                always = set()
+                always = 0
                 for j, part in enumerate(parts):
                     needs = required_texts(part)
                     if needs is None and (ends := end_excludes(part)):
-                        self.tail_owners.append((kind, i, j, ends))
+                        self.tail_owners.append((kind, i, 1 << j, ends))
                         continue
                     if needs is None:
-                        always.add(j)
+                        always |= 1 << j
                         continue
                     for text in needs:
-                        owners_of.setdefault(text, set()).add((kind, i, j))
-                table[i] = _RulePatterns(parts, frozenset(always))
+                        owners_of.setdefault(text, set()).add((kind, i, 1 << j))
+                table[i] = _RulePatterns(parts, always)
+        self.always = tuple(
+            {i: rp.always for i, rp in table.items() if rp.always}
+            for table in (self.patterns, self.exceptions)
+        )
+        """Per kind, the bits of the parts each rule runs on every sentence."""
         self.digit_owners = tuple(owners_of.pop(DIGIT, ()))
         for text, owners in owners_of.items():
-            self.texts.add_word(text, tuple(owners))
+            self.texts.add_word(text, tuple(sorted(owners)))
         self.has_texts = bool(owners_of)
         if owners_of:
             self.texts.make_automaton()
@@ -334,32 +361,27 @@ class Scanner:
                 found[i] = spans
         return found
 
-    def patterns_for(
-        self, sentence: str
-    ) -> tuple[dict[int, regex.Pattern[str]], dict[int, regex.Pattern[str]]]:
+    def patterns_for(self, sentence: str) -> tuple[dict[int, regex.Pattern[str]], _Exceptions]:
         """For each rule index, the part of its pattern, and of its exceptions, that can match
         ``sentence`` (a rule none of whose expressions can match is left out)."""
-        possible: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
+        masks = (dict(self.always[0]), dict(self.always[1]))
         if self.has_texts:
-            for _, owners in self.texts.iter(_spaced(sentence)):
-                for kind, i, j in owners:
-                    possible[kind].setdefault(i, set()).add(j)
+            # each text once, however often it occurs
+            for owners in {owners for _, owners in self.texts.iter(_spaced(sentence))}:
+                for kind, i, bit in owners:
+                    selected = masks[kind]
+                    selected[i] = selected.get(i, 0) | bit
         if self.digit_owners and _DIGIT.search(sentence):
-            for kind, i, j in self.digit_owners:
-                possible[kind].setdefault(i, set()).add(j)
+            for kind, i, bit in self.digit_owners:
+                masks[kind][i] = masks[kind].get(i, 0) | bit
         last = sentence[-1:]
-        for kind, i, j, ends in self.tail_owners:
+        for kind, i, bit, ends in self.tail_owners:
             if last not in ends:  # a final "\n" (where "$" also stands) is in no such set
-                possible[kind].setdefault(i, set()).add(j)
-        return self._choose(self.patterns, possible[0]), self._choose(self.exceptions, possible[1])
-
-    @staticmethod
-    def _choose(table: dict[int, _RulePatterns], possible: dict[int, set[int]]) -> dict[int, regex.Pattern]:
-        chosen = {i: rp.pattern(rp.always) for i, rp in table.items() if rp.always}
-        for i, parts in possible.items():
-            rp = table[i]
-            chosen[i] = rp.pattern(rp.always | parts)  # frozenset | set: a frozenset
-        return chosen
+                masks[kind][i] = masks[kind].get(i, 0) | bit
+        table = self.patterns
+        return {i: table[i].pattern(mask) for i, mask in masks[0].items()}, _Exceptions(
+            self.exceptions, masks[1]
+        )
 
 
 def scanner(rules: RuleSet) -> Scanner:
