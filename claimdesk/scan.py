@@ -76,8 +76,7 @@ def _best(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
         return b
     if b is None:
         return a
-    key = lambda s: (0 if DIGIT in s else min(map(len, s)), -len(s))  # noqa: E731
-    return a if key(a) >= key(b) else b
+    return a if _selectivity(a) >= _selectivity(b) else b
 
 
 def _class_chars(av) -> list[str] | None:
@@ -117,14 +116,44 @@ def _collapse(need: str) -> str:
     return "".join(out)
 
 
-def _needs_seq(items) -> frozenset[str] | None:
+def _pick(needs: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective of the sets of texts a match must contain (one of each set)."""
     best: frozenset[str] | None = None
+    for texts in needs:
+        best = _best(best, texts)
+    return best
+
+
+def _texts_seq(items) -> tuple[list[str], bool]:
+    """The literal texts a match of ``items`` can start with, and whether the match is exactly one of
+    them (``(?:said|says)``, which `re` reads as "sa" then "id" or "ys"); at most :data:`_MAX_CHOICES`."""
+    out = [""]
+    for op, av in items:
+        if op is _c.SUBPATTERN:
+            texts, whole = _texts_seq(av[3])
+        elif op is _c.BRANCH:
+            found = [_texts_seq(alternative) for alternative in av[1]]
+            texts, whole = [t for ts, _ in found for t in ts], all(w for _, w in found)
+        else:
+            chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
+            texts, whole = (chars, True) if chars is not None else ([""], False)
+        if len(out) * len(texts) > _MAX_CHOICES:
+            return out, False
+        out = [a + b for a, b in itertools.product(out, texts)]
+        if not whole:
+            return out, False
+    return out, True
+
+
+def _needs_seq(items) -> list[frozenset[str]]:
+    """Sets of texts a match of ``items`` must contain, one text of each set (empty: unknown)."""
+    needs: list[frozenset[str]] = []
     run: list[str] = [""]  # the literal texts the current stretch can be
 
     def flush() -> None:
-        nonlocal best, run
+        nonlocal run
         if all(r.strip() for r in run):  # white space alone tells nothing
-            best = _best(best, frozenset(run))
+            needs.append(frozenset(run))
         run = [""]
 
     for op, av in items:
@@ -136,37 +165,40 @@ def _needs_seq(items) -> frozenset[str] | None:
             continue
         if _is_digit(op, av) or (repeat and _is_digit(*av[2][0])):
             flush()
-            best = _best(best, frozenset([DIGIT]))
+            needs.append(frozenset([DIGIT]))
             continue
         chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
+        if chars is None and op in (_c.BRANCH, _c.SUBPATTERN):  # alternatives that are texts alone
+            texts, whole = _texts_seq([(op, av)])
+            chars = texts if whole else None
         if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
             run = [a + b for a, b in itertools.product(run, chars)]
             continue
         flush()
-        best = _best(best, _needs_item(op, av))
+        needs.extend(_needs_item(op, av))
     flush()
-    return best
+    return needs
 
 
-def _needs_item(op, av) -> frozenset[str] | None:
+def _needs_item(op, av) -> list[frozenset[str]]:
     if op is _c.SUBPATTERN:
         return _needs_seq(av[3])
     if op is _c.ATOMIC_GROUP:
         return _needs_seq(av)
     if op is _c.ASSERT:  # a positive look-around still reads text of the sentence
         return _needs_seq(av[1])
-    if op is _c.BRANCH:
+    if op is _c.BRANCH:  # one of the alternatives: the best set of each, joined
         found: set[str] = set()
         for alternative in av[1]:
-            needs = _needs_seq(alternative)
-            if needs is None:
-                return None
-            found |= needs
-        return frozenset(found)
+            best = _pick(_needs_seq(alternative))
+            if best is None:
+                return []
+            found |= best
+        return [frozenset(found)]
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         low, _high, body = av
-        return _needs_seq(body) if low >= 1 else None
-    return None
+        return _needs_seq(body) if low >= 1 else []
+    return []
 
 
 _PROPERTY = re.compile(r"\\(?:[pP]\{[^}]*\}|.)", re.DOTALL)
@@ -184,8 +216,14 @@ def _readable(pattern: str) -> str:
     return _PROPERTY.sub(plain, pattern)
 
 
-def required_texts(pattern: str) -> frozenset[str] | None:
-    """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown."""
+MAX_CLAUSES = 3
+"""How many of the sets of texts an expression needs the scanner checks (the most selective)."""
+
+
+def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
+    """Sets of texts every match of ``pattern`` contains one text of each (case folded), the most
+    selective first, at most :data:`MAX_CLAUSES`; None when unknown. ``(?i)\\bclaims?\\b.{0,80}\\bfalse``
+    needs "claim" and "false"."""
     pattern = _readable(pattern)
     if _parser is None or _FUZZY.search(pattern):
         return None
@@ -193,10 +231,128 @@ def required_texts(pattern: str) -> frozenset[str] | None:
         needs = _needs_seq(_parser.parse(pattern))
     except Exception:  # syntax only the `regex` module reads: no shortcut, the expression always runs
         return None
-    needs = frozenset(n if n == DIGIT else _collapse(n) for n in needs) if needs is not None else None
-    if not needs or not all(n.strip() for n in needs):
+    found: list[frozenset[str]] = []
+    for texts in needs:
+        texts = frozenset(n if n == DIGIT else _collapse(n) for n in texts)
+        if texts and all(n.strip() for n in texts) and texts not in found:
+            found.append(texts)
+    if not found:
         return None
-    return needs
+    found.sort(key=_selectivity, reverse=True)
+    return tuple(found[:MAX_CLAUSES])
+
+
+def _selectivity(texts: frozenset[str]) -> tuple[int, int]:
+    return (0 if DIGIT in texts else min(map(len, texts)), -len(texts))
+
+
+def required_texts(pattern: str) -> frozenset[str] | None:
+    """Texts one of which every match of ``pattern`` contains (case folded), or None when unknown:
+    the most selective of :func:`required_all`."""
+    needs = required_all(pattern)
+    return needs[0] if needs else None
+
+
+_MULTILINE = re.compile(r"\(\?[a-zA-Z]*m")
+"""An inline multi-line flag, global or scoped: "^" then stands at every line."""
+
+
+def start_texts(pattern: str) -> tuple[str, ...] | None:
+    """Texts (lower-case ASCII) one of which a sentence starts with for ``pattern``, anchored by "^",
+    to match there: ``(?i)^(?:watch|read) the`` needs "watch" or "read". None when it does not say."""
+    pattern = _readable(pattern)
+    if _parser is None or _FUZZY.search(pattern) or _MULTILINE.search(pattern):
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:
+        return None
+    if parsed.state.flags & re.MULTILINE or not len(parsed):
+        return None
+    op, av = parsed[0]
+    if op is not _c.AT or av not in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+        return None
+    texts, _ = _texts_seq(list(parsed)[1:])
+    return _plain(texts)
+
+
+_CASELESS = frozenset("“”‘’–—…«»")
+"""Punctuation beyond ASCII that has no case: case-insensitive matching pairs it with nothing else."""
+_MAX_ENDS = 64
+
+
+def _plain(texts: list[str]) -> tuple[str, ...] | None:
+    """Texts in lower case, when they are ASCII or caseless punctuation (case-insensitive matching
+    pairs those with nothing ``str.lower`` would not give, but for the letters :data:`_INEXACT` sends
+    down the exact path) and none is empty; else None."""
+    if not texts or not all(t and all(c.isascii() or c in _CASELESS for c in t) for t in texts):
+        return None
+    return tuple(sorted({t.lower() for t in texts}))
+
+
+def _suffix_seq(items) -> tuple[list[str], bool]:
+    """The literal texts a match of ``items`` can end with, and whether the match is exactly one of
+    them; a "\\b" reads no text, an optional character ("\\.?") may or may not be there."""
+    out = [""]
+    for op, av in reversed(list(items)):
+        if op is _c.AT and av in (_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY):
+            continue
+        if op is _c.SUBPATTERN:
+            texts, whole = _suffix_seq(av[3])
+        elif op is _c.BRANCH:
+            found = [_suffix_seq(alternative) for alternative in av[1]]
+            texts, whole = [t for ts, _ in found for t in ts], all(w for _, w in found)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[:2] == (0, 1) and len(av[2]) == 1:
+            body_op, body_av = av[2][0]
+            chars = (
+                [chr(body_av)]
+                if body_op is _c.LITERAL
+                else _class_chars(body_av)
+                if body_op is _c.IN
+                else None
+            )
+            texts, whole = (["", *chars], True) if chars is not None else ([""], False)
+        else:
+            chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
+            texts, whole = (chars, True) if chars is not None else ([""], False)
+        if len(out) * len(texts) > _MAX_ENDS:
+            return out, False
+        out = [b + a for a, b in itertools.product(out, texts)]
+        if not whole:
+            return out, False
+    return out, True
+
+
+def end_texts(pattern: str) -> tuple[str, ...] | None:
+    """Texts (lower case) one of which a sentence, without its final white space, ends with for
+    ``pattern``, which ends with "$", to match: ``(?i)/(?:reuters|ap)\\.?\\s*$`` needs "reuters",
+    "reuters.", "ap" or "ap.". None when it does not say."""
+    pattern = _readable(pattern)
+    if _parser is None or _FUZZY.search(pattern) or _MULTILINE.search(pattern):
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.MULTILINE or not items:
+        return None
+    op, av = items.pop()
+    if op is not _c.AT or av not in (_c.AT_END, _c.AT_END_STRING):
+        return None
+    while items and (
+        _is_space(*items[-1])
+        or (
+            items[-1][0] in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+            and len(items[-1][1][2]) == 1
+            and _is_space(*items[-1][1][2][0])
+        )
+    ):
+        items.pop()  # white space before the end: gone once the sentence's final white space is
+    texts, _ = _suffix_seq(items)
+    if any(t != t.rstrip() for t in texts):
+        return None
+    return _plain(texts)
 
 
 def end_excludes(pattern: str) -> frozenset[str] | None:
@@ -291,7 +447,14 @@ class Scanner:
         self.texts = ahocorasick.Automaton()
         self.patterns: dict[int, _RulePatterns] = {}
         self.exceptions: dict[int, _RulePatterns] = {}
-        owners_of: dict[str, set[tuple[int, int, int]]] = {}
+        owners_of: dict[str, set[tuple[int, int]]] = {}  # text -> (part, bit of its set of texts)
+        self.parts: list[tuple[int, int, int, int]] = []
+        """(kind, rule, bit, all its sets' bits) of each expression with required texts: it runs when
+        one text of every set it needs occurs."""
+        self.starts: list[tuple[str, ...] | None] = []
+        self.ends: list[tuple[str, ...] | None] = []
+        """And the texts a sentence ends with for it to match ("$"), or None."""
+        """For each of those, the texts a sentence starts with for it to match there ("^"), or None."""
         self.tail_owners: list[tuple[int, int, int, frozenset[str]]] = []
         """(kind, rule, bit, characters): expressions that run unless the sentence ends with one of
         the characters they exclude (kind 0 a rule's pattern, 1 its exceptions)."""
@@ -304,15 +467,19 @@ class Scanner:
                     continue
                 always = 0
                 for j, part in enumerate(parts):
-                    needs = required_texts(part)
+                    needs = required_all(part)
                     if needs is None and (ends := end_excludes(part)):
                         self.tail_owners.append((kind, i, 1 << j, ends))
                         continue
                     if needs is None:
                         always |= 1 << j
                         continue
-                    for text in needs:
-                        owners_of.setdefault(text, set()).add((kind, i, 1 << j))
+                    for c, texts in enumerate(needs):
+                        for text in texts:
+                            owners_of.setdefault(text, set()).add((len(self.parts), 1 << c))
+                    self.parts.append((kind, i, 1 << j, (1 << len(needs)) - 1))
+                    self.starts.append(start_texts(part))
+                    self.ends.append(end_texts(part))
                 table[i] = _RulePatterns(parts, always)
         self.always = tuple(
             {i: rp.always for i, rp in table.items() if rp.always}
@@ -365,15 +532,29 @@ class Scanner:
         """For each rule index, the part of its pattern, and of its exceptions, that can match
         ``sentence`` (a rule none of whose expressions can match is left out)."""
         masks = (dict(self.always[0]), dict(self.always[1]))
+        found: dict[int, int] = {}  # part -> bits of the sets of texts it needs that occur
         if self.has_texts:
             # each text once, however often it occurs
             for owners in {owners for _, owners in self.texts.iter(_spaced(sentence))}:
-                for kind, i, bit in owners:
-                    selected = masks[kind]
-                    selected[i] = selected.get(i, 0) | bit
+                for part, bit in owners:
+                    found[part] = found.get(part, 0) | bit
         if self.digit_owners and _DIGIT.search(sentence):
-            for kind, i, bit in self.digit_owners:
-                masks[kind][i] = masks[kind].get(i, 0) | bit
+            for part, bit in self.digit_owners:
+                found[part] = found.get(part, 0) | bit
+        parts, starts, ends = self.parts, self.starts, self.ends
+        lowered = None  # the sentence in lower case, when that reads its start and end exactly
+        for part, bits in found.items():
+            kind, i, bit, every = parts[part]
+            if bits != every:
+                continue
+            if starts[part] is not None or ends[part] is not None:
+                if lowered is None:
+                    lowered = "" if _INEXACT.search(sentence) else sentence.lower()
+                if lowered and starts[part] is not None and not lowered.startswith(starts[part]):
+                    continue
+                if lowered and ends[part] is not None and not lowered.rstrip().endswith(ends[part]):
+                    continue
+            masks[kind][i] = masks[kind].get(i, 0) | bit
         last = sentence[-1:]
         for kind, i, bit, ends in self.tail_owners:
             if last not in ends:  # a final "\n" (where "$" also stands) is in no such set

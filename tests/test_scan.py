@@ -11,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
-from claimdesk.scan import _INEXACT, DIGIT, Scanner, end_excludes, required_texts, scanner
+from claimdesk.scan import (
+    _INEXACT,
+    DIGIT,
+    Scanner,
+    end_excludes,
+    end_texts,
+    required_all,
+    required_texts,
+    scanner,
+    start_texts,
+)
 
 
 def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
@@ -59,7 +69,7 @@ def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
         (r"(?i)\bno\s+one\b", {"no one"}),
         (r"a\s*b", {"a"}),
         (r"\d+\s*$", {DIGIT}),
-        (r"\d+\s+(?:km|miles)", {"km", "miles"}),
+        (r"\d+\s+(?:km|miles)", {" km", " miles"}),
         (r"\s+\w+", None),
         (r"(?:foo)?bar", {"bar"}),
         (r"(?:foo|\w+)bar", {"bar"}),
@@ -112,6 +122,77 @@ def test_scanner_spans_equal_the_rules_own_patterns(pieces: list[str]) -> None:
             expected = _own_pattern_spans(own, sentence)
             got = _own_pattern_spans(chosen[i], sentence) if i in chosen else []
             assert got == expected, (rule.id, sentence)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"(?i)\bclaims?\b[^.;]{0,80}?\bfalse\b", {frozenset({"claim"}), frozenset({"false"})}),
+        (r"(?i)\b(?:said|says)\b[^.]{3,200}?;\s*\w+", {frozenset({"said", "says"}), frozenset({";"})}),
+        (r"(?:foo|\w+)bar\d", {frozenset({"bar"}), frozenset({DIGIT})}),
+        (r"(?:foo|\w+)", None),
+        (r"(?i)\b(?:said|say)\s+(?:yes|no)\b", {frozenset({"said yes", "said no", "say yes", "say no"})}),
+    ],
+)
+def test_every_set_of_texts_an_expression_needs(pattern: str, needs: set[frozenset[str]] | None) -> None:
+    found = required_all(pattern)
+    assert (found if found is None else set(found)) == needs
+
+
+@pytest.mark.parametrize(
+    ("pattern", "starts", "ends"),
+    [
+        (r"(?i)^(?:watch|read) the\b.*$", ("read the", "watch the"), None),
+        (r"^[-–—]\s*[A-Z]\w+$", ("-", "–", "—"), None),
+        (r"(?i)\w+/\s*(?:reuters|ap)\.?\s*$", None, ("ap", "ap.", "reuters", "reuters.")),
+        (r"(?i)\b(?:said|says)\s*:\s*$", None, (":",)),
+        (r"(?m)^(?:watch|read)\b", None, None),  # "^" at every line
+        (r"^\W*(?:watch|read)\b", None, None),
+        (r"^(?:É|é)clair$", None, None),  # a letter beyond ASCII: its case would have to be read
+        (r"\w+ (?:days?|weeks?) old\s*$", None, (" day old", " days old", " week old", " weeks old")),
+    ],
+)
+def test_texts_a_sentence_starts_or_ends_with(pattern: str, starts, ends) -> None:
+    assert start_texts(pattern) == starts
+    assert end_texts(pattern) == ends
+
+
+def _pieces_of_the_rules() -> list[str]:
+    """Words and phrases from the shipped rules' own examples and cue phrases: text that makes
+    the rules' expressions fire, and nearly fire."""
+    rules = default_ruleset()
+    pieces = {p for r in rules.rules for p in r.phrases}
+    for rule in rules.rules:
+        for example in (*rule.fires, *rule.ignores):
+            words = example.split()
+            pieces.update(" ".join(words[k : k + 3]) for k in range(0, len(words), 2))
+    return sorted(pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_pieces_of_the_rules())
+        | st.sampled_from([" ", ", ", ". ", "; ", ": ", "\n", "“", "”"]),
+        max_size=14,
+    ),
+    st.booleans(),
+)
+def test_the_scanner_finds_what_each_rules_own_patterns_find_in_text_made_of_the_rules(
+    pieces: list[str], capitalise: bool
+) -> None:
+    rules = default_ruleset()
+    scan = scanner(rules)
+    sentence = "".join(pieces)
+    sentence = sentence[:1].upper() + sentence[1:] if capitalise else sentence
+    assert scan.literal_spans(sentence) == _own_literal_spans(rules.rules, sentence)
+    patterns, exceptions = scan.patterns_for(sentence)
+    for i, rule in enumerate(rules.rules):
+        for own, chosen in ((rule.pattern, patterns), (rule.exceptions, exceptions)):
+            if own is None:
+                continue
+            got = _own_pattern_spans(chosen[i], sentence) if i in chosen else []
+            assert got == _own_pattern_spans(own, sentence), (rule.id, sentence)
 
 
 def test_rules_whose_phrases_the_automaton_cannot_take_keep_their_own_pattern() -> None:
