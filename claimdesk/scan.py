@@ -218,6 +218,19 @@ def _readable(pattern: str) -> str:
 
 MAX_CLAUSES = 3
 """How many of the sets of texts an expression needs the scanner checks (the most selective)."""
+_WORTH = 4
+"""How long the shortest text of a set must be for the set to be checked besides the best one..."""
+_COMMON = frozenset(" .,-'’\"“”")
+"""...unless it is made of marks rarer than these (";", ":", "?")."""
+
+
+def _worth(texts: frozenset[str]) -> bool:
+    """Is a set of texts rare enough in news to be worth checking? ("a" and "the" occur everywhere)"""
+    if DIGIT in texts:
+        return True
+    if min(map(len, texts)) >= _WORTH:
+        return True
+    return all(not c.isalnum() and c not in _COMMON for t in texts for c in t)
 
 
 def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
@@ -239,7 +252,8 @@ def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
     if not found:
         return None
     found.sort(key=_selectivity, reverse=True)
-    return tuple(found[:MAX_CLAUSES])
+    # The best set always; more only when they are worth a look ("a" or "the" occur everywhere).
+    return tuple(found[:1] + [t for t in found[1:MAX_CLAUSES] if _worth(t)])
 
 
 def _selectivity(texts: frozenset[str]) -> tuple[int, int]:
