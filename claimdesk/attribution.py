@@ -484,14 +484,27 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             continue
         if source_type(name, rules) == "person":
             surnames.append((t, name))
+    # A surname the article writes in lower case too is none: the article's lower-case words are
+    # read only when the name occurs in lower case at all.
+    lower: frozenset[str] | None = None
+    kept = []
+    for t, name in surnames:
+        if name.lower() in text:
+            lower = frozenset(_LOWER_WORD.findall(text)) if lower is None else lower
+            if name.lower() in lower:
+                continue
+        kept.append((t, name))
+    surnames = kept
     if not surnames:  # the article is read for names only when a source is a surname alone
         return
-    lower = set(_LOWER_WORD.findall(text))
+    wanted = {name for _, name in surnames}
     skip = _grammar(rules).not_surnames
     body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
     for m in _CAPITALISED_RUN.finditer(text):
+        if not any(name in m.group() for name in wanted):
+            continue  # the run cannot end with a surname looked for
         words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
         surname = words[-1].rstrip(".")
         size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
@@ -501,8 +514,6 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         found = body_names if 0 <= body < m.start() else headline_names
         found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
     for t, name in surnames:
-        if name.lower() in lower:
-            continue
         options = body_names.get(name) or headline_names.get(name)
         if options:
             t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
