@@ -43,6 +43,10 @@ class _Grammar:
     the_name: regex.Pattern[str]
     aux_tail: regex.Pattern[str]
     adverbial_tail: regex.Pattern[str]
+    aux_last: regex.Pattern[str]
+    """The last word of any text ``aux_tail`` removes: without it, there is nothing to remove."""
+    adverbial_last: regex.Pattern[str]
+    """The last word of any text ``adverbial_tail`` removes."""
     clause_split: regex.Pattern[str]
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
@@ -53,6 +57,19 @@ class _Grammar:
     """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
     not_surnames: frozenset[str]
     """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
+
+
+def _last_words(phrases: frozenset[str]) -> frozenset[str]:
+    """The word each phrase ends with ("contacted by email": "email")."""
+    return frozenset(p.split()[-1] for p in phrases if p.split())
+
+
+def _strip_tail(tail: regex.Pattern[str], last: regex.Pattern[str], text: str) -> str:
+    """``tail.sub("", text)`` for a pattern that removes words at the end of ``text``, read only when
+    the last word of ``text`` is one such a removal ends with (the words of a match hold no white
+    space and stand after white space, so a match's last word is the text's)."""
+    words = text.rsplit(None, 1)
+    return tail.sub("", text) if words and last.fullmatch(words[-1]) else text
 
 
 def _grammar(rules: RuleSet) -> _Grammar:
@@ -71,6 +88,12 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"(?i)(?:\s+(?:{_any(w['time_openers'])})\s+(?:{_any(w['time_words'])})|"
                 rf"\s+(?:{_any(w['channel_prepositions'])})\s+(?:{_any(w['indefinite_articles'])})\s+"
                 rf"(?:{_any(w['channels'])})|\s+(?:{_any(w['contact_phrases'])}))+\s*$"
+            ),
+            aux_last=regex.compile(
+                rf"(?:(?i:{_any(_last_words(w['verb_companions']))})|\p{{Ll}}*(?:{_any(_last_words(w['adverb_endings']))}))"
+            ),
+            adverbial_last=regex.compile(
+                rf"(?i:{_any(_last_words(w['time_words'] | w['channels'] | w['contact_phrases']))})"
             ),
             clause_split=regex.compile(
                 rf"[,;:()\[\]“”\"—–]|\b(?:{_any(w['clause_terminators'])})\b", regex.IGNORECASE
@@ -218,8 +241,8 @@ def _last_clause(text: str, g: _Grammar) -> str:
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     g = _grammar(rules)
-    left = g.aux_tail.sub("", text[:start]).rstrip()
-    left = g.aux_tail.sub("", g.adverbial_tail.sub("", left)).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, text[:start]).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, _strip_tail(g.adverbial_tail, g.adverbial_last, left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
