@@ -10,7 +10,7 @@ from claimdesk.attribution import _grammar, _strip_tail
 from claimdesk.rulecheck import tag_one
 from claimdesk.rules import default_ruleset
 from claimdesk.segment import segment
-from claimdesk.tag import tag_sentences
+from claimdesk.tag import _FOUR_WORDS, _WORD, tag_sentences
 from tests.conftest import seed_text
 
 
@@ -155,3 +155,9 @@ def test_words_before_a_verb_are_cut_as_the_patterns_alone_would_cut_them(words:
     text = " ".join(words) + end
     for tail, last in ((g.aux_tail, g.aux_last), (g.adverbial_tail, g.adverbial_last)):
         assert _strip_tail(tail, last, text) == tail.sub("", text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,—’'-\n“", max_size=16))
+def test_four_words_are_counted_as_the_word_pattern_counts_them(text: str) -> None:
+    assert bool(_FOUR_WORDS.match(text)) == (len(_WORD.findall(text)) >= 4)
