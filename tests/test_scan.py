@@ -15,6 +15,7 @@ from claimdesk.scan import (
     _INEXACT,
     DIGIT,
     Scanner,
+    _inexact,
     end_excludes,
     end_texts,
     required_all,
@@ -47,6 +48,13 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
     assert odd
     assert all(_INEXACT.search(c) for c in odd)
     assert not _INEXACT.search("K and k and “quotes” and é")
+
+
+def test_the_fast_inexact_check_reads_every_character_as_the_pattern_does() -> None:
+    every = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000]
+    assert [c for c in every if _inexact(c) != bool(_INEXACT.search(c))] == []
+    for text in ("a  b", "a b", "a\tb", "  ", " ", "", "K", "x\u2003y"):
+        assert _inexact(text) == bool(_INEXACT.search(text))
 
 
 def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
