@@ -66,7 +66,10 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     if state:
         ranges.append((begin, len(text)))
     words = (len(_WORD.findall(text)) or 1) if ranges else 1  # no quote: the share is 0 anyway
-    quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
+    if ranges == [(0, len(text))]:  # quoted throughout: its words are the sentence's
+        quoted_words = words if words > 1 or _WORD.search(text) else 0
+    else:
+        quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
     stripped = text.lstrip()
     return Quotes(
         open_at_start=open_at_start or orphan,
