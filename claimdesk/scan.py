@@ -7,20 +7,26 @@ expressions over every sentence. Here, built once per rule set:
   (pyahocorasick), run once over the lower-cased sentence; each rule then takes,
   from the phrases found, exactly the spans its own pattern's ``finditer`` would
   give (leftmost, the longest at a start, not overlapping, whole words);
-- every regular expression of a rule is read for the literal text any match of
-  it must contain (``(?i)\\bdenied\\b`` needs "denied"); those texts go into a
-  second automaton, and only the expressions whose text occurs in the sentence
-  are run (joined as in the rule's own pattern: one that cannot match anywhere
-  changes nothing in an alternation). An expression with no such text always runs.
-  A rule's exceptions are read the same way. An expression that needs no text but
-  ends with ``$(?<![.!?])`` is not run on a sentence ending with one of those marks.
+- every regular expression of a rule is read for the literal texts any match of
+  it must contain: one of each of up to three sets (``(?i)\\bclaims?\\b.{0,80}\\bfalse``
+  needs "claim" and "false"; a second or third set only when it is rarer than "a"
+  or "the"); those texts go into a second automaton, and an expression runs only
+  when a text of every set it needs occurs in the sentence (joined as in the
+  rule's own pattern: one that cannot match anywhere changes nothing in an
+  alternation). An expression anchored by ``^`` runs only on a sentence that starts
+  with a text it starts with (``(?i)^(?:watch|read) ``), one ending with ``$`` only
+  on a sentence that ends with a text it ends with (``/\\s*(?:reuters|ap)\\.?\\s*$``).
+  An expression with no such text always runs. A rule's exceptions are read the
+  same way, and only for a rule whose cues fired. An expression that needs no text
+  but ends with ``$(?<![.!?])`` is not run on a sentence ending with one of those marks.
 
-On the seeds (CPU time per sentence, the shipped rules): the automaton and the
-per-rule spans 4.3 µs; one alternation with a named group per rule 21 µs (and it
-loses a rule's match where another rule's phrase wins the position); each rule's
-own phrase pattern in turn 48 µs.
+On 5,725 sentences of published news (PolNeAR and BBC) the shipped rules run 1.9
+expressions a sentence (cues and exceptions) this way, against 5.5 when an expression
+needed only its most selective text (with four rules' phrase patterns run on every
+sentence besides, for an apostrophe or hyphen in a phrase); the automaton finds 5 texts
+a sentence.
 
-Both are exact: the spans are those of the rule's own patterns. A sentence the
+All of it is exact: the spans are those of the rule's own patterns. A sentence the
 fast path cannot read exactly (white space other than single spaces between
 words, or one of the few letters Python's case-insensitive matching treats
 unlike ``str.lower``) goes through the rule's own patterns instead.
