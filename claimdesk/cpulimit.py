@@ -43,22 +43,20 @@ def _longer(timeout: float, process: float, own: float) -> float:
 
 def spans(pattern: regex.Pattern, text: str, limit: float) -> list[tuple[int, int]]:
     """The spans of every match of ``pattern`` in ``text``, stopped after ``limit`` seconds of this
-    thread's CPU time (``TimeoutError``).
-
-    The first attempt, the only one on an ordinary call, reads one clock instead of two: regex's
-    timeout counts the process's CPU time, so when it fires the process has spent at least
-    ``limit``, which is what the next timeout is scaled by."""
-    thread = time.thread_time()
+    thread's CPU time (``TimeoutError``). The first attempt, the only one on an ordinary call, is
+    made here rather than through a closure: it is made for every expression of every sentence."""
+    thread, process = time.thread_time(), time.process_time()
     try:
         return [m.span() for m in pattern.finditer(text, timeout=limit)]
     except TimeoutError:
         own = time.thread_time() - thread
         if own >= limit:
             raise
+        timeout = _longer(limit, time.process_time() - process, own)
     return _limited(
         lambda timeout: [m.span() for m in pattern.finditer(text, timeout=timeout)],
         limit,
-        _longer(limit, limit, own),
+        timeout,
         ATTEMPTS - 1,
     )
 
