@@ -244,8 +244,8 @@ _COMMON = frozenset(" .,-'’\"“”")
 
 def _worth(texts: frozenset[str]) -> bool:
     """Is a set of texts rare enough in news to be worth checking? ("a" and "the" occur everywhere)"""
-    if DIGIT in texts:
-        return True
+    if DIGIT in texts:  # a digit alone, yes; a digit or "a", no
+        return len(texts) == 1
     if min(map(len, texts)) >= _WORTH:
         return True
     return all(not c.isalnum() and c not in _COMMON for t in texts for c in t)
