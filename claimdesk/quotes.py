@@ -50,6 +50,15 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     A closing mark with no opening one means the sentence began inside a quote.
     """
     text = _marks(text)
+    if _MARK.search(text) is None:  # no quotation mark: quoted throughout if it began inside a quote
+        if not open_at_start:
+            return Quotes(False, False, [], False, 0.0)
+        return Quotes(True, True, [(0, len(text))], False, 1.0 if _WORD.search(text) else 0.0)
+    return _read_marks(text, open_at_start)
+
+
+def _read_marks(text: str, open_at_start: bool) -> Quotes:
+    """:func:`find_quotes` mark by mark (``text`` with two apostrophes already read as one mark)."""
     ranges: list[tuple[int, int]] = []
     state = open_at_start
     begin = 0

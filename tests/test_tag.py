@@ -161,3 +161,13 @@ def test_words_before_a_verb_are_cut_as_the_patterns_alone_would_cut_them(words:
 @given(st.text(alphabet="ab1 .,—’'-\n“", max_size=16))
 def test_four_words_are_counted_as_the_word_pattern_counts_them(text: str) -> None:
     assert bool(_FOUR_WORDS.match(text)) == (len(_WORD.findall(text)) >= 4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,’'\n—", max_size=14), st.booleans())
+def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
+    text: str, open_at_start: bool
+) -> None:
+    from claimdesk import quotes
+
+    assert quotes.find_quotes(text, open_at_start) == quotes._read_marks(quotes._marks(text), open_at_start)
