@@ -223,15 +223,23 @@ _PROPERTY = re.compile(r"\\(?:[pP]\{[^}]*\}|.)", re.DOTALL)
 """An escape; ``\\p{Lu}`` (a Unicode property, which only the `regex` module reads) among them."""
 
 
-def _readable(pattern: str) -> str:
+_POSIX = re.compile(r"\[:\^?[a-zA-Z]+:\]")
+"""A POSIX class (``[[:alpha:]]``), which `re` would read as the characters of its name."""
+
+
+def _readable(pattern: str) -> str | None:
     """``pattern`` as `re` can parse it for the texts it needs: a Unicode property (``\\p{Lu}``,
-    ``\\P{L}``) becomes ``\\w`` or ``\\W``, one character that is no literal text either way."""
+    ``\\P{L}``) becomes ``\\w`` or ``\\W``, one character that is no literal text either way.
+    None for what `re` would read otherwise than the `regex` module: fuzzy matching, POSIX classes."""
+    if _POSIX.search(pattern):
+        return None
 
     def plain(m: re.Match[str]) -> str:
         escape = m.group()
         return escape if len(escape) == 2 else "\\W" if escape[1] == "P" else "\\w"
 
-    return _PROPERTY.sub(plain, pattern)
+    readable = _PROPERTY.sub(plain, pattern)
+    return None if _FUZZY.search(readable) else readable
 
 
 MAX_CLAUSES = 3
@@ -256,7 +264,7 @@ def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
     selective first, at most :data:`MAX_CLAUSES`; None when unknown. ``(?i)\\bclaims?\\b.{0,80}\\bfalse``
     needs "claim" and "false"."""
     pattern = _readable(pattern)
-    if _parser is None or _FUZZY.search(pattern):
+    if _parser is None or pattern is None:
         return None
     try:
         needs = _needs_seq(_parser.parse(pattern))
@@ -293,7 +301,7 @@ def start_texts(pattern: str) -> tuple[str, ...] | None:
     """Texts (lower-case ASCII) one of which a sentence starts with for ``pattern``, anchored by "^",
     to match there: ``(?i)^(?:watch|read) the`` needs "watch" or "read". None when it does not say."""
     pattern = _readable(pattern)
-    if _parser is None or _FUZZY.search(pattern) or _MULTILINE.search(pattern):
+    if _parser is None or pattern is None or _MULTILINE.search(pattern):
         return None
     try:
         parsed = _parser.parse(pattern)
@@ -360,7 +368,7 @@ def end_texts(pattern: str) -> tuple[str, ...] | None:
     ``pattern``, which ends with "$", to match: ``(?i)/(?:reuters|ap)\\.?\\s*$`` needs "reuters",
     "reuters.", "ap" or "ap.". None when it does not say."""
     pattern = _readable(pattern)
-    if _parser is None or _FUZZY.search(pattern) or _MULTILINE.search(pattern):
+    if _parser is None or pattern is None or _MULTILINE.search(pattern):
         return None
     try:
         parsed = _parser.parse(pattern)
@@ -391,7 +399,7 @@ def end_excludes(pattern: str) -> frozenset[str] | None:
     """Characters a text may not end with for ``pattern`` to match: an expression that ends with
     ``$(?<![.!?])`` cannot match a sentence ending in ".", "!" or "?". None when it does not say."""
     pattern = _readable(pattern)
-    if _parser is None or _FUZZY.search(pattern):
+    if _parser is None or pattern is None:
         return None
     try:
         parsed = _parser.parse(pattern)

@@ -85,6 +85,7 @@ def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
         (r"(?:denied){e<=1}", None),
         (r"\{e\}denied", {"{e}denied"}),
         (r"\w{2,3}denied", {"denied"}),
+        (r"[[:alpha:]]+denied", None),  # a POSIX class, which `re` would read as its letters
         (r"(?i)\bdespite\s+\p{Lu}[\p{L}’'-]*", {"despite "}),  # a Unicode property is no text
         (r"(?<=^\p{Lu}\w*)\s*:", {":"}),
     ],
