@@ -25,6 +25,9 @@ _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
 _AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
 _TAIL_SPLIT = regex.compile(r"[,”\"]")
+_CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
+_LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
+_INITIAL = regex.compile(r"\p{Lu}\.")
 
 
 def _any(words: frozenset[str]) -> str:
@@ -40,12 +43,33 @@ class _Grammar:
     the_name: regex.Pattern[str]
     aux_tail: regex.Pattern[str]
     adverbial_tail: regex.Pattern[str]
+    aux_last: regex.Pattern[str]
+    """The last word of any text ``aux_tail`` removes: without it, there is nothing to remove."""
+    adverbial_last: regex.Pattern[str]
+    """The last word of any text ``adverbial_tail`` removes."""
     clause_split: regex.Pattern[str]
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
     contrast_end: regex.Pattern[str]
     adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
+    known_kinds: frozenset[str]
+    """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
+    not_surnames: frozenset[str]
+    """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
+
+
+def _last_words(phrases: frozenset[str]) -> frozenset[str]:
+    """The word each phrase ends with ("contacted by email": "email")."""
+    return frozenset(p.split()[-1] for p in phrases if p.split())
+
+
+def _strip_tail(tail: regex.Pattern[str], last: regex.Pattern[str], text: str) -> str:
+    """``tail.sub("", text)`` for a pattern that removes words at the end of ``text``, read only when
+    the last word of ``text`` is one such a removal ends with (the words of a match hold no white
+    space and stand after white space, so a match's last word is the text's)."""
+    words = text.rsplit(None, 1)
+    return tail.sub("", text) if words and last.fullmatch(words[-1]) else text
 
 
 def _grammar(rules: RuleSet) -> _Grammar:
@@ -65,6 +89,12 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"\s+(?:{_any(w['channel_prepositions'])})\s+(?:{_any(w['indefinite_articles'])})\s+"
                 rf"(?:{_any(w['channels'])})|\s+(?:{_any(w['contact_phrases'])}))+\s*$"
             ),
+            aux_last=regex.compile(
+                rf"(?:(?i:{_any(_last_words(w['verb_companions']))})|\p{{Ll}}*(?:{_any(_last_words(w['adverb_endings']))}))"
+            ),
+            adverbial_last=regex.compile(
+                rf"(?i:{_any(_last_words(w['time_words'] | w['channels'] | w['contact_phrases']))})"
+            ),
             clause_split=regex.compile(
                 rf"[,;:()\[\]“”\"—–]|\b(?:{_any(w['clause_terminators'])})\b", regex.IGNORECASE
             ),
@@ -81,6 +111,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"(?i)^\s*(?:(?:{_any(w['time_openers'])})\s+)?(?:{_any(w['time_words'])})\b\s*,?\s*"
             ),
             w=w,
+            known_kinds=(
+                rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
+            ),
+            not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
         )
     return cached
 
@@ -154,7 +188,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
-    if name.lower() in w_["non_sources"] or regex.match(r"\p{Ll}\b", name):
+    if name.lower() in w_["non_sources"] or _CUT_POSSESSIVE.match(name):
         return None  # "s massacre": a possessive cut from its name
     if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
         return None  # "Victory took Real to": a clause, not a name
@@ -185,9 +219,9 @@ def _plural(name: str, rules: RuleSet) -> bool:
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
-    known = rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
-    plural = word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
-    return word in known or word in rules.lexicon("reference_pronouns") or plural
+    if word in _grammar(rules).known_kinds or word in rules.lexicon("reference_pronouns"):
+        return True
+    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
 
 
 def _is_appositive(segment: str, g: _Grammar) -> bool:
@@ -221,8 +255,8 @@ def _last_clause(text: str, g: _Grammar) -> str:
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     g = _grammar(rules)
-    left = g.aux_tail.sub("", text[:start]).rstrip()
-    left = g.aux_tail.sub("", g.adverbial_tail.sub("", left)).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, text[:start]).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, _strip_tail(g.adverbial_tail, g.adverbial_last, left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
@@ -550,24 +584,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
-    lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
-    skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
-    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
-    body_names: dict[str, Counter[str]] = {}
-    headline_names: dict[str, Counter[str]] = {}
-    first_names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text):
-        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
-        surname = words[-1].rstrip(".")
-        size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
-        given = words[-size:-1]
-        if not surname or given[0].lower().rstrip(".") in skip:
-            continue
-        found = body_names if 0 <= body < m.start() else headline_names
-        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
-        if found is body_names and len(given) == 1 and given[0][1:].islower():
-            # "Lou Jiwei" ... "Mr. Lou": some names put the family name first
-            first_names.setdefault(given[0], Counter())[" ".join([*given, surname])] += 1
+    surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
@@ -576,8 +593,42 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         name = parts[0] if len(parts) == 1 else name
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
-        if name.lower() in lower or source_type(name, rules) != "person":
+        if source_type(name, rules) == "person":
+            surnames.append((t, name))
+    # A surname the article writes in lower case too is none: the article's lower-case words are
+    # read only when the name occurs in lower case at all.
+    lower: frozenset[str] | None = None
+    kept = []
+    for t, name in surnames:
+        if name.lower() in text:
+            lower = frozenset(_LOWER_WORD.findall(text)) if lower is None else lower
+            if name.lower() in lower:
+                continue
+        kept.append((t, name))
+    surnames = kept
+    if not surnames:  # the article is read for names only when a source is a surname alone
+        return
+    wanted = {name for _, name in surnames}
+    skip = _grammar(rules).not_surnames
+    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
+    body_names: dict[str, Counter[str]] = {}
+    headline_names: dict[str, Counter[str]] = {}
+    first_names: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
+        if not any(name in m.group() for name in wanted):
+            continue  # the run cannot end with a surname looked for
+        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        surname = words[-1].rstrip(".")
+        size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
+        given = words[-size:-1]
+        if not surname or given[0].lower().rstrip(".") in skip:
             continue
+        found = body_names if 0 <= body < m.start() else headline_names
+        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+        if found is body_names and len(given) == 1 and given[0][1:].islower():
+            # "Lou Jiwei" ... "Mr. Lou": some names put the family name first
+            first_names.setdefault(given[0], Counter())[" ".join([*given, surname])] += 1
+    for t, name in surnames:
         options = body_names.get(name) or headline_names.get(name) or first_names.get(name)
         if options:
             t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from claimdesk.attribution import _grammar, _strip_tail
 from claimdesk.rulecheck import tag_one
+from claimdesk.rules import default_ruleset
 from claimdesk.segment import segment
-from claimdesk.tag import tag_sentences
+from claimdesk.tag import _FOUR_WORDS, _WORD, tag_sentences
 from tests.conftest import seed_text
 
 
@@ -212,3 +216,41 @@ def test_cues_point_at_the_matched_text(rules) -> None:
     verdict = tag_one(sentence, rules)
     for cue in verdict.cues:
         assert sentence[cue.start : cue.end] == cue.text
+
+
+_TAIL_WORDS = sorted(
+    {
+        w
+        for name in ("verb_companions", "time_openers", "time_words", "channels", "contact_phrases")
+        for phrase in default_ruleset().words[name]
+        for w in phrase.split()
+    }
+    | {"officials", "Lavrov", "repeatedly", "Quickly", "a", "by", "on", "email", "", "\n", ","}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TAIL_WORDS), max_size=8), st.sampled_from(["", " ", "  ", "\n", "\t"]))
+def test_words_before_a_verb_are_cut_as_the_patterns_alone_would_cut_them(words: list[str], end: str) -> None:
+    """The cut of auxiliaries and adverbials before a verb reads the patterns only when the last
+    word could end what they cut: the same text as running them always."""
+    g = _grammar(default_ruleset())
+    text = " ".join(words) + end
+    for tail, last in ((g.aux_tail, g.aux_last), (g.adverbial_tail, g.adverbial_last)):
+        assert _strip_tail(tail, last, text) == tail.sub("", text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,—’'-\n“", max_size=16))
+def test_four_words_are_counted_as_the_word_pattern_counts_them(text: str) -> None:
+    assert bool(_FOUR_WORDS.match(text)) == (len(_WORD.findall(text)) >= 4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,’'\n—", max_size=14), st.booleans())
+def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
+    text: str, open_at_start: bool
+) -> None:
+    from claimdesk import quotes
+
+    assert quotes.find_quotes(text, open_at_start) == quotes._read_marks(quotes._marks(text), open_at_start)
