@@ -218,13 +218,14 @@ def _healthcheck() -> Exception | None:
 def _wait_until_healthy(api: str, alive: Callable[[], bool], seconds: float = STARTUP_SECONDS) -> bool:
     deadline = time.monotonic() + seconds
     while alive() and time.monotonic() < deadline:
-        if _healthy(api):
+        if healthy(api):
             return True
         time.sleep(0.1)
-    return alive() and _healthy(api)
+    return alive() and healthy(api)
 
 
-def _healthy(api: str) -> bool:
+def healthy(api: str) -> bool:
+    """Whether the Prefect API at ``api`` answers its health check."""
     try:
         with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
             return response.status == 200
