@@ -350,35 +350,40 @@ def join(
 ) -> set[str]:
     """Place each claim sentence of one article in a claim (or start one); returns the claims touched.
 
-    ``touched`` are claims the article's earlier version left: they are recounted in full, as are
-    claims merged here. A claim the article joins is updated once by the mentions it gained, so
-    joining costs the same however many mentions the claim already has."""
+    The article is placed as a batch: the candidate index is read once for all its terms and
+    the candidates' sample mentions once, then placing runs in memory (a sentence may join a
+    claim an earlier sentence of the article started), and what changed is written in a few
+    statements. ``touched`` are claims the article's earlier version left: they are recounted in
+    full, as are claims merged here; a claim the article joins is updated by the mentions it
+    gained, so joining costs the same however many mentions the claim already has."""
     recount = set(touched or ())
     if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
         refresh(db, recount)
         return recount
+    todo = [
+        (s, signature(s.text, g, s.attributed_to))
+        for s in sorted(sentences, key=lambda s: s.position)
+        if s.status is not None
+    ]
+    index = _Index(db, g, [sig for _, sig in todo])
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
-    gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
-    sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
     twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
-    for s in sorted(sentences, key=lambda s: s.position):
-        if s.status is None:
-            continue
-        sig = signature(s.text, g, s.attributed_to)
+    started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
+    mentions: list[tuple[Sentence, str, str, float, str]] = []  # (sentence, claim, how, score, signature)
+    keys: list[tuple[str, str]] = []
+    for s, sig in todo:
         key = sig.to_json()
-        # A sentence the article repeats word for word (a quote, a refrain) is the claim it was.
-        similar = [(twins[key], 1.0)] if key in twins else _similar_claims(db, sig, g)
+        similar = [(index.resolve(twins[key]), 1.0)] if key in twins else index.similar(sig)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
             merged = {c for c, _ in similar[1:]}
+            for c in {best} | merged:  # claims merged in the database must be there first
+                if c in started:
+                    _insert_claim(db, c, started.pop(c), seen)
+                    recount.add(c)
             _merge(db, best, merged)
+            index.merge(best, merged)
             recount = (recount - merged) | {best}
-            for c in merged:
-                gained.setdefault(best, []).extend(gained.pop(c, []))
-                sizes.pop(c, None)
-            sizes.pop(best, None)
-            placed = {p: best if c in merged else c for p, c in placed.items()}
-            twins = {k: best if c in merged else c for k, c in twins.items()}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -388,98 +393,131 @@ def join(
                 if p in placed
             ]
             if earlier:
-                best, score, how = earlier[0], 0.0, "refers back"
+                best, score, how = index.resolve(earlier[0]), 0.0, "refers back"
         if best is None:
             if len(sig.terms) < g.min_terms:
                 continue
             best, score, how = claim_id(s.id), 1.0, "started"
-            db.execute(
-                "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
-                "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
-                [best, s.text, s.id, s.status, seen, seen],
-            )
-            sizes[best] = 0
-        db.execute(
-            "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
-            "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            started[best] = s
+            index.start(best)
+        mentions.append((s, best, how, round(score, 3), key))
+        if how != "refers back":
+            keys += [(t, best) for t in index.add(best, sig)]  # only while the claim's sample fills
+            twins[key] = best
+        placed[s.position] = best
+    _write(db, article, seen, index, started, mentions, keys, recount)
+    return recount | {index.resolve(c) for _, c, _, _, _ in mentions}
+
+
+def _insert_claim(db: sqlite_utils.Database, claim: str, first: Sentence, seen: str) -> None:
+    """A claim row with no mention counted yet (counted when its mentions are written)."""
+    db.execute(
+        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
+        "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
+        "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
+        [claim, first.text, first.id, first.status, seen, seen],
+    )
+
+
+def _write(
+    db: sqlite_utils.Database,
+    article: Mapping[str, Any],
+    seen: str,
+    index: _Index,
+    started: dict[str, Sentence],
+    mentions: list[tuple[Sentence, str, str, float, str]],
+    keys: list[tuple[str, str]],
+    recount: set[str],
+) -> None:
+    """Write one article's placing: new claims, mentions, index keys, then the claims' counts."""
+    gained: dict[str, list[Sentence]] = {}
+    for s, c, _, _, _ in mentions:
+        gained.setdefault(index.resolve(c), []).append(s)
+    for claim, first in started.items():
+        if index.resolve(claim) == claim:
+            _insert_claim(db, claim, first, seen)
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
+        "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
                 s.id,
-                best,
+                index.resolve(c),
                 article["id"],
                 article.get("outlet"),
                 s.status,
                 s.attributed_to,
                 how,
-                round(score, 3),
+                score,
                 seen,
                 key,
-            ],
-        )
-        if best not in sizes:
-            sizes[best] = db.execute("SELECT mentions FROM claims WHERE id = ?", [best]).fetchone()[0] + sum(
-                1 for _ in gained.get(best, [])
             )
-        sizes[best] += 1
-        if how != "refers back" and sizes[best] <= g.mention_sample:  # later mentions add nothing to find
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
-                [(t, best) for t in sig.terms],
-            )
-        placed[s.position] = best
-        if how != "refers back":
-            twins[key] = best
-        gained.setdefault(best, []).append(s)
-    for claim, mentions in gained.items():
-        if claim not in recount:
-            _count(db, claim, mentions, article, seen)
+            for s, c, how, score, key in mentions
+        ],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
+        [(t, index.resolve(c)) for t, c in keys],
+    )
+    _count(db, {c: m for c, m in gained.items() if c not in recount}, article, seen)
     refresh(db, recount)
-    return recount | set(gained)
 
 
 def _count(
-    db: sqlite_utils.Database, claim: str, mentions: list[Sentence], article: Mapping[str, Any], seen: str
+    db: sqlite_utils.Database, gained: Mapping[str, list[Sentence]], article: Mapping[str, Any], seen: str
 ) -> None:
-    """Update a claim's counts, sources and status by the mentions one article gave it.
+    """Update claims' counts, sources and status by the mentions one article gave them.
 
-    The article's earlier mentions were taken out first, so it is always a new article for the
-    claim; its outlet is new unless another article of that outlet mentions the claim."""
+    The article's earlier mentions were taken out first, so it is always a new article for each
+    claim; its outlet is new unless another article of that outlet mentions the claim. One read
+    and one batch of updates for all the article's claims."""
+    if not gained:
+        return
     outlet = article.get("outlet")
-    new_outlet = (
-        outlet is None
-        or not db.execute(
-            "SELECT 1 FROM claim_mentions WHERE claim_id = ? AND outlet = ? AND article_id != ? LIMIT 1",
-            [claim, outlet, article["id"]],
-        ).fetchone()
-    )
-    row = db.execute(
-        "SELECT confirmed, alleged, denied, disputed, first_seen, last_seen, "
-        + ", ".join(WHO.values())
-        + " FROM claims WHERE id = ?",
-        [claim],
-    ).fetchone()
-    counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
-    who = dict(zip(WHO.values(), row[6:], strict=True))
-    for s in mentions:
-        counts[s.status] += 1
-        names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
-        label = _label(s.attributed_to, outlet, s.status)
-        if label not in names and "…" not in names:
-            names.append(label if len(names) < WHO_LIMIT else "…")
-        who[WHO[s.status]] = "; ".join(names)
-    values = {
-        **counts,
-        **who,
-        "status": cross_status(k for k, n in counts.items() if n),
-        "first_seen": min(row[4] or seen, seen),
-        "last_seen": max(row[5] or seen, seen),
-    }
-    db.execute(
+    rows = {}
+    for chunk in _chunks(list(gained), 500):
+        rows.update(
+            (r[0], r[1:])
+            for r in db.execute(
+                "SELECT id, confirmed, alleged, denied, disputed, first_seen, last_seen, "
+                + ", ".join(WHO.values())
+                + ", EXISTS (SELECT 1 FROM claim_mentions m WHERE m.claim_id = claims.id AND m.outlet = ? "
+                "AND m.article_id != ?) FROM claims WHERE id IN (" + ", ".join("?" * len(chunk)) + ")",
+                [outlet, article["id"], *chunk],
+            ).fetchall()
+        )
+    updates = []
+    for claim, mentions in gained.items():
+        row = rows[claim]
+        counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
+        who = dict(zip(WHO.values(), row[6:10], strict=True))
+        for s in mentions:
+            counts[s.status] += 1
+            names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
+            label = _label(s.attributed_to, outlet, s.status)
+            if label not in names and "…" not in names:
+                names.append(label if len(names) < WHO_LIMIT else "…")
+            who[WHO[s.status]] = "; ".join(names)
+        new_outlet = outlet is None or not row[10]
+        values = {
+            **counts,
+            **who,
+            "status": cross_status(k for k, n in counts.items() if n),
+            "first_seen": min(row[4] or seen, seen),
+            "last_seen": max(row[5] or seen, seen),
+        }
+        updates.append((len(mentions), int(new_outlet), *values.values(), claim))
+    db.conn.executemany(
         "UPDATE claims SET mentions = mentions + ?, articles = articles + 1, outlets = outlets + ?, "
-        + ", ".join(f"{k} = ?" for k in values)
-        + " WHERE id = ?",
-        [len(mentions), int(new_outlet), *values.values(), claim],
+        + ", ".join(f"{k} = ?" for k in ("confirmed", "alleged", "denied", "disputed", *WHO.values()))
+        + ", status = ?, first_seen = ?, last_seen = ? WHERE id = ?",
+        updates,
     )
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _union(select: str, count: int) -> str:
@@ -487,39 +525,99 @@ def _union(select: str, count: int) -> str:
     return " UNION ALL ".join(f"SELECT * FROM ({select})" for _ in range(count))
 
 
-def _similar_claims(db: sqlite_utils.Database, sig: Signature, g: Grouping) -> list[tuple[str, float]]:
-    """Claims at or above the threshold, most similar first, among candidates sharing terms with ``sig``.
+class _Index:
+    """The candidate claims of one article's sentences, read from SQLite once and kept in memory.
 
-    Each term reads at most ``candidates`` claims (the latest) from the index, so a common term
-    costs no more than a rare one; the ``compare`` claims sharing most terms are compared, each
-    through its first ``mention_sample`` mentions."""
-    if len(sig.terms) < g.min_terms or len(sig.entities) < g.min_shared_entities:
-        return []
-    terms = sorted(sig.terms)
-    shared: Counter[str] = Counter(
-        r[0]
-        for r in db.execute(
-            _union("SELECT claim_id FROM claim_keys WHERE key = ? ORDER BY rowid DESC LIMIT ?", len(terms)),
-            [v for t in terms for v in (t, g.candidates)],
-        ).fetchall()
-    )
-    least = g.min_shared_entities + g.min_shared_terms
-    claims = [c for c, n in shared.most_common(g.compare) if n >= least]
-    if not claims:
-        return []
-    found: dict[str, float] = {}
-    for claim, text in db.execute(
-        _union(
-            "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
-            "AND joined_by != 'refers back' ORDER BY rowid LIMIT ?",
-            len(claims),
-        ),
-        [v for c in claims for v in (c, g.mention_sample)],
-    ).fetchall():
-        score = similarity(sig, Signature.from_json(text), g)
-        if score >= g.threshold and score > found.get(claim, 0.0):
-            found[claim] = score
-    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    ``claim_keys`` is read for every term of the article at once, at most ``candidates`` claims
+    per term (the latest), so a common term costs no more than a rare one; the sample mentions
+    (first ``mention_sample``) of the likely candidates are read in one more statement. Claims
+    the article starts, joins or merges are kept current here, so later sentences see them."""
+
+    def __init__(self, db: sqlite_utils.Database, g: Grouping, sigs: list[Signature]) -> None:
+        self.db, self.g = db, g
+        self.least = g.min_shared_entities + g.min_shared_terms
+        self.keys: dict[str, list[str]] = {}  # term -> claims, latest first
+        self.samples: dict[str, list[Signature]] = {}  # claim -> its compared mentions
+        self.alias: dict[str, str] = {}  # merged claim -> the claim it became
+        wanted = [s for s in sigs if self.searchable(s)]
+        terms = sorted({t for s in wanted for t in s.terms})
+        for chunk in _chunks(terms, 400):  # SQLite allows 500 terms in one compound SELECT
+            for key, claim in db.execute(
+                _union(
+                    "SELECT key, claim_id FROM claim_keys WHERE key = ? "
+                    f"ORDER BY rowid DESC LIMIT {g.candidates}",
+                    len(chunk),
+                ),
+                chunk,
+            ).fetchall():
+                self.keys.setdefault(key, []).append(claim)
+        self.fetch(list(dict.fromkeys(c for s in wanted for c in self.candidates(s))))
+
+    def searchable(self, sig: Signature) -> bool:
+        return len(sig.terms) >= self.g.min_terms and len(sig.entities) >= self.g.min_shared_entities
+
+    def resolve(self, claim: str) -> str:
+        while claim in self.alias:
+            claim = self.alias[claim]
+        return claim
+
+    def candidates(self, sig: Signature) -> list[str]:
+        """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
+        shared: Counter[str] = Counter()
+        for t in sig.terms:
+            found = {self.resolve(c) for c in self.keys.get(t, ())[: self.g.candidates]}
+            shared.update(found)
+        return [c for c, n in shared.most_common(self.g.compare) if n >= self.least]
+
+    def fetch(self, claims: list[str]) -> None:
+        """Read the sample mentions of claims not read yet."""
+        claims = [c for c in claims if c not in self.samples]
+        for chunk in _chunks(claims, 400):
+            for c in chunk:
+                self.samples[c] = []
+            for claim, text in self.db.execute(
+                _union(
+                    "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
+                    f"AND joined_by != 'refers back' ORDER BY rowid LIMIT {self.g.mention_sample}",
+                    len(chunk),
+                ),
+                chunk,
+            ).fetchall():
+                self.samples[claim].append(Signature.from_json(text))
+
+    def similar(self, sig: Signature) -> list[tuple[str, float]]:
+        """Claims at or above the threshold, most similar first, among the candidates of ``sig``."""
+        if not self.searchable(sig):
+            return []
+        claims = self.candidates(sig)
+        self.fetch(claims)
+        found: dict[str, float] = {}
+        for claim in claims:
+            best = max((similarity(sig, other, self.g) for other in self.samples[claim]), default=0.0)
+            if best >= self.g.threshold:
+                found[claim] = best
+        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def start(self, claim: str) -> None:
+        self.samples[claim] = []
+
+    def add(self, claim: str, sig: Signature) -> list[str]:
+        """A mention joins ``claim``: while the claim's sample is not full it is compared with later
+        sentences and its new terms index the claim; returns those terms (to write)."""
+        sample = self.samples.setdefault(claim, [])
+        if len(sample) >= self.g.mention_sample:
+            return []
+        known = set().union(*(s.terms for s in sample))
+        sample.append(sig)
+        new = sorted(sig.terms - known)
+        for t in new:
+            self.keys.setdefault(t, []).insert(0, claim)
+        return new
+
+    def merge(self, into: str, others: set[str]) -> None:
+        for other in others:
+            self.alias[other] = into
+            self.samples.setdefault(into, []).extend(self.samples.pop(other, []))
 
 
 def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
