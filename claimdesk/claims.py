@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -304,14 +305,15 @@ def create_tables(db: sqlite_utils.Database) -> None:
         ],
         if_not_exists=True,
     )
-    db["claim_keys"].create({"key": str, "claim_id": str}, pk=("key", "claim_id"), if_not_exists=True)
+    # The candidate index is read whole into memory once per connection (in rowid order, the latest
+    # last), so it needs no index on its terms: each key written costs one append and one index entry.
+    db["claim_keys"].create({"key": str, "claim_id": str}, if_not_exists=True)
     for table, columns in [
         # Few indexes, as each mention written updates every one of them at a random place.
         ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
         ("claim_mentions", ["claim_id", "outlet"]),  # is this outlet new to the claim?
         ("claim_mentions", ["article_id"]),  # an article leaving its claims
         ("claim_keys", ["claim_id"]),
-        ("claim_keys", ["key"]),  # in rowid order: the latest claims with a term
         ("claims", ["status"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
@@ -326,6 +328,7 @@ def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
         ).fetchall()
     }
     db.execute("DELETE FROM claim_mentions WHERE article_id = ?", [article_id])
+    _forget_claims(db, touched)  # their samples may hold mentions that left
     return touched
 
 
@@ -369,7 +372,8 @@ def join(
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
     twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
     started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
-    mentions: list[tuple[Sentence, str, str, float, str]] = []  # (sentence, claim, how, score, signature)
+    # (sentence, claim, how, score, signature): only mentions in their claim's sample keep a signature
+    mentions: list[tuple[Sentence, str, str, float, str | None]] = []
     keys: list[tuple[str, str]] = []
     for s, sig in todo:
         key = sig.to_json()
@@ -400,9 +404,10 @@ def join(
             best, score, how = claim_id(s.id), 1.0, "started"
             started[best] = s
             index.start(best)
-        mentions.append((s, best, how, round(score, 3), key))
+        new = index.add(best, sig) if how != "refers back" else None  # only while the sample fills
+        mentions.append((s, best, how, round(score, 3), key if new is not None else None))
         if how != "refers back":
-            keys += [(t, best) for t in index.add(best, sig)]  # only while the claim's sample fills
+            keys += [(t, best) for t in new or ()]
             twins[key] = best
         placed[s.position] = best
     _write(db, article, seen, index, started, mentions, keys, recount)
@@ -425,7 +430,7 @@ def _write(
     seen: str,
     index: _Index,
     started: dict[str, Sentence],
-    mentions: list[tuple[Sentence, str, str, float, str]],
+    mentions: list[tuple[Sentence, str, str, float, str | None]],
     keys: list[tuple[str, str]],
     recount: set[str],
 ) -> None:
@@ -520,70 +525,106 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i : i + size]
 
 
-def _union(select: str, count: int) -> str:
-    """One statement for ``count`` bounded look-ups (each keeps its own ORDER BY and LIMIT)."""
-    return " UNION ALL ".join(f"SELECT * FROM ({select})" for _ in range(count))
+class _Memory:
+    """What grouping keeps of one open database between articles, so placing a sentence reads no index.
+
+    ``keys`` is the candidate index (term -> the latest ``candidates`` claims with it), read from
+    ``claim_keys`` once per connection; ``samples`` holds the compared mentions of claims read
+    lately. Both are kept current as articles are placed; a database another connection changed
+    (SQLite's ``data_version``) is read again, and a transaction that failed drops them."""
+
+    SAMPLES = 50_000  # claims whose samples are kept; more are read again when needed
+
+    def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
+        self.candidates = g.candidates
+        self.version = _data_version(db)
+        self.keys: dict[str, list[str]] = {}
+        for key, claim in db.execute("SELECT key, claim_id FROM claim_keys ORDER BY rowid DESC"):
+            found = self.keys.setdefault(key, [])
+            if len(found) < g.candidates:
+                found.append(claim)
+        self.samples: dict[str, list[Signature]] = {}
+        self.alias: dict[str, str] = {}  # merged claim -> the claim it became
+        self.gone: set[str] = set()
+
+
+_MEMORY: weakref.WeakKeyDictionary[sqlite_utils.Database, _Memory] = weakref.WeakKeyDictionary()
+
+
+def _data_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _memory(db: sqlite_utils.Database, g: Grouping) -> _Memory:
+    kept = _MEMORY.get(db)
+    if kept is None or kept.candidates != g.candidates or kept.version != _data_version(db):
+        kept = _MEMORY[db] = _Memory(db, g)
+    return kept
+
+
+def forget(db: sqlite_utils.Database) -> None:
+    """Drop what grouping keeps of ``db`` (a transaction failed: the database is not what it holds)."""
+    _MEMORY.pop(db, None)
+
+
+def _forget_claims(db: sqlite_utils.Database, claims: Iterable[str], gone: bool = False) -> None:
+    kept = _MEMORY.get(db)
+    if kept is not None:
+        for c in claims:
+            kept.samples.pop(c, None)
+            if gone:
+                kept.gone.add(c)
 
 
 class _Index:
-    """The candidate claims of one article's sentences, read from SQLite once and kept in memory.
+    """The candidate claims of one article's sentences, from what grouping keeps of the database.
 
-    ``claim_keys`` is read for every term of the article at once, at most ``candidates`` claims
-    per term (the latest), so a common term costs no more than a rare one; the sample mentions
-    (first ``mention_sample``) of the likely candidates are read in one more statement. Claims
-    the article starts, joins or merges are kept current here, so later sentences see them."""
+    A sentence's candidates are the claims sharing most terms with it, at most ``candidates``
+    (the latest) per term, so a common term costs no more than a rare one; their sample mentions
+    (first ``mention_sample``) are read in one statement per article. Claims the article starts,
+    joins or merges are kept current, so later sentences see them."""
 
     def __init__(self, db: sqlite_utils.Database, g: Grouping, sigs: list[Signature]) -> None:
         self.db, self.g = db, g
+        self.memory = _memory(db, g)
         self.least = g.min_shared_entities + g.min_shared_terms
-        self.keys: dict[str, list[str]] = {}  # term -> claims, latest first
-        self.samples: dict[str, list[Signature]] = {}  # claim -> its compared mentions
-        self.alias: dict[str, str] = {}  # merged claim -> the claim it became
-        wanted = [s for s in sigs if self.searchable(s)]
-        terms = sorted({t for s in wanted for t in s.terms})
-        for chunk in _chunks(terms, 400):  # SQLite allows 500 terms in one compound SELECT
-            for key, claim in db.execute(
-                _union(
-                    "SELECT key, claim_id FROM claim_keys WHERE key = ? "
-                    f"ORDER BY rowid DESC LIMIT {g.candidates}",
-                    len(chunk),
-                ),
-                chunk,
-            ).fetchall():
-                self.keys.setdefault(key, []).append(claim)
-        self.fetch(list(dict.fromkeys(c for s in wanted for c in self.candidates(s))))
+        self.fetch(list(dict.fromkeys(c for s in sigs if self.searchable(s) for c in self.candidates(s))))
 
     def searchable(self, sig: Signature) -> bool:
         return len(sig.terms) >= self.g.min_terms and len(sig.entities) >= self.g.min_shared_entities
 
     def resolve(self, claim: str) -> str:
-        while claim in self.alias:
-            claim = self.alias[claim]
+        while claim in self.memory.alias:
+            claim = self.memory.alias[claim]
         return claim
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
         shared: Counter[str] = Counter()
+        keys, gone = self.memory.keys, self.memory.gone
         for t in sig.terms:
-            found = {self.resolve(c) for c in self.keys.get(t, ())[: self.g.candidates]}
-            shared.update(found)
+            found = keys.get(t)
+            if found:
+                shared.update({self.resolve(c) for c in found} - gone)
         return [c for c, n in shared.most_common(self.g.compare) if n >= self.least]
 
     def fetch(self, claims: list[str]) -> None:
-        """Read the sample mentions of claims not read yet."""
-        claims = [c for c in claims if c not in self.samples]
-        for chunk in _chunks(claims, 400):
+        """Read the sample mentions of claims not held yet (only sampled mentions keep a signature)."""
+        samples = self.memory.samples
+        claims = [c for c in claims if c not in samples]
+        if len(samples) + len(claims) > _Memory.SAMPLES:
+            samples.clear()
+        for chunk in _chunks(claims, 500):
             for c in chunk:
-                self.samples[c] = []
+                samples[c] = []
             for claim, text in self.db.execute(
-                _union(
-                    "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
-                    f"AND joined_by != 'refers back' ORDER BY rowid LIMIT {self.g.mention_sample}",
-                    len(chunk),
-                ),
+                "SELECT claim_id, signature FROM claim_mentions WHERE claim_id IN ("
+                + ", ".join("?" * len(chunk))
+                + ") AND signature IS NOT NULL AND joined_by != 'refers back' ORDER BY rowid",
                 chunk,
             ).fetchall():
-                self.samples[claim].append(Signature.from_json(text))
+                if len(samples[claim]) < self.g.mention_sample:
+                    samples[claim].append(Signature.from_json(text))
 
     def similar(self, sig: Signature) -> list[tuple[str, float]]:
         """Claims at or above the threshold, most similar first, among the candidates of ``sig``."""
@@ -593,31 +634,37 @@ class _Index:
         self.fetch(claims)
         found: dict[str, float] = {}
         for claim in claims:
-            best = max((similarity(sig, other, self.g) for other in self.samples[claim]), default=0.0)
+            best = max((similarity(sig, other, self.g) for other in self.memory.samples[claim]), default=0.0)
             if best >= self.g.threshold:
                 found[claim] = best
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def start(self, claim: str) -> None:
-        self.samples[claim] = []
+        self.memory.samples[claim] = []
+        self.memory.gone.discard(claim)  # a claim started again by the sentence that started it before
 
-    def add(self, claim: str, sig: Signature) -> list[str]:
+    def add(self, claim: str, sig: Signature) -> list[str] | None:
         """A mention joins ``claim``: while the claim's sample is not full it is compared with later
-        sentences and its new terms index the claim; returns those terms (to write)."""
-        sample = self.samples.setdefault(claim, [])
+        sentences and its new terms index the claim; returns those terms (to write), or None when
+        the sample is full."""
+        self.fetch([claim])
+        sample = self.memory.samples[claim]
         if len(sample) >= self.g.mention_sample:
-            return []
+            return None
         known = set().union(*(s.terms for s in sample))
         sample.append(sig)
         new = sorted(sig.terms - known)
         for t in new:
-            self.keys.setdefault(t, []).insert(0, claim)
+            found = self.memory.keys.setdefault(t, [])
+            found.insert(0, claim)
+            del found[self.g.candidates :]
         return new
 
     def merge(self, into: str, others: set[str]) -> None:
+        self.fetch([into, *others])
         for other in others:
-            self.alias[other] = into
-            self.samples.setdefault(into, []).extend(self.samples.pop(other, []))
+            self.memory.alias[other] = into
+            self.memory.samples[into].extend(self.memory.samples.pop(other, []))
 
 
 def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
@@ -674,6 +721,7 @@ def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
             [claim],
         ).fetchone()
         if not found[0]:
+            _forget_claims(db, [claim], gone=True)
             db.execute("DELETE FROM claim_keys WHERE claim_id = ?", [claim])
             db.execute("DELETE FROM claims WHERE id = ?", [claim])
             continue
