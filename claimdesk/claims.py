@@ -159,6 +159,11 @@ class Signature:
     terms: frozenset[str]
     content: frozenset[str]
 
+    @functools.cached_property
+    def numbers(self) -> frozenset[str]:
+        """Figures and years of what is claimed: two claims that both give figures give the same one."""
+        return frozenset(t for t in self.content if t.startswith("#"))
+
     def to_json(self) -> str:
         return json.dumps(
             [sorted(self.entities), sorted(self.terms - self.entities), sorted(self.terms - self.content)]
@@ -182,13 +187,15 @@ def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
     terms: set[str] = set()
     speaker = {w.lower() for w in WORD.findall(source or "")}
     speaking: set[str] = set()
-    for match in WORD.finditer(text):
+    matches = list(WORD.finditer(text))
+    described = _description(text, matches, speaker, g) if speaker else set()
+    for n, match in enumerate(matches):
         for part in match.group().split("-") if "-" in match.group() else [match.group()]:
             token = POSSESSIVE.sub("", part)
             lower = token.lower()
             if not token or lower in g.stopwords:
                 continue
-            if lower in speaker or stem(lower) in g.titles:
+            if n in described or lower in speaker or stem(lower) in g.titles:
                 speaking.add(g.aliases.get(lower) or stem(lower))
             if lower in g.aliases:
                 key = g.aliases[lower]
@@ -210,6 +217,52 @@ def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
     return Signature(frozenset(entities), frozenset(terms), frozenset(terms - speaking))
 
 
+APART = re.compile(r"[^\s'’-]")  # anything but space, apostrophe or hyphen between two words ends a phrase
+COMMA = re.compile(r"^\s*,\s*$")
+ARTICLES = {"a", "an", "the"}
+
+
+def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Grouping) -> set[int]:
+    """Which words describe the source rather than make the claim: the phrase around its name that
+    holds a job title ("Lib Dem home affairs spokesman Mark Oaten", "David McLetchie, Scottish
+    Conservative Party leader,"). Before the name, the phrase runs left from a title to a stop
+    word or punctuation; after it, from a comma to the next punctuation."""
+    at = [n for n, m in enumerate(words) if m.group().lower() in speaker]
+    if not at:
+        return set()
+    first, last = at[0], at[-1]
+
+    def between(a: int, b: int) -> str:
+        return text[words[a].end() : words[b].start()]
+
+    def title(n: int) -> bool:
+        return stem(POSSESSIVE.sub("", words[n].group()).lower()) in g.titles
+
+    found: set[int] = set()
+    n = first - 1
+    # "spokesman Mark Oaten", "The party leader, David McLetchie, ..."
+    if n >= 0 and title(n) and (not between(n, first).strip() or COMMA.match(between(n, first))):
+        while n >= 0 and (title(n) or words[n].group().lower() not in g.stopwords):
+            found.add(n)
+            if n == 0 or APART.search(between(n - 1, n)):
+                break
+            n -= 1
+    n = last + 1
+    if n < len(words) and COMMA.match(between(last, n)):  # "Shami Chakrabarti, director of Liberty, ..."
+        if words[n].group().lower() in ARTICLES:
+            n += 1
+        phrase = []
+        while n < len(words) and (not phrase or not APART.search(between(n - 1, n))):
+            phrase.append(n)
+            n += 1
+        # An apposition opens with a title (not a verb: "Robert Peston, says Mr Blair ...") and is
+        # closed by a comma or the end of the sentence.
+        closed = n == len(words) or COMMA.match(text[words[n - 1].end() : words[n].start()])
+        if phrase and title(phrase[0]) and closed:
+            found.update(phrase)
+    return found
+
+
 def _cosine(shared: float, a: float, b: float) -> float:
     """Overlap over the geometric mean of the sizes: a short sentence inside a long one that says
     more besides still scores well (Dice would halve it)."""
@@ -218,21 +271,28 @@ def _cosine(shared: float, a: float, b: float) -> float:
 
 def similarity(a: Signature, b: Signature, g: Grouping) -> float:
     """Cosine overlap of terms, names weighing ``entity_weight``; 0 unless both share enough entities
-    and enough other terms, what is claimed (without who speaks) overlaps by ``content_threshold``,
-    and neither is too thin to say anything."""
+    and enough other terms, give the same figures if both give any, what is claimed (without who
+    speaks) overlaps by ``content_threshold``, and neither is too thin to say anything.
+
+    Set sizes only (no per-term loop): grouping compares each sentence with dozens of mentions."""
     names = a.entities & b.entities
     if len(names) < g.min_shared_entities or len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
         return 0.0
-    if len((a.terms & b.terms) - names) < g.min_shared_terms:
+    shared = a.terms & b.terms
+    if len(shared) - len(names) < g.min_shared_terms:
+        return 0.0
+    if a.numbers and b.numbers and not a.numbers & b.numbers:  # 35 billion is not 4 billion
         return 0.0
     if _cosine(len(a.content & b.content), len(a.content), len(b.content)) < g.content_threshold:
         return 0.0
+    # A term weighs 1, or entity_weight when either sentence names it: size - (1 - weight) * names.
     entities = a.entities | b.entities
-
-    def weight(terms: frozenset[str]) -> float:
-        return sum(g.entity_weight if t in entities else 1.0 for t in terms)
-
-    return _cosine(weight(a.terms & b.terms), weight(a.terms), weight(b.terms))
+    light = 1.0 - g.entity_weight
+    return _cosine(
+        len(shared) - light * len(shared & entities),
+        len(a.terms) - light * len(a.terms & entities),
+        len(b.terms) - light * len(b.terms & entities),
+    )
 
 
 def same_claim(a: str, b: str, g: Grouping, source_a: str | None = None, source_b: str | None = None) -> bool:
@@ -368,7 +428,7 @@ def join(
         for s in sorted(sentences, key=lambda s: s.position)
         if s.status is not None
     ]
-    index = _Index(db, g, [sig for _, sig in todo])
+    index = _Index(db, g)
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
     twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
     started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
@@ -584,11 +644,10 @@ class _Index:
     (first ``mention_sample``) are read in one statement per article. Claims the article starts,
     joins or merges are kept current, so later sentences see them."""
 
-    def __init__(self, db: sqlite_utils.Database, g: Grouping, sigs: list[Signature]) -> None:
+    def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
         self.db, self.g = db, g
         self.memory = _memory(db, g)
         self.least = g.min_shared_entities + g.min_shared_terms
-        self.fetch(list(dict.fromkeys(c for s in sigs if self.searchable(s) for c in self.candidates(s))))
 
     def searchable(self, sig: Signature) -> bool:
         return len(sig.terms) >= self.g.min_terms and len(sig.entities) >= self.g.min_shared_entities
@@ -601,11 +660,17 @@ class _Index:
     def candidates(self, sig: Signature) -> list[str]:
         """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
         shared: Counter[str] = Counter()
-        keys, gone = self.memory.keys, self.memory.gone
+        keys = self.memory.keys
         for t in sig.terms:
             found = keys.get(t)
             if found:
-                shared.update({self.resolve(c) for c in found} - gone)
+                shared.update(found)
+        if self.memory.alias or self.memory.gone:  # rare: claims merged or gone since the index was read
+            merged: Counter[str] = Counter()
+            for c, n in shared.items():
+                if c not in self.memory.gone:
+                    merged[self.resolve(c)] += n
+            shared = merged
         return [c for c, n in shared.most_common(self.g.compare) if n >= self.least]
 
     def fetch(self, claims: list[str]) -> None:
