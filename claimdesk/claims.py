@@ -498,9 +498,25 @@ def _write(
     gained: dict[str, list[Sentence]] = {}
     for s, c, _, _, _ in mentions:
         gained.setdefault(index.resolve(c), []).append(s)
-    for claim, first in started.items():
-        if index.resolve(claim) == claim:
-            _insert_claim(db, claim, first, seen)
+    outlet = article.get("outlet")
+    new = [c for c, first in started.items() if index.resolve(c) == c and c not in recount]
+    db.conn.executemany(  # a claim the article starts is written once, counted already
+        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, mentions, articles, outlets, "
+        + ", ".join(TALLY)
+        + ") VALUES (?, ?, ?, ?, 1, 1"
+        + ", ?" * len(TALLY)
+        + ")",
+        [
+            (
+                c,
+                started[c].text,
+                started[c].id,
+                len(gained[c]),
+                *_tally(ZERO, gained[c], outlet, seen).values(),
+            )
+            for c in new
+        ],
+    )
     db.conn.executemany(
         "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
         "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -524,8 +540,45 @@ def _write(
         "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
         [(t, index.resolve(c)) for t, c in keys],
     )
-    _count(db, {c: m for c, m in gained.items() if c not in recount}, article, seen)
+    _count(db, {c: m for c, m in gained.items() if c not in recount and c not in new}, article, seen)
     refresh(db, recount)
+
+
+TALLY = (
+    "confirmed",
+    "alleged",
+    "denied",
+    "disputed",
+    "asserted_by",
+    "alleged_by",
+    "denied_by",
+    "disputed_by",
+    "status",
+    "first_seen",
+    "last_seen",
+)
+"""The claims columns an article's mentions update (besides the counts of mentions, articles, outlets)."""
+ZERO: tuple[Any, ...] = (0, 0, 0, 0, None, None, None, None, None, None, None)
+
+
+def _tally(row: tuple[Any, ...], mentions: list[Sentence], outlet: str | None, seen: str) -> dict[str, Any]:
+    """A claim's ``TALLY`` columns (``row``) after one article gave it ``mentions``."""
+    counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
+    who = dict(zip(WHO.values(), row[4:8], strict=True))
+    for s in mentions:
+        counts[s.status] += 1
+        names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
+        label = _label(s.attributed_to, outlet, s.status)
+        if label not in names and "…" not in names:
+            names.append(label if len(names) < WHO_LIMIT else "…")
+        who[WHO[s.status]] = "; ".join(names)
+    return {
+        **counts,
+        **who,
+        "status": cross_status(k for k, n in counts.items() if n),
+        "first_seen": min(row[9] or seen, seen),
+        "last_seen": max(row[10] or seen, seen),
+    }
 
 
 def _count(
@@ -544,39 +597,26 @@ def _count(
         rows.update(
             (r[0], r[1:])
             for r in db.execute(
-                "SELECT id, confirmed, alleged, denied, disputed, first_seen, last_seen, "
-                + ", ".join(WHO.values())
+                "SELECT id, "
+                + ", ".join(TALLY)
                 + ", EXISTS (SELECT 1 FROM claim_mentions m WHERE m.claim_id = claims.id AND m.outlet = ? "
                 "AND m.article_id != ?) FROM claims WHERE id IN (" + ", ".join("?" * len(chunk)) + ")",
                 [outlet, article["id"], *chunk],
             ).fetchall()
         )
-    updates = []
-    for claim, mentions in gained.items():
-        row = rows[claim]
-        counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
-        who = dict(zip(WHO.values(), row[6:10], strict=True))
-        for s in mentions:
-            counts[s.status] += 1
-            names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
-            label = _label(s.attributed_to, outlet, s.status)
-            if label not in names and "…" not in names:
-                names.append(label if len(names) < WHO_LIMIT else "…")
-            who[WHO[s.status]] = "; ".join(names)
-        new_outlet = outlet is None or not row[10]
-        values = {
-            **counts,
-            **who,
-            "status": cross_status(k for k, n in counts.items() if n),
-            "first_seen": min(row[4] or seen, seen),
-            "last_seen": max(row[5] or seen, seen),
-        }
-        updates.append((len(mentions), int(new_outlet), *values.values(), claim))
     db.conn.executemany(
         "UPDATE claims SET mentions = mentions + ?, articles = articles + 1, outlets = outlets + ?, "
-        + ", ".join(f"{k} = ?" for k in ("confirmed", "alleged", "denied", "disputed", *WHO.values()))
-        + ", status = ?, first_seen = ?, last_seen = ? WHERE id = ?",
-        updates,
+        + ", ".join(f"{k} = ?" for k in TALLY)
+        + " WHERE id = ?",
+        [
+            (
+                len(mentions),
+                int(outlet is None or not rows[claim][-1]),
+                *_tally(rows[claim], mentions, outlet, seen).values(),
+                claim,
+            )
+            for claim, mentions in gained.items()
+        ],
     )
 
 
@@ -698,10 +738,13 @@ class _Index:
         claims = self.candidates(sig)
         self.fetch(claims)
         found: dict[str, float] = {}
+        threshold = self.g.threshold
         for claim in claims:
-            best = max((similarity(sig, other, self.g) for other in self.memory.samples[claim]), default=0.0)
-            if best >= self.g.threshold:
-                found[claim] = best
+            for other in self.memory.samples[claim]:  # the first mention it matches is enough
+                score = similarity(sig, other, self.g)
+                if score >= threshold:
+                    found[claim] = score
+                    break
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def start(self, claim: str) -> None:
