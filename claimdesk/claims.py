@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -430,13 +431,15 @@ def join(
     ]
     index = _Index(db, g)
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
-    twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
+    twins: dict[
+        tuple[frozenset[str], ...], str
+    ] = {}  # signature -> claim, for sentences this article has placed already
     started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
     # (sentence, claim, how, score, signature): only mentions in their claim's sample keep a signature
     mentions: list[tuple[Sentence, str, str, float, str | None]] = []
     keys: list[tuple[str, str]] = []
     for s, sig in todo:
-        key = sig.to_json()
+        key = (sig.entities, sig.terms, sig.content)
         similar = [(index.resolve(twins[key]), 1.0)] if key in twins else index.similar(sig)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
@@ -465,7 +468,7 @@ def join(
             started[best] = s
             index.start(best)
         new = index.add(best, sig) if how != "refers back" else None  # only while the sample fills
-        mentions.append((s, best, how, round(score, 3), key if new is not None else None))
+        mentions.append((s, best, how, round(score, 3), sig.to_json() if new is not None else None))
         if how != "refers back":
             keys += [(t, best) for t in new or ()]
             twins[key] = best
@@ -711,7 +714,10 @@ class _Index:
                 if c not in self.memory.gone:
                     merged[self.resolve(c)] += n
             shared = merged
-        return [c for c, n in shared.most_common(self.g.compare) if n >= self.least]
+        enough = {c: n for c, n in shared.items() if n >= self.least}  # most share a term or two
+        if len(enough) <= self.g.compare:
+            return sorted(enough, key=lambda c: -enough[c])
+        return heapq.nlargest(self.g.compare, enough, key=enough.__getitem__)
 
     def fetch(self, claims: list[str]) -> None:
         """Read the sample mentions of claims not held yet (only sampled mentions keep a signature)."""
