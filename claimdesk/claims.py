@@ -29,7 +29,7 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
@@ -64,6 +64,9 @@ class Grouping:
     join: tuple[tuple[str, str], ...] = ()
     apart: tuple[tuple[str, str], ...] = ()
     enabled: bool = True
+    words: dict[str, tuple[str | None, bool, bool, str | None]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )  # what each word is, worked out once per rules file (see _word)
 
 
 DEFAULTS: dict[str, Any] = {
@@ -189,33 +192,45 @@ def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
     speaker = {w.lower() for w in WORD.findall(source or "")}
     speaking: set[str] = set()
     matches = list(WORD.finditer(text))
-    described = _description(text, matches, speaker, g) if speaker else set()
+    described = _description(text, matches, speaker, g) if speaker else ()
+    known = g.words
     for n, match in enumerate(matches):
-        for part in match.group().split("-") if "-" in match.group() else [match.group()]:
-            token = POSSESSIVE.sub("", part)
-            lower = token.lower()
-            if not token or lower in g.stopwords:
+        word = match.group()
+        for part in word.split("-") if "-" in word else (word,):
+            found = known.get(part)
+            if found is None:
+                found = known[part] = _word(part, g)
+            term, entity, title, lower = found
+            if lower is None:  # a stop word
                 continue
-            if n in described or lower in speaker or stem(lower) in g.titles:
+            if title or n in described or lower in speaker:
                 speaking.add(g.aliases.get(lower) or stem(lower))
-            if lower in g.aliases:
-                key = g.aliases[lower]
-                terms.add(key)
-                if token[:1].isupper():
-                    entities.add(key)
-                continue
-            if token[0].isdigit():
-                key = "#" + token.replace(",", "")
-                entities.add(key)
-                terms.add(key)
-                continue
-            if len(lower) < 3:
-                continue
-            key = stem(lower)
-            terms.add(key)
-            if token[0].isupper():  # stop words are gone, so a capital marks a name, even first
-                entities.add(key)
+            if term is not None:
+                terms.add(term)
+                if entity:
+                    entities.add(term)
+    if len(known) > 500_000:  # a long run meets many words; keep memory bounded
+        known.clear()
     return Signature(frozenset(entities), frozenset(terms), frozenset(terms - speaking))
+
+
+def _word(part: str, g: Grouping) -> tuple[str | None, bool, bool, str | None]:
+    """(term, is a name, is a job title, lower case) of one word; lower case None for a stop word.
+
+    Aliases fold names ("Tehran" is iran); a number is a name ("#35"); a capital marks a name, even
+    first in a sentence, since stop words are gone; words under three letters are no term."""
+    token = POSSESSIVE.sub("", part)
+    lower = token.lower()
+    if not token or lower in g.stopwords:
+        return None, False, False, None
+    title = stem(lower) in g.titles
+    if lower in g.aliases:
+        return g.aliases[lower], token[:1].isupper(), title, lower
+    if token[0].isdigit():
+        return "#" + token.replace(",", ""), True, title, lower
+    if len(lower) < 3:
+        return None, False, title, lower
+    return stem(lower), token[0].isupper(), title, lower
 
 
 APART = re.compile(r"[^\s'’-]")  # anything but space, apostrophe or hyphen between two words ends a phrase
