@@ -26,7 +26,7 @@ import yaml
 
 from claimdesk import store
 from claimdesk.annotate import annotate
-from claimdesk.claimeval import load_pairs, report, score
+from claimdesk.claimeval import load_pairs, report, report_slices, score
 from claimdesk.claims import grouping_of
 from claimdesk.corpus import CorpusError
 from claimdesk.ingest import make_article
@@ -46,6 +46,7 @@ def quality(corpus: Path) -> int:
         return 0
     print(f"grouping quality on {PAIRS.relative_to(ROOT)} (corpus {corpus}):")
     print(report(score(pairs, grouping_of(rules)), misses=0))
+    print(report_slices(pairs, grouping_of(rules)))
     return 0
 
 
