@@ -386,13 +386,17 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["claim_keys"].create({"key": str, "claim_id": str}, if_not_exists=True)
     for table, columns in [
         # Few indexes, as each mention written updates every one of them at a random place.
-        ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
-        ("claim_mentions", ["claim_id", "outlet"]),  # is this outlet new to the claim?
+        ("claim_mentions", ["claim_id", "outlet"]),  # a claim's mentions; is this outlet new to it?
         ("claim_mentions", ["article_id"]),  # an article leaving its claims
         ("claim_keys", ["claim_id"]),
         ("claims", ["status"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    # A claim's sample (the mentions that keep a signature), read without passing its other mentions.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_claim_mentions_sample ON claim_mentions (claim_id) "
+        "WHERE signature IS NOT NULL"
+    )
 
 
 def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
