@@ -709,6 +709,8 @@ class _Index:
     def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
         self.db, self.g = db, g
         self.memory = _memory(db, g)
+        if len(self.memory.samples) > _Memory.SAMPLES:  # between articles: this one's claims are written
+            self.memory.samples.clear()
         self.least = g.min_shared_entities + g.min_shared_terms
 
     def searchable(self, sig: Signature) -> bool:
@@ -742,8 +744,6 @@ class _Index:
         """Read the sample mentions of claims not held yet (only sampled mentions keep a signature)."""
         samples = self.memory.samples
         claims = [c for c in claims if c not in samples]
-        if len(samples) + len(claims) > _Memory.SAMPLES:
-            samples.clear()
         for chunk in _chunks(claims, 500):
             for c in chunk:
                 samples[c] = []

@@ -261,6 +261,21 @@ def test_an_article_whose_write_fails_leaves_grouping_as_it_was(tmp_path: Path, 
     assert db["claims"].count == 2
 
 
+def test_grouping_that_forgets_samples_between_articles_groups_the_same(
+    tmp_path: Path, rules, monkeypatch
+) -> None:
+    def grouped(folder: Path) -> list[tuple]:
+        build_desk(folder, rules)
+        db = store.open_db(folder)
+        return list(
+            db.execute("select sentence_id, claim_id, joined_by from claim_mentions order by 1").fetchall()
+        )
+
+    kept = grouped(tmp_path / "kept")
+    monkeypatch.setattr(claims._Memory, "SAMPLES", 1)  # read claims' samples again for every article
+    assert grouped(tmp_path / "forgotten") == kept
+
+
 def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None:
     db = store.open_db(tmp_path)
     store.write_rules(db, rules)
