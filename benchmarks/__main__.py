@@ -47,7 +47,7 @@ def timed(run, **kwargs) -> tuple[float, dict]:
 
 
 def main() -> int:
-    from benchmarks import peers, scaling
+    from benchmarks import fixedcost, peers, scaling
 
     print("claimdesk beside its peers (segmenter: pySBD's golden rules and speed; tagger: ConText):")
     peers.main()
@@ -55,9 +55,11 @@ def main() -> int:
     print("segment and tag time against input size (should grow linearly):")
     scaling.main()
     print()
+    fixed = fixedcost.main([])  # a run with nothing to do: on a running Prefect server, and a temporary one
+    print()
     work = Path(tempfile.mkdtemp(prefix="claimdesk-bench-"))
     try:
-        return bench(work)
+        return bench(work) or fixed
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
