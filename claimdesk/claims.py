@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import re
@@ -163,10 +164,11 @@ class Signature:
     terms: frozenset[str]
     content: frozenset[str]
 
-    @functools.cached_property
-    def numbers(self) -> frozenset[str]:
-        """Figures and years of what is claimed: two claims that both give figures give the same one."""
-        return frozenset(t for t in self.content if t.startswith("#"))
+    numbers: frozenset[str] = field(init=False, compare=False, repr=False)
+    """Figures and years of what is claimed: two claims that both give figures give the same one."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", frozenset(t for t in self.content if t[0] == "#"))
 
     def to_json(self) -> str:
         return json.dumps(
@@ -666,6 +668,7 @@ class _Memory:
             if len(found) < g.candidates:
                 found.append(claim)
         self.samples: dict[str, list[Signature]] = {}
+        self.names: dict[str, frozenset[str]] = {}  # claim -> the entities its sample names
         self.alias: dict[str, str] = {}  # merged claim -> the claim it became
         self.gone: set[str] = set()
 
@@ -694,6 +697,7 @@ def _forget_claims(db: sqlite_utils.Database, claims: Iterable[str], gone: bool 
     if kept is not None:
         for c in claims:
             kept.samples.pop(c, None)
+            kept.names.pop(c, None)
             if gone:
                 kept.gone.add(c)
 
@@ -711,6 +715,7 @@ class _Index:
         self.memory = _memory(db, g)
         if len(self.memory.samples) > _Memory.SAMPLES:  # between articles: this one's claims are written
             self.memory.samples.clear()
+            self.memory.names.clear()
         self.least = g.min_shared_entities + g.min_shared_terms
 
     def searchable(self, sig: Signature) -> bool:
@@ -723,18 +728,15 @@ class _Index:
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
-        shared: Counter[str] = Counter()
         keys = self.memory.keys
-        for t in sig.terms:
-            found = keys.get(t)
-            if found:
-                shared.update(found)
-        if self.memory.alias or self.memory.gone:  # rare: claims merged or gone since the index was read
-            merged: Counter[str] = Counter()
-            for c, n in shared.items():
-                if c not in self.memory.gone:
-                    merged[self.resolve(c)] += n
-            shared = merged
+        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sig.terms if t in keys))
+        alias, gone = self.memory.alias, self.memory.gone
+        if alias:  # claims merged since the index was read count for the claim they became
+            for c in shared.keys() & alias.keys():
+                shared[self.resolve(c)] += shared.pop(c)
+        if gone:
+            for c in shared.keys() & gone:
+                del shared[c]
         enough = {c: n for c, n in shared.items() if n >= self.least}  # most share a term or two
         if len(enough) <= self.g.compare:
             return sorted(enough, key=lambda c: -enough[c])
@@ -747,6 +749,7 @@ class _Index:
         for chunk in _chunks(claims, 500):
             for c in chunk:
                 samples[c] = []
+                self.memory.names.pop(c, None)
             for claim, text in self.db.execute(
                 "SELECT claim_id, signature FROM claim_mentions WHERE claim_id IN ("
                 + ", ".join("?" * len(chunk))
@@ -763,8 +766,13 @@ class _Index:
         claims = self.candidates(sig)
         self.fetch(claims)
         found: dict[str, float] = {}
-        threshold = self.g.threshold
+        threshold, least = self.g.threshold, self.g.min_shared_entities
+        names = self.memory.names
         for claim in claims:
+            if claim not in names:
+                names[claim] = frozenset().union(*(other.entities for other in self.memory.samples[claim]))
+            if len(sig.entities & names[claim]) < least:  # no mention of it can share enough names
+                continue
             for other in self.memory.samples[claim]:  # the first mention it matches is enough
                 score = similarity(sig, other, self.g)
                 if score >= threshold:
@@ -774,18 +782,21 @@ class _Index:
 
     def start(self, claim: str) -> None:
         self.memory.samples[claim] = []
+        self.memory.names.pop(claim, None)
         self.memory.gone.discard(claim)  # a claim started again by the sentence that started it before
 
     def add(self, claim: str, sig: Signature) -> list[str] | None:
         """A mention joins ``claim``: while the claim's sample is not full it is compared with later
         sentences and its new terms index the claim; returns those terms (to write), or None when
-        the sample is full."""
+        the sample is full or already holds a mention with the same signature (comparing with
+        it again would decide nothing new)."""
         self.fetch([claim])
         sample = self.memory.samples[claim]
-        if len(sample) >= self.g.mention_sample:
+        if len(sample) >= self.g.mention_sample or sig in sample:
             return None
         known = set().union(*(s.terms for s in sample))
         sample.append(sig)
+        self.memory.names.pop(claim, None)
         new = sorted(sig.terms - known)
         for t in new:
             found = self.memory.keys.setdefault(t, [])
@@ -798,6 +809,7 @@ class _Index:
         for other in others:
             self.memory.alias[other] = into
             self.memory.samples[into].extend(self.memory.samples.pop(other, []))
+        self.memory.names.pop(into, None)
 
 
 def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
