@@ -806,16 +806,20 @@ class _Index:
 
     def merge(self, into: str, others: set[str]) -> None:
         self.fetch([into, *others])
-        for other in others:
+        for other in others:  # as _merge: the sample of ``into`` stays as it was
             self.memory.alias[other] = into
-            self.memory.samples[into].extend(self.memory.samples.pop(other, []))
+            self.memory.samples.pop(other, None)
         self.memory.names.pop(into, None)
 
 
 def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
     """A sentence like two claims shows they are one: move the others' mentions and keys over."""
     for other in others:
-        db.execute("UPDATE claim_mentions SET claim_id = ? WHERE claim_id = ?", [into, other])
+        # The claim is compared through the sample of the claim it joins, which stays as it was:
+        # samples do not grow merge by merge.
+        db.execute(
+            "UPDATE claim_mentions SET claim_id = ?, signature = NULL WHERE claim_id = ?", [into, other]
+        )
         db.execute(
             "INSERT OR IGNORE INTO claim_keys (key, claim_id) "
             "SELECT key, ? FROM claim_keys WHERE claim_id = ?",
