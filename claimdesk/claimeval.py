@@ -28,6 +28,7 @@ class Pair:
     where: str
     source_a: str | None = None
     source_b: str | None = None
+    slice: str = ""  # the corpus the pair comes from (its first folder: polnear, bbc)
 
 
 @dataclass
@@ -86,6 +87,7 @@ def load_pairs(labels: Path, corpus: Path, rules: RuleSet) -> list[Pair]:
                 f"{labels.name}:{n}",
                 source(row["file_a"], row["start_a"]),
                 source(row["file_b"], row["start_b"]),
+                row["file_a"].split("/")[0],
             )
         )
     return pairs
@@ -113,9 +115,22 @@ def score(pairs: list[Pair], g: Grouping) -> Scores:
 def report(s: Scores, misses: int = 10) -> str:
     lines = [
         f"{s.pairs} labelled pairs ({s.tp + s.fn} same claim, {s.fp + s.tn} different)",
-        f"precision {s.precision:.3f}  recall {s.recall:.3f}  (tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})",
+        _line(s),
     ]
     for pair, value in s.errors[:misses]:
         kind = "missed" if pair.same_claim else "wrongly joined"
         lines.append(f"  {kind} ({value:.2f}, {pair.where}): {pair.a[:80]!r} / {pair.b[:80]!r}")
+    return "\n".join(lines)
+
+
+def _line(s: Scores) -> str:
+    return f"precision {s.precision:.3f}  recall {s.recall:.3f}  (tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})"
+
+
+def report_slices(pairs: list[Pair], g: Grouping) -> str:
+    """Precision and recall per corpus (PolNeAR's US election news, BBC's British politics)."""
+    lines = []
+    for name in sorted({p.slice for p in pairs}):
+        part = [p for p in pairs if p.slice == name]
+        lines.append(f"  {name:<8} {len(part):>4} pairs: {_line(score(part, g))}")
     return "\n".join(lines)

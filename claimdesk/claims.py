@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
+import itertools
 import json
 import math
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
@@ -62,6 +65,9 @@ class Grouping:
     join: tuple[tuple[str, str], ...] = ()
     apart: tuple[tuple[str, str], ...] = ()
     enabled: bool = True
+    words: dict[str, tuple[str | None, bool, bool, str | None]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )  # what each word is, worked out once per rules file (see _word)
 
 
 DEFAULTS: dict[str, Any] = {
@@ -158,6 +164,12 @@ class Signature:
     terms: frozenset[str]
     content: frozenset[str]
 
+    numbers: frozenset[str] = field(init=False, compare=False, repr=False)
+    """Figures and years of what is claimed: two claims that both give figures give the same one."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", frozenset(t for t in self.content if t[0] == "#"))
+
     def to_json(self) -> str:
         return json.dumps(
             [sorted(self.entities), sorted(self.terms - self.entities), sorted(self.terms - self.content)]
@@ -181,32 +193,92 @@ def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
     terms: set[str] = set()
     speaker = {w.lower() for w in WORD.findall(source or "")}
     speaking: set[str] = set()
-    for match in WORD.finditer(text):
-        for part in match.group().split("-") if "-" in match.group() else [match.group()]:
-            token = POSSESSIVE.sub("", part)
-            lower = token.lower()
-            if not token or lower in g.stopwords:
+    matches = list(WORD.finditer(text))
+    described = _description(text, matches, speaker, g) if speaker else ()
+    known = g.words
+    for n, match in enumerate(matches):
+        word = match.group()
+        for part in word.split("-") if "-" in word else (word,):
+            found = known.get(part)
+            if found is None:
+                found = known[part] = _word(part, g)
+            term, entity, title, lower = found
+            if lower is None:  # a stop word
                 continue
-            if lower in speaker or stem(lower) in g.titles:
+            if title or n in described or lower in speaker:
                 speaking.add(g.aliases.get(lower) or stem(lower))
-            if lower in g.aliases:
-                key = g.aliases[lower]
-                terms.add(key)
-                if token[:1].isupper():
-                    entities.add(key)
-                continue
-            if token[0].isdigit():
-                key = "#" + token.replace(",", "")
-                entities.add(key)
-                terms.add(key)
-                continue
-            if len(lower) < 3:
-                continue
-            key = stem(lower)
-            terms.add(key)
-            if token[0].isupper():  # stop words are gone, so a capital marks a name, even first
-                entities.add(key)
+            if term is not None:
+                terms.add(term)
+                if entity:
+                    entities.add(term)
+    if len(known) > 500_000:  # a long run meets many words; keep memory bounded
+        known.clear()
     return Signature(frozenset(entities), frozenset(terms), frozenset(terms - speaking))
+
+
+def _word(part: str, g: Grouping) -> tuple[str | None, bool, bool, str | None]:
+    """(term, is a name, is a job title, lower case) of one word; lower case None for a stop word.
+
+    Aliases fold names ("Tehran" is iran); a number is a name ("#35"); a capital marks a name, even
+    first in a sentence, since stop words are gone; words under three letters are no term."""
+    token = POSSESSIVE.sub("", part)
+    lower = token.lower()
+    if not token or lower in g.stopwords:
+        return None, False, False, None
+    title = stem(lower) in g.titles
+    if lower in g.aliases:
+        return g.aliases[lower], token[:1].isupper(), title, lower
+    if token[0].isdigit():
+        return "#" + token.replace(",", ""), True, title, lower
+    if len(lower) < 3:
+        return None, False, title, lower
+    return stem(lower), token[0].isupper(), title, lower
+
+
+APART = re.compile(r"[^\s'’-]")  # anything but space, apostrophe or hyphen between two words ends a phrase
+COMMA = re.compile(r"^\s*,\s*$")
+ARTICLES = {"a", "an", "the"}
+
+
+def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Grouping) -> set[int]:
+    """Which words describe the source rather than make the claim: the phrase around its name that
+    holds a job title ("Lib Dem home affairs spokesman Mark Oaten", "David McLetchie, Scottish
+    Conservative Party leader,"). Before the name, the phrase runs left from a title to a stop
+    word or punctuation; after it, from a comma to the next punctuation."""
+    at = [n for n, m in enumerate(words) if m.group().lower() in speaker]
+    if not at:
+        return set()
+    first, last = at[0], at[-1]
+
+    def between(a: int, b: int) -> str:
+        return text[words[a].end() : words[b].start()]
+
+    def title(n: int) -> bool:
+        return stem(POSSESSIVE.sub("", words[n].group()).lower()) in g.titles
+
+    found: set[int] = set()
+    n = first - 1
+    # "spokesman Mark Oaten", "The party leader, David McLetchie, ..."
+    if n >= 0 and title(n) and (not between(n, first).strip() or COMMA.match(between(n, first))):
+        while n >= 0 and (title(n) or words[n].group().lower() not in g.stopwords):
+            found.add(n)
+            if n == 0 or APART.search(between(n - 1, n)):
+                break
+            n -= 1
+    n = last + 1
+    if n < len(words) and COMMA.match(between(last, n)):  # "Shami Chakrabarti, director of Liberty, ..."
+        if words[n].group().lower() in ARTICLES:
+            n += 1
+        phrase = []
+        while n < len(words) and (not phrase or not APART.search(between(n - 1, n))):
+            phrase.append(n)
+            n += 1
+        # An apposition opens with a title (not a verb: "Robert Peston, says Mr Blair ...") and is
+        # closed by a comma or the end of the sentence.
+        closed = n == len(words) or COMMA.match(text[words[n - 1].end() : words[n].start()])
+        if phrase and title(phrase[0]) and closed:
+            found.update(phrase)
+    return found
 
 
 def _cosine(shared: float, a: float, b: float) -> float:
@@ -217,21 +289,28 @@ def _cosine(shared: float, a: float, b: float) -> float:
 
 def similarity(a: Signature, b: Signature, g: Grouping) -> float:
     """Cosine overlap of terms, names weighing ``entity_weight``; 0 unless both share enough entities
-    and enough other terms, what is claimed (without who speaks) overlaps by ``content_threshold``,
-    and neither is too thin to say anything."""
+    and enough other terms, give the same figures if both give any, what is claimed (without who
+    speaks) overlaps by ``content_threshold``, and neither is too thin to say anything.
+
+    Set sizes only (no per-term loop): grouping compares each sentence with dozens of mentions."""
     names = a.entities & b.entities
     if len(names) < g.min_shared_entities or len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
         return 0.0
-    if len((a.terms & b.terms) - names) < g.min_shared_terms:
+    shared = a.terms & b.terms
+    if len(shared) - len(names) < g.min_shared_terms:
+        return 0.0
+    if a.numbers and b.numbers and not a.numbers & b.numbers:  # 35 billion is not 4 billion
         return 0.0
     if _cosine(len(a.content & b.content), len(a.content), len(b.content)) < g.content_threshold:
         return 0.0
+    # A term weighs 1, or entity_weight when either sentence names it: size - (1 - weight) * names.
     entities = a.entities | b.entities
-
-    def weight(terms: frozenset[str]) -> float:
-        return sum(g.entity_weight if t in entities else 1.0 for t in terms)
-
-    return _cosine(weight(a.terms & b.terms), weight(a.terms), weight(b.terms))
+    light = 1.0 - g.entity_weight
+    return _cosine(
+        len(shared) - light * len(shared & entities),
+        len(a.terms) - light * len(a.terms & entities),
+        len(b.terms) - light * len(b.terms & entities),
+    )
 
 
 def same_claim(a: str, b: str, g: Grouping, source_a: str | None = None, source_b: str | None = None) -> bool:
@@ -304,17 +383,22 @@ def create_tables(db: sqlite_utils.Database) -> None:
         ],
         if_not_exists=True,
     )
-    db["claim_keys"].create({"key": str, "claim_id": str}, pk=("key", "claim_id"), if_not_exists=True)
+    # The candidate index is read whole into memory once per connection (in rowid order, the latest
+    # last), so it needs no index on its terms: each key written costs one append and one index entry.
+    db["claim_keys"].create({"key": str, "claim_id": str}, if_not_exists=True)
     for table, columns in [
         # Few indexes, as each mention written updates every one of them at a random place.
-        ("claim_mentions", ["claim_id"]),  # in rowid order: a claim's first mentions
-        ("claim_mentions", ["claim_id", "outlet"]),  # is this outlet new to the claim?
+        ("claim_mentions", ["claim_id", "outlet"]),  # a claim's mentions; is this outlet new to it?
         ("claim_mentions", ["article_id"]),  # an article leaving its claims
         ("claim_keys", ["claim_id"]),
-        ("claim_keys", ["key"]),  # in rowid order: the latest claims with a term
         ("claims", ["status"]),
     ]:
         db[table].create_index(columns, if_not_exists=True)
+    # A claim's sample (the mentions that keep a signature), read without passing its other mentions.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_claim_mentions_sample ON claim_mentions (claim_id) "
+        "WHERE signature IS NOT NULL"
+    )
 
 
 def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
@@ -326,6 +410,7 @@ def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
         ).fetchall()
     }
     db.execute("DELETE FROM claim_mentions WHERE article_id = ?", [article_id])
+    _forget_claims(db, touched)  # their samples may hold mentions that left
     return touched
 
 
@@ -350,35 +435,43 @@ def join(
 ) -> set[str]:
     """Place each claim sentence of one article in a claim (or start one); returns the claims touched.
 
-    ``touched`` are claims the article's earlier version left: they are recounted in full, as are
-    claims merged here. A claim the article joins is updated once by the mentions it gained, so
-    joining costs the same however many mentions the claim already has."""
+    The article is placed as a batch: the candidate index is read once for all its terms and
+    the candidates' sample mentions once, then placing runs in memory (a sentence may join a
+    claim an earlier sentence of the article started), and what changed is written in a few
+    statements. ``touched`` are claims the article's earlier version left: they are recounted in
+    full, as are claims merged here; a claim the article joins is updated by the mentions it
+    gained, so joining costs the same however many mentions the claim already has."""
     recount = set(touched or ())
     if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
         refresh(db, recount)
         return recount
+    todo = [
+        (s, signature(s.text, g, s.attributed_to))
+        for s in sorted(sentences, key=lambda s: s.position)
+        if s.status is not None
+    ]
+    index = _Index(db, g)
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
-    gained: dict[str, list[Sentence]] = {}  # claim -> this article's mentions of it, in order
-    sizes: dict[str, int] = {}  # claim -> mentions so far, to index only a claim's first ones
-    twins: dict[str, str] = {}  # signature -> claim, for sentences this article has placed already
-    for s in sorted(sentences, key=lambda s: s.position):
-        if s.status is None:
-            continue
-        sig = signature(s.text, g, s.attributed_to)
-        key = sig.to_json()
-        # A sentence the article repeats word for word (a quote, a refrain) is the claim it was.
-        similar = [(twins[key], 1.0)] if key in twins else _similar_claims(db, sig, g)
+    twins: dict[
+        tuple[frozenset[str], ...], str
+    ] = {}  # signature -> claim, for sentences this article has placed already
+    started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
+    # (sentence, claim, how, score, signature): only mentions in their claim's sample keep a signature
+    mentions: list[tuple[Sentence, str, str, float, str | None]] = []
+    keys: list[tuple[str, str]] = []
+    for s, sig in todo:
+        key = (sig.entities, sig.terms, sig.content)
+        similar = [(index.resolve(twins[key]), 1.0)] if key in twins else index.similar(sig)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
             merged = {c for c, _ in similar[1:]}
+            for c in {best} | merged:  # claims merged in the database must be there first
+                if c in started:
+                    _insert_claim(db, c, started.pop(c), seen)
+                    recount.add(c)
             _merge(db, best, merged)
+            index.merge(best, merged)
             recount = (recount - merged) | {best}
-            for c in merged:
-                gained.setdefault(best, []).extend(gained.pop(c, []))
-                sizes.pop(c, None)
-            sizes.pop(best, None)
-            placed = {p: best if c in merged else c for p, c in placed.items()}
-            twins = {k: best if c in merged else c for k, c in twins.items()}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -388,78 +481,114 @@ def join(
                 if p in placed
             ]
             if earlier:
-                best, score, how = earlier[0], 0.0, "refers back"
+                best, score, how = index.resolve(earlier[0]), 0.0, "refers back"
         if best is None:
             if len(sig.terms) < g.min_terms:
                 continue
             best, score, how = claim_id(s.id), 1.0, "started"
-            db.execute(
-                "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
-                "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
-                [best, s.text, s.id, s.status, seen, seen],
+            started[best] = s
+            index.start(best)
+        new = index.add(best, sig) if how != "refers back" else None  # only while the sample fills
+        mentions.append((s, best, how, round(score, 3), sig.to_json() if new is not None else None))
+        if how != "refers back":
+            keys += [(t, best) for t in new or ()]
+            twins[key] = best
+        placed[s.position] = best
+    _write(db, article, seen, index, started, mentions, keys, recount)
+    return recount | {index.resolve(c) for _, c, _, _, _ in mentions}
+
+
+def _insert_claim(db: sqlite_utils.Database, claim: str, first: Sentence, seen: str) -> None:
+    """A claim row with no mention counted yet (counted when its mentions are written)."""
+    db.execute(
+        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
+        "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
+        "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
+        [claim, first.text, first.id, first.status, seen, seen],
+    )
+
+
+def _write(
+    db: sqlite_utils.Database,
+    article: Mapping[str, Any],
+    seen: str,
+    index: _Index,
+    started: dict[str, Sentence],
+    mentions: list[tuple[Sentence, str, str, float, str | None]],
+    keys: list[tuple[str, str]],
+    recount: set[str],
+) -> None:
+    """Write one article's placing: new claims, mentions, index keys, then the claims' counts."""
+    gained: dict[str, list[Sentence]] = {}
+    for s, c, _, _, _ in mentions:
+        gained.setdefault(index.resolve(c), []).append(s)
+    outlet = article.get("outlet")
+    new = [c for c, first in started.items() if index.resolve(c) == c and c not in recount]
+    db.conn.executemany(  # a claim the article starts is written once, counted already
+        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, mentions, articles, outlets, "
+        + ", ".join(TALLY)
+        + ") VALUES (?, ?, ?, ?, 1, 1"
+        + ", ?" * len(TALLY)
+        + ")",
+        [
+            (
+                c,
+                started[c].text,
+                started[c].id,
+                len(gained[c]),
+                *_tally(ZERO, gained[c], outlet, seen).values(),
             )
-            sizes[best] = 0
-        db.execute(
-            "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
-            "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            for c in new
+        ],
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO claim_mentions (sentence_id, claim_id, article_id, outlet, status, "
+        "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
                 s.id,
-                best,
+                index.resolve(c),
                 article["id"],
                 article.get("outlet"),
                 s.status,
                 s.attributed_to,
                 how,
-                round(score, 3),
+                score,
                 seen,
                 key,
-            ],
-        )
-        if best not in sizes:
-            sizes[best] = db.execute("SELECT mentions FROM claims WHERE id = ?", [best]).fetchone()[0] + sum(
-                1 for _ in gained.get(best, [])
             )
-        sizes[best] += 1
-        if how != "refers back" and sizes[best] <= g.mention_sample:  # later mentions add nothing to find
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
-                [(t, best) for t in sig.terms],
-            )
-        placed[s.position] = best
-        if how != "refers back":
-            twins[key] = best
-        gained.setdefault(best, []).append(s)
-    for claim, mentions in gained.items():
-        if claim not in recount:
-            _count(db, claim, mentions, article, seen)
-    refresh(db, recount)
-    return recount | set(gained)
-
-
-def _count(
-    db: sqlite_utils.Database, claim: str, mentions: list[Sentence], article: Mapping[str, Any], seen: str
-) -> None:
-    """Update a claim's counts, sources and status by the mentions one article gave it.
-
-    The article's earlier mentions were taken out first, so it is always a new article for the
-    claim; its outlet is new unless another article of that outlet mentions the claim."""
-    outlet = article.get("outlet")
-    new_outlet = (
-        outlet is None
-        or not db.execute(
-            "SELECT 1 FROM claim_mentions WHERE claim_id = ? AND outlet = ? AND article_id != ? LIMIT 1",
-            [claim, outlet, article["id"]],
-        ).fetchone()
+            for s, c, how, score, key in mentions
+        ],
     )
-    row = db.execute(
-        "SELECT confirmed, alleged, denied, disputed, first_seen, last_seen, "
-        + ", ".join(WHO.values())
-        + " FROM claims WHERE id = ?",
-        [claim],
-    ).fetchone()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
+        [(t, index.resolve(c)) for t, c in keys],
+    )
+    _count(db, {c: m for c, m in gained.items() if c not in recount and c not in new}, article, seen)
+    refresh(db, recount)
+
+
+TALLY = (
+    "confirmed",
+    "alleged",
+    "denied",
+    "disputed",
+    "asserted_by",
+    "alleged_by",
+    "denied_by",
+    "disputed_by",
+    "status",
+    "first_seen",
+    "last_seen",
+)
+"""The claims columns an article's mentions update (besides the counts of mentions, articles, outlets)."""
+ZERO: tuple[Any, ...] = (0, 0, 0, 0, None, None, None, None, None, None, None)
+
+
+def _tally(row: tuple[Any, ...], mentions: list[Sentence], outlet: str | None, seen: str) -> dict[str, Any]:
+    """A claim's ``TALLY`` columns (``row``) after one article gave it ``mentions``."""
     counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
-    who = dict(zip(WHO.values(), row[6:], strict=True))
+    who = dict(zip(WHO.values(), row[4:8], strict=True))
     for s in mentions:
         counts[s.status] += 1
         names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
@@ -467,65 +596,230 @@ def _count(
         if label not in names and "…" not in names:
             names.append(label if len(names) < WHO_LIMIT else "…")
         who[WHO[s.status]] = "; ".join(names)
-    values = {
+    return {
         **counts,
         **who,
         "status": cross_status(k for k, n in counts.items() if n),
-        "first_seen": min(row[4] or seen, seen),
-        "last_seen": max(row[5] or seen, seen),
+        "first_seen": min(row[9] or seen, seen),
+        "last_seen": max(row[10] or seen, seen),
     }
-    db.execute(
+
+
+def _count(
+    db: sqlite_utils.Database, gained: Mapping[str, list[Sentence]], article: Mapping[str, Any], seen: str
+) -> None:
+    """Update claims' counts, sources and status by the mentions one article gave them.
+
+    The article's earlier mentions were taken out first, so it is always a new article for each
+    claim; its outlet is new unless another article of that outlet mentions the claim. One read
+    and one batch of updates for all the article's claims."""
+    if not gained:
+        return
+    outlet = article.get("outlet")
+    rows = {}
+    for chunk in _chunks(list(gained), 500):
+        rows.update(
+            (r[0], r[1:])
+            for r in db.execute(
+                "SELECT id, "
+                + ", ".join(TALLY)
+                + ", EXISTS (SELECT 1 FROM claim_mentions m WHERE m.claim_id = claims.id AND m.outlet = ? "
+                "AND m.article_id != ?) FROM claims WHERE id IN (" + ", ".join("?" * len(chunk)) + ")",
+                [outlet, article["id"], *chunk],
+            ).fetchall()
+        )
+    db.conn.executemany(
         "UPDATE claims SET mentions = mentions + ?, articles = articles + 1, outlets = outlets + ?, "
-        + ", ".join(f"{k} = ?" for k in values)
+        + ", ".join(f"{k} = ?" for k in TALLY)
         + " WHERE id = ?",
-        [len(mentions), int(new_outlet), *values.values(), claim],
+        [
+            (
+                len(mentions),
+                int(outlet is None or not rows[claim][-1]),
+                *_tally(rows[claim], mentions, outlet, seen).values(),
+                claim,
+            )
+            for claim, mentions in gained.items()
+        ],
     )
 
 
-def _union(select: str, count: int) -> str:
-    """One statement for ``count`` bounded look-ups (each keeps its own ORDER BY and LIMIT)."""
-    return " UNION ALL ".join(f"SELECT * FROM ({select})" for _ in range(count))
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
-def _similar_claims(db: sqlite_utils.Database, sig: Signature, g: Grouping) -> list[tuple[str, float]]:
-    """Claims at or above the threshold, most similar first, among candidates sharing terms with ``sig``.
+class _Memory:
+    """What grouping keeps of one open database between articles, so placing a sentence reads no index.
 
-    Each term reads at most ``candidates`` claims (the latest) from the index, so a common term
-    costs no more than a rare one; the ``compare`` claims sharing most terms are compared, each
-    through its first ``mention_sample`` mentions."""
-    if len(sig.terms) < g.min_terms or len(sig.entities) < g.min_shared_entities:
-        return []
-    terms = sorted(sig.terms)
-    shared: Counter[str] = Counter(
-        r[0]
-        for r in db.execute(
-            _union("SELECT claim_id FROM claim_keys WHERE key = ? ORDER BY rowid DESC LIMIT ?", len(terms)),
-            [v for t in terms for v in (t, g.candidates)],
-        ).fetchall()
-    )
-    least = g.min_shared_entities + g.min_shared_terms
-    claims = [c for c, n in shared.most_common(g.compare) if n >= least]
-    if not claims:
-        return []
-    found: dict[str, float] = {}
-    for claim, text in db.execute(
-        _union(
-            "SELECT claim_id, signature FROM claim_mentions WHERE claim_id = ? "
-            "AND joined_by != 'refers back' ORDER BY rowid LIMIT ?",
-            len(claims),
-        ),
-        [v for c in claims for v in (c, g.mention_sample)],
-    ).fetchall():
-        score = similarity(sig, Signature.from_json(text), g)
-        if score >= g.threshold and score > found.get(claim, 0.0):
-            found[claim] = score
-    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    ``keys`` is the candidate index (term -> the latest ``candidates`` claims with it), read from
+    ``claim_keys`` once per connection; ``samples`` holds the compared mentions of claims read
+    lately. Both are kept current as articles are placed; a database another connection changed
+    (SQLite's ``data_version``) is read again, and a transaction that failed drops them."""
+
+    SAMPLES = 50_000  # claims whose samples are kept; more are read again when needed
+
+    def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
+        self.candidates = g.candidates
+        self.version = _data_version(db)
+        self.keys: dict[str, list[str]] = {}
+        for key, claim in db.execute("SELECT key, claim_id FROM claim_keys ORDER BY rowid DESC"):
+            found = self.keys.setdefault(key, [])
+            if len(found) < g.candidates:
+                found.append(claim)
+        self.samples: dict[str, list[Signature]] = {}
+        self.names: dict[str, frozenset[str]] = {}  # claim -> the entities its sample names
+        self.alias: dict[str, str] = {}  # merged claim -> the claim it became
+        self.gone: set[str] = set()
+
+
+_MEMORY: weakref.WeakKeyDictionary[sqlite_utils.Database, _Memory] = weakref.WeakKeyDictionary()
+
+
+def _data_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _memory(db: sqlite_utils.Database, g: Grouping) -> _Memory:
+    kept = _MEMORY.get(db)
+    if kept is None or kept.candidates != g.candidates or kept.version != _data_version(db):
+        kept = _MEMORY[db] = _Memory(db, g)
+    return kept
+
+
+def forget(db: sqlite_utils.Database) -> None:
+    """Drop what grouping keeps of ``db`` (a transaction failed: the database is not what it holds)."""
+    _MEMORY.pop(db, None)
+
+
+def _forget_claims(db: sqlite_utils.Database, claims: Iterable[str], gone: bool = False) -> None:
+    kept = _MEMORY.get(db)
+    if kept is not None:
+        for c in claims:
+            kept.samples.pop(c, None)
+            kept.names.pop(c, None)
+            if gone:
+                kept.gone.add(c)
+
+
+class _Index:
+    """The candidate claims of one article's sentences, from what grouping keeps of the database.
+
+    A sentence's candidates are the claims sharing most terms with it, at most ``candidates``
+    (the latest) per term, so a common term costs no more than a rare one; their sample mentions
+    (first ``mention_sample``) are read in one statement per article. Claims the article starts,
+    joins or merges are kept current, so later sentences see them."""
+
+    def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
+        self.db, self.g = db, g
+        self.memory = _memory(db, g)
+        if len(self.memory.samples) > _Memory.SAMPLES:  # between articles: this one's claims are written
+            self.memory.samples.clear()
+            self.memory.names.clear()
+        self.least = g.min_shared_entities + g.min_shared_terms
+
+    def searchable(self, sig: Signature) -> bool:
+        return len(sig.terms) >= self.g.min_terms and len(sig.entities) >= self.g.min_shared_entities
+
+    def resolve(self, claim: str) -> str:
+        while claim in self.memory.alias:
+            claim = self.memory.alias[claim]
+        return claim
+
+    def candidates(self, sig: Signature) -> list[str]:
+        """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
+        keys = self.memory.keys
+        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sig.terms if t in keys))
+        alias, gone = self.memory.alias, self.memory.gone
+        if alias:  # claims merged since the index was read count for the claim they became
+            for c in shared.keys() & alias.keys():
+                shared[self.resolve(c)] += shared.pop(c)
+        if gone:
+            for c in shared.keys() & gone:
+                del shared[c]
+        enough = {c: n for c, n in shared.items() if n >= self.least}  # most share a term or two
+        if len(enough) <= self.g.compare:
+            return sorted(enough, key=lambda c: -enough[c])
+        return heapq.nlargest(self.g.compare, enough, key=enough.__getitem__)
+
+    def fetch(self, claims: list[str]) -> None:
+        """Read the sample mentions of claims not held yet (only sampled mentions keep a signature)."""
+        samples = self.memory.samples
+        claims = [c for c in claims if c not in samples]
+        for chunk in _chunks(claims, 500):
+            for c in chunk:
+                samples[c] = []
+                self.memory.names.pop(c, None)
+            for claim, text in self.db.execute(
+                "SELECT claim_id, signature FROM claim_mentions WHERE claim_id IN ("
+                + ", ".join("?" * len(chunk))
+                + ") AND signature IS NOT NULL AND joined_by != 'refers back' ORDER BY rowid",
+                chunk,
+            ).fetchall():
+                if len(samples[claim]) < self.g.mention_sample:
+                    samples[claim].append(Signature.from_json(text))
+
+    def similar(self, sig: Signature) -> list[tuple[str, float]]:
+        """Claims at or above the threshold, most similar first, among the candidates of ``sig``."""
+        if not self.searchable(sig):
+            return []
+        claims = self.candidates(sig)
+        self.fetch(claims)
+        found: dict[str, float] = {}
+        threshold, least = self.g.threshold, self.g.min_shared_entities
+        names = self.memory.names
+        for claim in claims:
+            if claim not in names:
+                names[claim] = frozenset().union(*(other.entities for other in self.memory.samples[claim]))
+            if len(sig.entities & names[claim]) < least:  # no mention of it can share enough names
+                continue
+            for other in self.memory.samples[claim]:  # the first mention it matches is enough
+                score = similarity(sig, other, self.g)
+                if score >= threshold:
+                    found[claim] = score
+                    break
+        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def start(self, claim: str) -> None:
+        self.memory.samples[claim] = []
+        self.memory.names.pop(claim, None)
+        self.memory.gone.discard(claim)  # a claim started again by the sentence that started it before
+
+    def add(self, claim: str, sig: Signature) -> list[str] | None:
+        """A mention joins ``claim``: while the claim's sample is not full it is compared with later
+        sentences and its new terms index the claim; returns those terms (to write), or None when
+        the sample is full or already holds a mention with the same signature (comparing with
+        it again would decide nothing new)."""
+        self.fetch([claim])
+        sample = self.memory.samples[claim]
+        if len(sample) >= self.g.mention_sample or sig in sample:
+            return None
+        known = set().union(*(s.terms for s in sample))
+        sample.append(sig)
+        self.memory.names.pop(claim, None)
+        new = sorted(sig.terms - known)
+        for t in new:
+            found = self.memory.keys.setdefault(t, [])
+            found.insert(0, claim)
+            del found[self.g.candidates :]
+        return new
+
+    def merge(self, into: str, others: set[str]) -> None:
+        self.fetch([into, *others])
+        for other in others:  # as _merge: the sample of ``into`` stays as it was
+            self.memory.alias[other] = into
+            self.memory.samples.pop(other, None)
+        self.memory.names.pop(into, None)
 
 
 def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
     """A sentence like two claims shows they are one: move the others' mentions and keys over."""
     for other in others:
-        db.execute("UPDATE claim_mentions SET claim_id = ? WHERE claim_id = ?", [into, other])
+        # The claim is compared through the sample of the claim it joins, which stays as it was:
+        # samples do not grow merge by merge.
+        db.execute(
+            "UPDATE claim_mentions SET claim_id = ?, signature = NULL WHERE claim_id = ?", [into, other]
+        )
         db.execute(
             "INSERT OR IGNORE INTO claim_keys (key, claim_id) "
             "SELECT key, ? FROM claim_keys WHERE claim_id = ?",
@@ -576,6 +870,7 @@ def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
             [claim],
         ).fetchone()
         if not found[0]:
+            _forget_claims(db, [claim], gone=True)
             db.execute("DELETE FROM claim_keys WHERE claim_id = ?", [claim])
             db.execute("DELETE FROM claims WHERE id = ?", [claim])
             continue

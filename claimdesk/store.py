@@ -268,6 +268,14 @@ def write_records_file(output: Path, done: Annotated) -> Path:
 
 def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str) -> None:
     """Replace one article and all its sentences and cues in a single transaction."""
+    try:
+        _write_article(db, done, rules, run_id)
+    except BaseException:
+        claims.forget(db)  # grouping's memory of the database holds what was rolled back
+        raise
+
+
+def _write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str) -> None:
     article = done.article
     with db.atomic():
         left = claims.leave(db, article.id)

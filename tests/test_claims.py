@@ -121,6 +121,43 @@ def test_signature_folds_aliases_and_keeps_the_speaker_out_of_the_content(rules)
     assert "said" not in sig.terms  # reporting verbs are how, not what
 
 
+def test_who_describes_the_source_is_not_what_is_claimed(rules) -> None:
+    g = grouping_of(rules)
+    oaten = "Lib Dem home affairs spokesman Mark Oaten"
+    a = f"{oaten} said the police needed more time to prepare for flexible drinking hours."
+    b = f"Earlier {oaten} said the government was right to want closer links between people and police."
+    sig = signature(a, g, "Mark Oaten")
+    assert {"lib", "dem", "affair", "oaten"} <= sig.terms - sig.content
+    assert {"polic", "flexibl", "drink"} <= sig.content
+    # One speaker, two claims: the description they share does not make them one.
+    assert not same_claim(a, b, g, "Mark Oaten", "Mark Oaten")
+    # Said again in other words by the same speaker, it is one claim.
+    c = f"The police need more time to prepare for flexible drinking hours, {oaten} said."
+    assert same_claim(a, c, g, "Mark Oaten", "Mark Oaten")
+    # After the name: "Shami Chakrabarti, director of Liberty, said ..." (not "Peston, says Mr Blair ...").
+    after = signature(
+        "Shami Chakrabarti, director of Liberty, said the men must be freed.", g, "Shami Chakrabarti"
+    )
+    assert "liberti" not in after.content and "men" in after.content
+    verb = signature(
+        "A book by Robert Peston, says Mr Blair broke a pledge to Gordon Brown.", g, "Robert Peston"
+    )
+    assert {"blair", "pledg", "brown"} <= verb.content
+
+
+def test_two_claims_that_give_different_figures_are_different_claims(rules) -> None:
+    g = grouping_of(rules)
+    base = (
+        "The Conservatives would cut {} of wasteful spending from the Whitehall budget, Michael Howard said."
+    )
+    other = "Michael Howard said the Conservatives could cut {} in wasteful Whitehall spending."
+    assert same_claim(base.format("35 billion pounds"), other.format("35 billion pounds"), g)
+    assert not same_claim(base.format("35 billion pounds"), other.format("4 billion pounds"), g)
+    assert same_claim(
+        base.format("35 billion pounds"), other.format("billions of pounds"), g
+    )  # one gives none
+
+
 def test_the_rules_file_grouping_examples_hold(rules) -> None:
     g = grouping_of(rules)
     assert g.join and g.apart
@@ -186,6 +223,57 @@ def test_counts_kept_by_increments_equal_a_full_recount(seeded, rules) -> None:
     with seeded.conn:
         claims.refresh(seeded, [c["id"] for c in kept])
     assert claims_rows(seeded) == kept
+
+
+def test_grouping_sees_what_another_connection_wrote(tmp_path: Path, rules) -> None:
+    first = store.open_db(tmp_path)
+    store.write_rules(first, rules)
+    store.start_run(first, "desk", rules, [])
+    write(first, rules, "a.txt", "The Danube flooded the old town of Passau on Tuesday night.\n", "A")
+    other = store.open_db(tmp_path)  # a second run, while the first connection stays open
+    write(other, rules, "b.txt", "Tehran has provided Moscow with attack drones, officials said.\n", "B")
+    other.close()
+    write(first, rules, "c.txt", "Iran denied supplying Russia with attack drones.\n", "C")
+    drone = claim_with(first, "Tehran has provided")
+    assert drone["outlets"] == 2 and drone["status"] == "disputed"
+    assert first["claims"].count == 2
+
+
+def test_an_article_whose_write_fails_leaves_grouping_as_it_was(tmp_path: Path, rules, monkeypatch) -> None:
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "desk", rules, [])
+    write(db, rules, "a.txt", "The Danube flooded the old town of Passau on Tuesday night.\n", "A")
+
+    def disk_full(*args, **kwargs) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(claims, "_count", disk_full)  # fails after the article's claim was placed
+        with pytest.raises(OSError):
+            write(db, rules, "b.txt", "Tehran provided Moscow with attack drones, officials said.\n", "B")
+    assert db["claims"].count == 1 and db["claim_mentions"].count == 1  # rolled back
+    # The claim the failed article started is gone: the next drone article starts its own.
+    write(db, rules, "c.txt", "Iran supplied Russia with attack drones, Ukraine said.\n", "C")
+    write(db, rules, "b.txt", "Tehran provided Moscow with attack drones, officials said.\n", "B")
+    drone = claim_with(db, "Iran supplied")
+    assert (drone["mentions"], drone["outlets"]) == (2, 2)
+    assert db["claims"].count == 2
+
+
+def test_grouping_that_forgets_samples_between_articles_groups_the_same(
+    tmp_path: Path, rules, monkeypatch
+) -> None:
+    def grouped(folder: Path) -> list[tuple]:
+        build_desk(folder, rules)
+        db = store.open_db(folder)
+        return list(
+            db.execute("select sentence_id, claim_id, joined_by from claim_mentions order by 1").fetchall()
+        )
+
+    kept = grouped(tmp_path / "kept")
+    monkeypatch.setattr(claims._Memory, "SAMPLES", 1)  # read claims' samples again for every article
+    assert grouped(tmp_path / "forgotten") == kept
 
 
 def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None:
