@@ -19,6 +19,7 @@ import sqlite_utils
 
 from claimdesk import store
 from claimdesk.annotate import Annotated
+from claimdesk.incremental import FileStamp
 from claimdesk.records import to_json
 from claimdesk.rules import RuleSet
 
@@ -31,9 +32,15 @@ def records_path(output: Path, article_id: str) -> Path:
 
 
 def store_article(
-    db: sqlite_utils.Database, output: Path, done: Annotated, rules: RuleSet, run_id: str
+    db: sqlite_utils.Database,
+    output: Path,
+    done: Annotated,
+    rules: RuleSet,
+    run_id: str,
+    stamp: FileStamp | None = None,
 ) -> None:
-    """Write the records file and the rows of one article, crash-safely (see the module)."""
+    """Write the records file and the rows of one article, crash-safely (see the module); ``stamp``
+    is the file it was read from, stored with it so a re-run can skip that file unread."""
     target = records_path(output, done.article.id)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
@@ -45,7 +52,7 @@ def store_article(
         fh.flush()
         os.fsync(fh.fileno())
     try:
-        store.write_article(db, done, rules, run_id)
+        store.write_article(db, done, rules, run_id, stamp)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
