@@ -59,6 +59,14 @@ def test_numeric_options_are_checked_up_front_in_one_line(args: list[str], says:
     assert not output.exists()
 
 
+def test_a_dask_address_without_the_dask_task_runner_is_a_usage_error(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = claimdesk("run", str(SEEDS), "--dask-address", "tcp://127.0.0.1:8786", "--output", str(output))
+    assert result.returncode == 2
+    assert result.stderr == "claimdesk: --dask-address needs --task-runner dask\n"
+    assert not output.exists()
+
+
 def test_run_without_paths_reads_the_seeds_from_any_working_folder(tmp_path: Path) -> None:
     result = claimdesk("run", "--output", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
