@@ -114,7 +114,8 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
     time.sleep(2.5)  # files written just now get no stored stamp (claimdesk.incremental.RACY_NS)
     rows: dict[tuple[str, int, str], dict] = {}
     print(
-        f"{'run':<34}{'articles':>9}{'seconds':>9}{'peak MB':>9}{'workers MB':>11}{'new':>7}{'unchanged':>10}"
+        f"{'run':<26}{'articles':>9}{'seconds':>9}{'CPU s':>8}{'peak MB':>9}{'workers MB':>11}"
+        f"{'new':>7}{'unchanged':>10}"
     )
     with prefect_api():
         measure("flow", corpora[min(sizes)], work / "warm-up")  # Prefect's first-use costs, once

@@ -60,10 +60,15 @@ def store_article(
 
 
 def matches(db: sqlite_utils.Database, article_id: str, path: Path) -> bool:
-    """Whether the records file at ``path`` holds exactly the article's sentences in the database."""
+    """Whether the records file at ``path`` holds exactly the article's sentences in the database,
+    the article being stored: an empty file left by a kill before anything was written matches
+    no article that was never stored."""
     try:
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     except (OSError, ValueError):
+        return False
+    stored = db.execute("SELECT sentence_count FROM articles WHERE id = ?", [article_id]).fetchone()
+    if stored is None or stored[0] != len(lines):
         return False
     columns = ", ".join(f"[{c}]" for c in COMPARED)
     rows = db.execute(
