@@ -237,7 +237,7 @@ def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple
         cluster = {"n_workers": cores, "processes": True, "threads_per_worker": 1}
         return DaskTaskRunner(cluster_kwargs=cluster), 2 * cores
     try:
-        with Client(dask_address, timeout=30) as client:
+        with Client(dask_address, timeout=10) as client:
             threads = sum(client.nthreads().values())
     except OSError as exc:
         raise TaskRunnerError(f"cannot reach the Dask scheduler at {dask_address}: {exc}") from exc
