@@ -56,10 +56,13 @@ bench: $(STAMP)
 # polnear/ (PolNeAR's data folder; its train/ split only) and bbc/ (the BBC News corpus folders).
 eval-real: $(STAMP)
 	@test -n "$(CORPUS)" || { echo "usage: make eval-real CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
+	@echo "== tuning part (b1-b5; heldback and heldback2, tuned on after they were scored once)"
 	$(BIN)/claimdesk eval tests/data/realnews/b1.labels.jsonl tests/data/realnews/b2.labels.jsonl \
 	  tests/data/realnews/b3.labels.jsonl tests/data/realnews/b4.labels.jsonl tests/data/realnews/b5.labels.jsonl \
+	  tests/data/realnews/heldback.labels.jsonl tests/data/realnews/heldback2.labels.jsonl \
 	  --corpus "$(CORPUS)" --misses 0
-	$(BIN)/claimdesk eval tests/data/realnews/heldback.labels.jsonl tests/data/realnews/heldback2.labels.jsonl \
+	@echo "== held-back part (heldback3, heldback4: never tuned on)"
+	$(BIN)/claimdesk eval tests/data/realnews/heldback3.labels.jsonl tests/data/realnews/heldback4.labels.jsonl \
 	  --corpus "$(CORPUS)" --misses 0
 	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)/polnear" --misses 0
 

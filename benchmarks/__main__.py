@@ -37,7 +37,7 @@ def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
 
 
 def main() -> int:
-    from benchmarks import peers, scaling, wholerun
+    from benchmarks import fixedcost, peers, scaling, wholerun
 
     print("claimdesk beside its peers (segmenter: pySBD's golden rules and speed; tagger: ConText):")
     peers.main()
@@ -45,8 +45,10 @@ def main() -> int:
     print("segment and tag time against input size (should grow linearly):")
     scaling.main()
     print()
+    fixed = fixedcost.main([])  # a run with nothing to do: on a running Prefect server, and a temporary one
+    print()
     print("whole runs: the library and the Prefect flow, 1,000 and 10,000 articles, and re-runs:")
-    return wholerun.main([])
+    return wholerun.main([]) or fixed
 
 
 if __name__ == "__main__":

@@ -19,12 +19,15 @@ from claimdesk.rules import RuleSet
 if TYPE_CHECKING:
     from claimdesk.tag import Tagged
 
-_POSSESSIVE = regex.compile(r"[’']s$")
+_POSSESSIVE = regex.compile(r"[’']s$|(?<=s)[’']$")  # "Ryan's", "Atticus'"
 _PARENTHETICAL = regex.compile(r"\s*\([^()]*\)")
 _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
 _AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
 _TAIL_SPLIT = regex.compile(r"[,”\"]")
+_CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
+_LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
+_INITIAL = regex.compile(r"\p{Lu}\.")
 
 
 def _any(words: frozenset[str]) -> str:
@@ -40,12 +43,33 @@ class _Grammar:
     the_name: regex.Pattern[str]
     aux_tail: regex.Pattern[str]
     adverbial_tail: regex.Pattern[str]
+    aux_last: regex.Pattern[str]
+    """The last word of any text ``aux_tail`` removes: without it, there is nothing to remove."""
+    adverbial_last: regex.Pattern[str]
+    """The last word of any text ``adverbial_tail`` removes."""
     clause_split: regex.Pattern[str]
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
     contrast_end: regex.Pattern[str]
     adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
+    known_kinds: frozenset[str]
+    """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
+    not_surnames: frozenset[str]
+    """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
+
+
+def _last_words(phrases: frozenset[str]) -> frozenset[str]:
+    """The word each phrase ends with ("contacted by email": "email")."""
+    return frozenset(p.split()[-1] for p in phrases if p.split())
+
+
+def _strip_tail(tail: regex.Pattern[str], last: regex.Pattern[str], text: str) -> str:
+    """``tail.sub("", text)`` for a pattern that removes words at the end of ``text``, read only when
+    the last word of ``text`` is one such a removal ends with (the words of a match hold no white
+    space and stand after white space, so a match's last word is the text's)."""
+    words = text.rsplit(None, 1)
+    return tail.sub("", text) if words and last.fullmatch(words[-1]) else text
 
 
 def _grammar(rules: RuleSet) -> _Grammar:
@@ -65,6 +89,12 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"\s+(?:{_any(w['channel_prepositions'])})\s+(?:{_any(w['indefinite_articles'])})\s+"
                 rf"(?:{_any(w['channels'])})|\s+(?:{_any(w['contact_phrases'])}))+\s*$"
             ),
+            aux_last=regex.compile(
+                rf"(?:(?i:{_any(_last_words(w['verb_companions']))})|\p{{Ll}}*(?:{_any(_last_words(w['adverb_endings']))}))"
+            ),
+            adverbial_last=regex.compile(
+                rf"(?i:{_any(_last_words(w['time_words'] | w['channels'] | w['contact_phrases']))})"
+            ),
             clause_split=regex.compile(
                 rf"[,;:()\[\]“”\"—–]|\b(?:{_any(w['clause_terminators'])})\b", regex.IGNORECASE
             ),
@@ -81,6 +111,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"(?i)^\s*(?:(?:{_any(w['time_openers'])})\s+)?(?:{_any(w['time_words'])})\b\s*,?\s*"
             ),
             w=w,
+            known_kinds=(
+                rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
+            ),
+            not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
         )
     return cached
 
@@ -94,9 +128,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and (words[0].lower() in w_["determiners"] or words[0].lower() in w_["prepositions"]):
+    while words and words[0].lower() in w_["determiners"] | w_["prepositions"] | w_["conjunctions"]:
         words = words[1:]
-    if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper():
+    if (
+        len(words) > 1
+        and _POSSESSIVE.search(words[0])
+        and words[0][:1].isupper()
+        and words[1].lower() not in w_["conjunctions"]  # "Dockers' and Transport Union" is one name
+    ):
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
         participle = g.participle.search(w.lower()) and w.lower() not in rules.documents
@@ -140,13 +179,16 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     org = words[:-1]
     if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
         words = org  # "according to Home Office figures": the office is the source
-    if len(words) == 1 and words[0].islower() and not _plausible_source(words[0], rules):
-        return None  # "the last thing we expected": an adjective or event names no one
+    while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
+        words = words[:-1]  # "countries just", "analysts also"
+    described = len(words) > 1 and words[-2][:1].isupper()  # "Committee member", "NFL legend"
+    if words[-1].islower() and not described and not _plausible_source(words[-1], rules):
+        return None  # "the last thing we expected", "her support": an adjective or event names no one
     name = " ".join(words).strip(" .,’'…")
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
-    if name.lower() in w_["non_sources"] or regex.match(r"\p{Ll}\b", name):
+    if name.lower() in w_["non_sources"] or _CUT_POSSESSIVE.match(name):
         return None  # "s massacre": a possessive cut from its name
     if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
         return None  # "Victory took Real to": a clause, not a name
@@ -168,12 +210,18 @@ def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     return w in rules.finite_verbs or (w.endswith(tuple(rules.lexicon("past_endings"))) and len(w) > 4)
 
 
+def _plural(name: str, rules: RuleSet) -> bool:
+    """A source named by a plural noun ("analysts", "senior officials")."""
+    word = name.split()[-1].lower()
+    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+
+
 def _plausible_source(word: str, rules: RuleSet) -> bool:
     """A lone lower-case word can name a source only as a known kind of source or a plural
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
-    known = rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
-    plural = word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
-    return word in known or word in rules.lexicon("reference_pronouns") or plural
+    if word in _grammar(rules).known_kinds or word in rules.lexicon("reference_pronouns"):
+        return True
+    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
 
 
 def _is_appositive(segment: str, g: _Grammar) -> bool:
@@ -207,8 +255,8 @@ def _last_clause(text: str, g: _Grammar) -> str:
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     g = _grammar(rules)
-    left = g.aux_tail.sub("", text[:start]).rstrip()
-    left = g.aux_tail.sub("", g.adverbial_tail.sub("", left)).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, text[:start]).rstrip()
+    left = _strip_tail(g.aux_tail, g.aux_last, _strip_tail(g.adverbial_tail, g.adverbial_last, left)).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
@@ -339,13 +387,49 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
         and sent[start:end].lower() in rules.inversion_verbs
     )
     name = None
-    if rule.source == "before" or (rule.source == "either" and not inverted):
+    if rule.source != "after" and _participle_clause(sent, start, end, g):
+        name = _main_subject(sent[:start], rules)
+    if name is None and (rule.source == "before" or (rule.source == "either" and not inverted)):
         name = _source_before(sent, start, rules)
     if name is None and rule.source in ("after", "either"):
         name = _source_after(sent, end, rules, strict=rule.source == "either")
     if name is None and inverted:
         name = _source_before(sent, start, rules)
     return name
+
+
+def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
+    """A cue opening a participle clause after a comma ("..., saying that"): it shares the
+    subject of the main clause, not the nearest name before it."""
+    cue = sent[start:end].split()
+    return (
+        len(cue) == 1
+        and bool(g.participle.search(cue[0].lower()))
+        and cue[0].lower().endswith(tuple(g.w["progressive_endings"]))
+        and sent[:start].rstrip().endswith(",")
+    )
+
+
+def _main_subject(left: str, rules: RuleSet) -> str | None:
+    """The subject opening the sentence: the words before its first verb ("Obama has also said
+    ...", "The ministry on Friday said ..."), else its opening run of capitalised words ("Carly
+    Fiorina threw her support ..."), after a time phrase or an opening adverb."""
+    g = _grammar(rules)
+    text = g.adverbial_head.sub("", left)
+    first = _COMMA.split(text, maxsplit=1)
+    if len(first) > 1 and len(first[0].split()) == 1 and first[0].strip().lower() in g.w["sentence_openers"]:
+        text = first[1]  # "Meanwhile, the ministry said ..."
+    words = text.split()
+    verb = next((i for i, w in enumerate(words) if _looks_like_verb(w.strip(",;:"), rules)), None)
+    if verb is None:
+        verb = next((i for i, w in enumerate(words) if not w[:1].isupper()), 0)
+    if not verb or any(w.endswith((",", ";", ":")) for w in words[:verb]):
+        return None  # no subject before the verb, or one with a clause of its own
+    subject = g.aux_tail.sub("", g.adverbial_tail.sub("", " ".join(words[:verb]))).split()
+    if subject and subject[0].lower() in rules.pronouns:
+        return subject[0].lower()  # "She also compared ..., saying": resolved to the name later
+    name = _clean_name(subject, rules) if subject else None
+    return name if name and (name[:1].isupper() or _plausible_source(name.lower(), rules)) else None
 
 
 def share_passage_speakers(
@@ -383,7 +467,7 @@ def share_passage_speakers(
         first = passage[0]
         if not named and results[first].quoted and first and rules is not None:
             # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
-            subject = _subject(sentences[first - 1], rules)
+            subject = _subject(sentences[first - 1], rules, _lower_case_words(sentences))
             if subject:
                 results[first].attributed_to = subject
                 named = [first]
@@ -395,7 +479,7 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet) -> str | None:
+def _subject(sentence: str, rules: RuleSet, common: frozenset[str] = frozenset()) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
@@ -418,9 +502,29 @@ def _subject(sentence: str, rules: RuleSet) -> str | None:
             break
         run.append(w)
     name = _clean_name(run, rules) if run else None
+    if name and " " not in name and name.lower() in common:
+        return None  # "Victory took Real to ...": a word the article also writes in lower case
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
     return None
+
+
+def _titled(role: str, sentences: list[str]) -> str | None:
+    """The person the text names with this role as title ("Iranian President Masoud Pezeshkian"
+    for "the Iranian president"), if it does."""
+    title = r"\s+".join(regex.escape(w) for w in role.split())
+    for sentence in sentences:
+        m = regex.search(
+            rf"(?i:\b{title})\s+(\p{{Lu}}[\p{{L}}’'-]+(?:\s+\p{{Lu}}[\p{{L}}’'.-]+){{1,3}})", sentence
+        )
+        if m:
+            return _POSSESSIVE.sub("", m.group(1))
+    return None
+
+
+def _lower_case_words(sentences: list[str]) -> frozenset[str]:
+    """Words the text writes in lower case: such a word opening a sentence is no name."""
+    return frozenset(w for s in sentences for w in regex.findall(r"\b\p{Ll}[\p{L}’'-]*", s))
 
 
 def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
@@ -429,25 +533,43 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     named source with "agency" in its name ("Medicines Safety Agency")."""
     last_person: str | None = None
     last_org: str | None = None
+    last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
+    common = _lower_case_words(sentences)
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
             t.attributed_to = last_org
+        elif name and name.lower() in rules.lexicon("group_pronouns"):
+            t.attributed_to = last_group
         elif name and name.lower() in rules.pronouns:
             t.attributed_to = last_person
         elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
             # "said the 74-year-old comedian": a role names the person last named
             t.attributed_to = last_person
+        elif (
+            name
+            and len(name.split()) > 1
+            and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
+            and source_type(name, rules) == "person"
+            and _titled(name, sentences)
+        ):
+            t.attributed_to = _titled(name, sentences)
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif name and source_type(name, rules) == "person":
             last_person = name
         elif name and source_type(name, rules) == "organisation":
-            last_org = name
+            last_org = last_group = name
         else:
-            last_person = _subject(sentence, rules) or last_person
+            last_person = _subject(sentence, rules, common) or last_person
+        if (
+            t.attributed_to
+            and source_type(t.attributed_to, rules) == "anonymous"
+            and _plural(t.attributed_to, rules)
+        ):
+            last_group = t.attributed_to
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
 
@@ -462,20 +584,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
-    lower = set(regex.findall(r"\b\p{Ll}[\p{L}’'-]*", text))
-    skip = rules.titles | rules.words["sentence_openers"] | rules.words["time_words"] | rules.finite_verbs
-    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
-    body_names: dict[str, Counter[str]] = {}
-    headline_names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text):
-        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
-        surname = words[-1].rstrip(".")
-        size = 3 if len(words) >= 3 and regex.fullmatch(r"\p{Lu}\.", words[-2]) else 2
-        given = words[-size:-1]
-        if not surname or given[0].lower().rstrip(".") in skip:
-            continue
-        found = body_names if 0 <= body < m.start() else headline_names
-        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+    surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
@@ -484,8 +593,42 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         name = parts[0] if len(parts) == 1 else name
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
-        if name.lower() in lower or source_type(name, rules) != "person":
+        if source_type(name, rules) == "person":
+            surnames.append((t, name))
+    # A surname the article writes in lower case too is none: the article's lower-case words are
+    # read only when the name occurs in lower case at all.
+    lower: frozenset[str] | None = None
+    kept = []
+    for t, name in surnames:
+        if name.lower() in text:
+            lower = frozenset(_LOWER_WORD.findall(text)) if lower is None else lower
+            if name.lower() in lower:
+                continue
+        kept.append((t, name))
+    surnames = kept
+    if not surnames:  # the article is read for names only when a source is a surname alone
+        return
+    wanted = {name for _, name in surnames}
+    skip = _grammar(rules).not_surnames
+    body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
+    body_names: dict[str, Counter[str]] = {}
+    headline_names: dict[str, Counter[str]] = {}
+    first_names: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
+        if not any(name in m.group() for name in wanted):
+            continue  # the run cannot end with a surname looked for
+        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        surname = words[-1].rstrip(".")
+        size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
+        given = words[-size:-1]
+        if not surname or given[0].lower().rstrip(".") in skip:
             continue
-        options = body_names.get(name) or headline_names.get(name)
+        found = body_names if 0 <= body < m.start() else headline_names
+        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+        if found is body_names and len(given) == 1 and given[0][1:].islower():
+            # "Lou Jiwei" ... "Mr. Lou": some names put the family name first
+            first_names.setdefault(given[0], Counter())[" ".join([*given, surname])] += 1
+    for t, name in surnames:
+        options = body_names.get(name) or headline_names.get(name) or first_names.get(name)
         if options:
             t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]

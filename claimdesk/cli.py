@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import logging
@@ -68,6 +69,16 @@ def _inputs(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # What a run imports (Prefect above all) lives as long as the run: collecting garbage among it
+    # while importing, and again at exit, is about 1 s of CPU that a run with nothing to do can skip.
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     if args.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
@@ -76,13 +87,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.sources:
         load_sources(args.sources)
     paths = _inputs(args)
-    configure_prefect(args.verbose)
-    from claimdesk.flows.server import prefect_api
+    configure_prefect(args.verbose)  # before Prefect is imported: it reads its settings then
+    from claimdesk.flows.server import ServerDown, prefect_api
 
     try:
-        with prefect_api():  # a temporary server, if any, goes when this run goes
-            from claimdesk.flows.pipeline import run_with  # late: Prefect reads its settings at import
+        # a running server when there is one (--server, PREFECT_API_URL, `prefect server start
+        # --background`), else a temporary one, which goes when this run goes
+        with prefect_api(server=args.server, temporary=args.temporary_server) as server:
+            from claimdesk.flows.pipeline import run_with
 
+            gc.freeze()  # the modules and objects imported so far: later collections pass them by
+            gc.enable()
             summary = run_with(
                 args.task_runner,
                 args.dask_address,
@@ -97,7 +112,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 3
+    except ServerDown as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    print(server.describe())
     print_summary(summary)
+    gc.freeze()  # and the interpreter's last collection at exit too (the run's files are closed by now)
     return 1 if summary["rejected"] else 0
 
 
@@ -256,6 +276,13 @@ def seconds(text: str, minimum: float = 0.0, strict: bool = False) -> float:
     return value
 
 
+def api_url(text: str) -> str:
+    """An argparse type: a Prefect API URL (http or https), without a trailing slash."""
+    if not text.startswith(("http://", "https://")) or text.endswith("://"):
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text.rstrip("/")
+
+
 def wait_seconds(text: str) -> float:
     return seconds(text)
 
@@ -336,7 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
         "tag every sentence of what is new or changed since the last run, and write "
         "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
         "Exit status: 0 when everything was processed, 1 when some input or record was "
-        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error, 3 when "
+        "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error or when "
+        "the Prefect server named by --server or PREFECT_API_URL does not answer, 3 when "
         "another run is writing to OUTPUT and --wait ran out.",
     )
     _add_run_arguments(run)
@@ -359,6 +387,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="tcp://HOST:PORT",
         help="the scheduler of a running Dask cluster to tag on (with --task-runner dask)",
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--server",
+        type=api_url,
+        default=None,
+        metavar="URL",
+        help="report to the Prefect server at URL, e.g. http://127.0.0.1:4200/api; exit 2 if it does "
+        "not answer (default: PREFECT_API_URL, else the server `prefect server start --background` "
+        "keeps for PREFECT_HOME, else a temporary server for this run)",
+    )
+    where.add_argument(
+        "--temporary-server",
+        action="store_true",
+        help="start a temporary Prefect server for this run (about 8 s) even when one is running",
     )
     run.set_defaults(func=cmd_run)
 

@@ -18,12 +18,12 @@ import regex
 ATTEMPTS = 8
 
 
-def _limited(call, limit: float):
+def _limited(call, limit: float, timeout: float | None = None, attempts: int = ATTEMPTS):
     """Run ``call(timeout)``; when regex's timeout fires before this thread has spent ``limit`` seconds
     of CPU on the call, run it again with the timeout scaled by how much of the process's CPU time
     was not this thread's (at least doubled)."""
-    timeout = limit
-    for _ in range(ATTEMPTS):
+    timeout = limit if timeout is None else timeout
+    for _ in range(attempts):
         thread, process = time.thread_time(), time.process_time()
         try:
             return call(timeout)
@@ -31,15 +31,34 @@ def _limited(call, limit: float):
             own = time.thread_time() - thread
             if own >= limit:
                 raise
-            share = (time.process_time() - process) / max(own, 1e-6)
-            timeout *= max(2.0, 1.5 * share)
+            timeout = _longer(timeout, time.process_time() - process, own)
     raise TimeoutError(f"pattern did not finish in {ATTEMPTS} attempts on a busy machine")
+
+
+def _longer(timeout: float, process: float, own: float) -> float:
+    """The next timeout after one that fired with ``process`` seconds of the process's CPU time
+    spent, ``own`` of them this thread's."""
+    return timeout * max(2.0, 1.5 * process / max(own, 1e-6))
 
 
 def spans(pattern: regex.Pattern, text: str, limit: float) -> list[tuple[int, int]]:
     """The spans of every match of ``pattern`` in ``text``, stopped after ``limit`` seconds of this
-    thread's CPU time (``TimeoutError``)."""
-    return _limited(lambda timeout: [m.span() for m in pattern.finditer(text, timeout=timeout)], limit)
+    thread's CPU time (``TimeoutError``). The first attempt, the only one on an ordinary call, is
+    made here rather than through a closure: it is made for every expression of every sentence."""
+    thread, process = time.thread_time(), time.process_time()
+    try:
+        return [m.span() for m in pattern.finditer(text, timeout=limit)]
+    except TimeoutError:
+        own = time.thread_time() - thread
+        if own >= limit:
+            raise
+        timeout = _longer(limit, time.process_time() - process, own)
+    return _limited(
+        lambda timeout: [m.span() for m in pattern.finditer(text, timeout=timeout)],
+        limit,
+        timeout,
+        ATTEMPTS - 1,
+    )
 
 
 def search(pattern: regex.Pattern, text: str, limit: float) -> regex.Match | None:

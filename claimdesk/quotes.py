@@ -50,6 +50,15 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     A closing mark with no opening one means the sentence began inside a quote.
     """
     text = _marks(text)
+    if _MARK.search(text) is None:  # no quotation mark: quoted throughout if it began inside a quote
+        if not open_at_start:
+            return Quotes(False, False, [], False, 0.0)
+        return Quotes(True, True, [(0, len(text))], False, 1.0 if _WORD.search(text) else 0.0)
+    return _read_marks(text, open_at_start)
+
+
+def _read_marks(text: str, open_at_start: bool) -> Quotes:
+    """:func:`find_quotes` mark by mark (``text`` with two apostrophes already read as one mark)."""
     ranges: list[tuple[int, int]] = []
     state = open_at_start
     begin = 0
@@ -66,7 +75,10 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     if state:
         ranges.append((begin, len(text)))
     words = (len(_WORD.findall(text)) or 1) if ranges else 1  # no quote: the share is 0 anyway
-    quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
+    if ranges == [(0, len(text))]:  # quoted throughout: its words are the sentence's
+        quoted_words = words if words > 1 or _WORD.search(text) else 0
+    else:
+        quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
     stripped = text.lstrip()
     return Quotes(
         open_at_start=open_at_start or orphan,

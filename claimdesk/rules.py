@@ -77,7 +77,9 @@ REQUIRED_LEXICONS = (
     "passive_description",
     "reference_pronouns",
     "organisation_pronouns",
+    "group_pronouns",
     "participle_endings",
+    "progressive_endings",
     "past_endings",
     "plural_endings",
     "adverb_endings",
@@ -132,7 +134,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 

@@ -39,6 +39,8 @@ from claimdesk.segment import Span
 
 END_PUNCT = '.!?…:;"”’)»'
 _WORD = regex.compile(r"[\w’'.\-]+")
+_FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
+"""Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
 
 
 @dataclass
@@ -66,9 +68,13 @@ class Tagged:
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
-def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: bool = False) -> bool:
+def _structural(
+    when: str, sentence: str, quoted: bool, rules: RuleSet, first: bool = False, body: bool = False
+) -> bool:
+    """Whether a rule's structural condition holds. ``first``: the text's first line; ``body``: the
+    text goes on after it, so that first line is an article's headline, not a section heading."""
     if when == "heading":
-        return _is_heading(sentence, rules)
+        return not (first and body) and _is_heading(sentence, rules)
     if when == "headline":
         return _is_headline(sentence, rules, first)
     if when == "fragment":
@@ -80,6 +86,8 @@ def _structural(when: str, sentence: str, quoted: bool, rules: RuleSet, first: b
 
 def _is_fragment(text: str, rules: RuleSet) -> bool:
     """One to three words and no finite verb, whatever the punctuation: no claim ("Again.")."""
+    if _FOUR_WORDS.match(text):
+        return False
     words = [w.lower().strip(".’'") for w in _WORD.findall(text)]
     if not 0 < len(words) <= 3 or words[0] in rules.lexicon("subject_pronouns"):
         return False  # "I love you." has a subject, so a verb
@@ -126,8 +134,11 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -
 def _stems(text: str, rules: RuleSet) -> set[str]:
     """Crude content-word stems, enough to tell whether two sentences speak of the same thing."""
     overlap, stop = rules.claim_overlap, rules.lexicon("stop_words")
-    words = regex.findall(rf"[a-z]{{{overlap['min_length']},}}", text.lower())
-    return {w[: overlap["stem_length"]] for w in words if w not in stop}
+    content = rules.cache.get("content_words")
+    if content is None:
+        content = rules.cache["content_words"] = regex.compile(rf"[a-z]{{{overlap['min_length']},}}")
+    stem = overlap["stem_length"]
+    return {w[:stem] for w in content.findall(text.lower()) if w not in stop}
 
 
 @dataclass
@@ -156,7 +167,7 @@ class _Once:
             return self._value
 
 
-def _holds(cond, span, groups, context: _Context, source: _Once, stems: _Once, shared: int) -> bool:
+def _holds(cond, span, groups, context: _Once, source: _Once, stems: _Once, shared: int) -> bool:
     if cond is None:
         return False
     # A cue never meets its own condition, nor does another cue on the same words ("countered that").
@@ -167,14 +178,14 @@ def _holds(cond, span, groups, context: _Context, source: _Once, stems: _Once, s
         return any(s >= span[1] for s, _ in found)
     if cond.where == "sentence":
         return bool(found)
-    if found or any(g in context.groups for g in cond.groups):
+    if found or any(g in context.get().groups for g in cond.groups):
         return True
     if OTHER_SOURCE_CLAIM not in cond.groups or source.get() is None:
         return False
     # Someone else's claim that this sentence speaks to: shared content words, not just any earlier quote.
     name = source.get().lower()
     return any(
-        s.lower() != name and len(stems.get() & theirs.get()) >= shared for s, theirs in context.claims
+        s.lower() != name and len(stems.get() & theirs.get()) >= shared for s, theirs in context.get().claims
     )
 
 
@@ -222,7 +233,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         for k in sorted({*scan.structural, *literals, *patterns}):
             rule = every[k]
             if rule.when not in (None, "attributed") and not _structural(
-                rule.when, sent, quoted, rules, i == 0
+                rule.when, sent, quoted, rules, i == 0, len(sentences) > 1
             ):
                 continue
             found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
@@ -243,8 +254,10 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             for name in every[k].groups:
                 groups.setdefault(name, []).extend(found)
         recent = history[-rules.context_window :] if rules.context_window else []
-        context = _Context(
-            groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
+        context = _Once(  # read only by a condition on the context
+            lambda recent=recent: _Context(
+                groups=set().union(*(g for g, _, _ in recent)), claims=[(s, st) for _, s, st in recent if s]
+            )
         )
         stems = _Once(lambda sent=sent: _stems(sent, rules))
 

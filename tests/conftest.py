@@ -54,6 +54,19 @@ def marked_processes() -> dict[int, str]:
     return found
 
 
+def children(pid: int) -> dict[int, str]:
+    """Live processes of this session whose parent is ``pid``: pid -> command line."""
+    found = {}
+    for child, cmd in marked_processes().items():
+        try:
+            parent = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+        if parent == pid:
+            found[child] = cmd
+    return found
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Fail the session if a process it started outlives it (then end that process)."""
     deadline = time.monotonic() + LEAK_GRACE_SECONDS

@@ -48,9 +48,14 @@ def test_version() -> None:
         (["eval", "gold.jsonl", "--misses", "-1"], "--misses: must be 0 or more, not -1"),
         (["ui", "--port", "0"], "--port/-p: must be at least 1, not 0"),
         (["ui", "--port", "70000"], "--port/-p: not a port number (1-65535): 70000"),
+        (["run", "--server", "127.0.0.1:4200/api"], "--server: not an http(s) URL: '127.0.0.1:4200/api'"),
+        (
+            ["run", "--server", "http://127.0.0.1:4200/api", "--temporary-server"],
+            "argument --temporary-server: not allowed with argument --server",
+        ),
     ],
 )
-def test_numeric_options_are_checked_up_front_in_one_line(args: list[str], says: str, tmp_path: Path) -> None:
+def test_option_values_are_checked_up_front_in_one_line(args: list[str], says: str, tmp_path: Path) -> None:
     output = tmp_path / "out"
     result = claimdesk(*args, "--output", str(output)) if args[0] != "eval" else claimdesk(*args)
     assert result.returncode == 2

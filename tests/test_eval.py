@@ -193,6 +193,9 @@ def test_the_real_news_labels_hold_no_text_and_cover_what_the_issue_asks() -> No
     publishers = {f.split("/")[-1].split("_")[0] for f in files if f.startswith("polnear/")}
     topics = {f.split("/")[1] for f in files if f.startswith("bbc/")}
     assert len(publishers) == 7 and topics == {"business", "entertainment", "politics", "sport", "tech"}
-    held = {r["file"] for name, r in rows if name.startswith("heldback")}  # heldback, heldback2
-    assert held and not held & {r["file"] for name, r in rows if not name.startswith("heldback")}
+    # heldback and heldback2 were scored once, then tuned on; heldback3 and heldback4 are held back now
+    held = {r["file"] for name, r in rows if name.startswith(("heldback3", "heldback4"))}
+    assert held and not held & {
+        r["file"] for name, r in rows if not name.startswith(("heldback3", "heldback4"))
+    }
     assert len(held) >= len(files) / 5  # a fifth of the articles is held back

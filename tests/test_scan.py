@@ -11,7 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.rules import MATCH_TIMEOUT, default_ruleset, parse_rules
-from claimdesk.scan import _INEXACT, DIGIT, Scanner, end_excludes, required_texts, scanner
+from claimdesk.scan import (
+    _INEXACT,
+    DIGIT,
+    Scanner,
+    _inexact,
+    end_excludes,
+    end_texts,
+    required_all,
+    required_texts,
+    scanner,
+    start_texts,
+)
 
 
 def _own_literal_spans(rules, sentence: str) -> dict[int, list[tuple[int, int]]]:
@@ -39,6 +50,13 @@ def test_the_letters_read_unlike_lower_case_are_all_listed() -> None:
     assert not _INEXACT.search("K and k and “quotes” and é")
 
 
+def test_the_fast_inexact_check_reads_every_character_as_the_pattern_does() -> None:
+    every = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000]
+    assert [c for c in every if _inexact(c) != bool(_INEXACT.search(c))] == []
+    for text in ("a  b", "a b", "a\tb", "  ", " ", "", "K", "x\u2003y"):
+        assert _inexact(text) == bool(_INEXACT.search(text))
+
+
 def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
     """Required texts are looked for in case-folded text with white space runs as one space: every
     character the rules' module takes for white space must be white space to str.split, and every
@@ -59,7 +77,7 @@ def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
         (r"(?i)\bno\s+one\b", {"no one"}),
         (r"a\s*b", {"a"}),
         (r"\d+\s*$", {DIGIT}),
-        (r"\d+\s+(?:km|miles)", {"km", "miles"}),
+        (r"\d+\s+(?:km|miles)", {" km", " miles"}),
         (r"\s+\w+", None),
         (r"(?:foo)?bar", {"bar"}),
         (r"(?:foo|\w+)bar", {"bar"}),
@@ -67,6 +85,9 @@ def test_the_check_reads_text_at_least_as_loosely_as_the_rules_module() -> None:
         (r"(?:denied){e<=1}", None),
         (r"\{e\}denied", {"{e}denied"}),
         (r"\w{2,3}denied", {"denied"}),
+        (r"[[:alpha:]]+denied", None),  # a POSIX class, which `re` would read as its letters
+        (r"(?i)\bdespite\s+\p{Lu}[\p{L}’'-]*", {"despite "}),  # a Unicode property is no text
+        (r"(?<=^\p{Lu}\w*)\s*:", {":"}),
     ],
 )
 def test_required_texts(pattern: str, needs: set[str] | None) -> None:
@@ -112,6 +133,77 @@ def test_scanner_spans_equal_the_rules_own_patterns(pieces: list[str]) -> None:
             assert got == expected, (rule.id, sentence)
 
 
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"(?i)\bclaims?\b[^.;]{0,80}?\bfalse\b", {frozenset({"claim"}), frozenset({"false"})}),
+        (r"(?i)\b(?:said|says)\b[^.]{3,200}?;\s*\w+", {frozenset({"said", "says"}), frozenset({";"})}),
+        (r"(?:foo|\w+)bar\d", {frozenset({"bar"}), frozenset({DIGIT})}),
+        (r"(?:foo|\w+)", None),
+        (r"(?i)\b(?:said|say)\s+(?:yes|no)\b", {frozenset({"said yes", "said no", "say yes", "say no"})}),
+    ],
+)
+def test_every_set_of_texts_an_expression_needs(pattern: str, needs: set[frozenset[str]] | None) -> None:
+    found = required_all(pattern)
+    assert (found if found is None else set(found)) == needs
+
+
+@pytest.mark.parametrize(
+    ("pattern", "starts", "ends"),
+    [
+        (r"(?i)^(?:watch|read) the\b.*$", ("read the", "watch the"), None),
+        (r"^[-–—]\s*[A-Z]\w+$", ("-", "–", "—"), None),
+        (r"(?i)\w+/\s*(?:reuters|ap)\.?\s*$", None, ("ap", "ap.", "reuters", "reuters.")),
+        (r"(?i)\b(?:said|says)\s*:\s*$", None, (":",)),
+        (r"(?m)^(?:watch|read)\b", None, None),  # "^" at every line
+        (r"^\W*(?:watch|read)\b", None, None),
+        (r"^(?:É|é)clair$", None, None),  # a letter beyond ASCII: its case would have to be read
+        (r"\w+ (?:days?|weeks?) old\s*$", None, (" day old", " days old", " week old", " weeks old")),
+    ],
+)
+def test_texts_a_sentence_starts_or_ends_with(pattern: str, starts, ends) -> None:
+    assert start_texts(pattern) == starts
+    assert end_texts(pattern) == ends
+
+
+def _pieces_of_the_rules() -> list[str]:
+    """Words and phrases from the shipped rules' own examples and cue phrases: text that makes
+    the rules' expressions fire, and nearly fire."""
+    rules = default_ruleset()
+    pieces = {p for r in rules.rules for p in r.phrases}
+    for rule in rules.rules:
+        for example in (*rule.fires, *rule.ignores):
+            words = example.split()
+            pieces.update(" ".join(words[k : k + 3]) for k in range(0, len(words), 2))
+    return sorted(pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_pieces_of_the_rules())
+        | st.sampled_from([" ", ", ", ". ", "; ", ": ", "\n", "“", "”"]),
+        max_size=14,
+    ),
+    st.booleans(),
+)
+def test_the_scanner_finds_what_each_rules_own_patterns_find_in_text_made_of_the_rules(
+    pieces: list[str], capitalise: bool
+) -> None:
+    rules = default_ruleset()
+    scan = scanner(rules)
+    sentence = "".join(pieces)
+    sentence = sentence[:1].upper() + sentence[1:] if capitalise else sentence
+    assert scan.literal_spans(sentence) == _own_literal_spans(rules.rules, sentence)
+    patterns, exceptions = scan.patterns_for(sentence)
+    for i, rule in enumerate(rules.rules):
+        for own, chosen in ((rule.pattern, patterns), (rule.exceptions, exceptions)):
+            if own is None:
+                continue
+            got = _own_pattern_spans(chosen[i], sentence) if i in chosen else []
+            assert got == _own_pattern_spans(own, sentence), (rule.id, sentence)
+
+
 def test_rules_whose_phrases_the_automaton_cannot_take_keep_their_own_pattern() -> None:
     text = """
 name: t
@@ -127,6 +219,25 @@ rules:
     scan = Scanner(rules.rules)
     assert scan.own_literal == [0]
     assert scan.literal_spans("He didn’t deny it, he said.") == {0: [(3, 14), (22, 26)]}
+
+
+def test_phrases_with_an_apostrophe_or_hyphen_go_into_the_automaton() -> None:
+    text = """
+name: t
+version: "1"
+rules:
+  - id: odd
+    status: denied
+    description: phrases with an apostrophe and a hyphen
+    phrases: ["don't bear that out", "much-debated"]
+    examples: {fires: ["The figures don't bear that out."], ignores: ["Nothing."]}
+"""
+    rules = parse_rules(text)
+    scan = Scanner(rules.rules)
+    assert scan.own_literal == []
+    for sentence in ("Figures Don't  bear that out.", "A much-debated plan.", "A much-debatedly odd one."):
+        assert scan.literal_spans(sentence) == _own_literal_spans(rules.rules, sentence)
+    assert scan.literal_spans("A much-debated plan.") == {0: [(2, 14)]}
 
 
 def test_an_expression_that_cannot_match_is_left_out_and_changes_nothing() -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from claimdesk.attribution import _grammar, _strip_tail
 from claimdesk.rulecheck import tag_one
+from claimdesk.rules import default_ruleset
 from claimdesk.segment import segment
-from claimdesk.tag import tag_sentences
+from claimdesk.tag import _FOUR_WORDS, _WORD, tag_sentences
 from tests.conftest import seed_text
 
 
@@ -65,6 +69,89 @@ def test_headline_with_a_verb_is_a_claim(rules) -> None:
         tagged["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"].status
         == "confirmed"
     )
+
+
+def test_an_articles_first_line_is_its_headline_not_a_section_heading(rules) -> None:
+    """Headlines drop their verbs ("Harbour ferry into its final season"); on an article's first line such
+    a line states the news, while the same words further down are a section heading."""
+    text = (
+        "Harbour ferry into its final season\n\nThe ferry will stop sailing in May, its owners said.\n\n"
+        "Harbour ferry into its final season\n\nTickets are sold at the pier.\n"
+    )
+    spans = segment(text)
+    tagged = tag_sentences(text, spans, rules)
+    assert [t.status for t in tagged] == ["confirmed", "alleged", None, "confirmed"]
+    alone = "Harbour ferry into its final season"  # a line on its own is not known to head an article
+    assert tag_sentences(alone, segment(alone), rules)[0].status is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ines Calder backed the harbour plan on Monday, saying it would bring jobs to the town.",
+        "Ines Calder was frank about her dislike of Tom Berrick, saying voters needed to unite.",
+    ],
+)
+def test_a_participle_clause_speaks_for_the_main_clauses_subject(rules, sentence: str) -> None:
+    """A clause "..., saying ..." shares the subject of the sentence, not the nearest name before it."""
+    verdict = tag_one(sentence, rules)
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Ines Calder")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("It is not right to say that the ferry figures are wrong.", None),
+        ("The union won wide public support, the harbour board said.", "harbour board"),
+        ("The governing body confirmed that the final will be moved to Porto.", "governing body"),
+        ("Hardly anyone turned up, one Committee member said.", "Committee member"),
+    ],
+)
+def test_a_phrase_that_names_no_one_is_no_source(rules, sentence: str, source: str | None) -> None:
+    """A reader never sees "not right to" or "public support" as who said it; an organisation
+    named by a common noun ("the governing body") still speaks."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
+def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
+    """ "Mr. Lou" is the "Lou Jiwei" the article named, as "Mr. Clinton" is "Bill Clinton"."""
+    tagged = tag_article(
+        "China to cut steel output\n\nFinance Minister Wen Haotian met bankers in Shanghai on Monday.\n\n"
+        "Mr. Wen said the steel plants would cut output next year.\n",
+        rules,
+    )
+    assert find(tagged, "Mr. Wen said").attributed_to == "Wen Haotian"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("And Norway said it was the best meeting in years.", "Norway"),
+        ('"We are long-term investors," Atticus\' Dana Kroll told the paper.', "Dana Kroll"),
+    ],
+)
+def test_a_name_keeps_no_conjunction_or_possessive_in_front(rules, sentence: str, source: str) -> None:
+    assert tag_one(sentence, rules).attributed_to == source
+
+
+def test_they_is_the_group_that_spoke_last(rules) -> None:
+    tagged = tag_article(
+        "Ferry firm in cash squeeze\n\nAnalysts warned that the ferry firm was short of cash. "
+        "Without more passengers, they say, the money will run out.\n",
+        rules,
+    )
+    verdict = find(tagged, "Without more passengers")
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Analysts")
+
+
+def test_a_role_names_the_person_the_article_gave_that_title(rules) -> None:
+    tagged = tag_article(
+        "Leaders sign port deal\n\nIcelandic President Sigrun Dahl met Prime Minister Tomas Berg "
+        "in Oslo on Friday.\n\nBerg said the talks had gone well.\n\n“This is a new chapter,” the Icelandic "
+        "president said.\n",
+        rules,
+    )
+    assert find(tagged, "“This is a new chapter").attributed_to == "Sigrun Dahl"
 
 
 def test_quote_passage_is_attributed_sentence_by_sentence(rules) -> None:
@@ -129,3 +216,41 @@ def test_cues_point_at_the_matched_text(rules) -> None:
     verdict = tag_one(sentence, rules)
     for cue in verdict.cues:
         assert sentence[cue.start : cue.end] == cue.text
+
+
+_TAIL_WORDS = sorted(
+    {
+        w
+        for name in ("verb_companions", "time_openers", "time_words", "channels", "contact_phrases")
+        for phrase in default_ruleset().words[name]
+        for w in phrase.split()
+    }
+    | {"officials", "Lavrov", "repeatedly", "Quickly", "a", "by", "on", "email", "", "\n", ","}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TAIL_WORDS), max_size=8), st.sampled_from(["", " ", "  ", "\n", "\t"]))
+def test_words_before_a_verb_are_cut_as_the_patterns_alone_would_cut_them(words: list[str], end: str) -> None:
+    """The cut of auxiliaries and adverbials before a verb reads the patterns only when the last
+    word could end what they cut: the same text as running them always."""
+    g = _grammar(default_ruleset())
+    text = " ".join(words) + end
+    for tail, last in ((g.aux_tail, g.aux_last), (g.adverbial_tail, g.adverbial_last)):
+        assert _strip_tail(tail, last, text) == tail.sub("", text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,—’'-\n“", max_size=16))
+def test_four_words_are_counted_as_the_word_pattern_counts_them(text: str) -> None:
+    assert bool(_FOUR_WORDS.match(text)) == (len(_WORD.findall(text)) >= 4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1 .,’'\n—", max_size=14), st.booleans())
+def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
+    text: str, open_at_start: bool
+) -> None:
+    from claimdesk import quotes
+
+    assert quotes.find_quotes(text, open_at_start) == quotes._read_marks(quotes._marks(text), open_at_start)

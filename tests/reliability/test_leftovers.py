@@ -10,19 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import SEEDS, marked_processes
+from tests.conftest import SEEDS, children, marked_processes
 
 CLAIMDESK = str(Path(sys.executable).parent / "claimdesk")
 WAIT_SECONDS = 120  # an upper bound for slow machines, not a timing assertion
-
-
-def children(pid: int) -> dict[int, str]:
-    return {
-        child: cmd
-        for child, cmd in marked_processes().items()
-        if Path(f"/proc/{child}/stat").exists()
-        and int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid
-    }
 
 
 def wait_until(check, what: str):
