@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from claimdesk.lock import RunLocked
 from claimdesk.rules import RulesError, load_rules
+from claimdesk.runs import TASK_RUNNERS
 from claimdesk.sources import SourcesError, load_sources
 from claimdesk.wording import plural
 
@@ -77,6 +79,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.dask_address and args.task_runner != "dask":
+        raise UsageError("--dask-address needs --task-runner dask")
+    if args.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
+        raise UsageError("--task-runner dask needs prefect-dask: pip install 'claimdesk[dask]'")
     load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
     if args.sources:
         load_sources(args.sources)
@@ -88,11 +94,13 @@ def _run(args: argparse.Namespace) -> int:
         # a running server when there is one (--server, PREFECT_API_URL, `prefect server start
         # --background`), else a temporary one, which goes when this run goes
         with prefect_api(server=args.server, temporary=args.temporary_server) as server:
-            from claimdesk.flows.pipeline import run_pipeline
+            from claimdesk.flows.pipeline import run_with
 
             gc.freeze()  # the modules and objects imported so far: later collections pass them by
             gc.enable()
-            summary = run_pipeline(
+            summary = run_with(
+                args.task_runner,
+                args.dask_address,
                 paths=paths,
                 output=str(args.output),
                 rules_path=str(args.rules) if args.rules else None,
@@ -366,6 +374,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="SECONDS",
         help="if another run is writing to OUTPUT, wait this long for it (default: 0, stop at once)",
+    )
+    run.add_argument(
+        "--task-runner",
+        choices=TASK_RUNNERS,
+        default="threads",
+        help="where articles are tagged: threads (two, in this process), processes (one per core), "
+        "or dask (a cluster at --dask-address, else a local one of worker processes); default: threads",
+    )
+    run.add_argument(
+        "--dask-address",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="the scheduler of a running Dask cluster to tag on (with --task-runner dask)",
     )
     where = run.add_mutually_exclusive_group()
     where.add_argument(

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from claimdesk import store
 from claimdesk.annotate import Annotated
+from claimdesk.incremental import FileStamp
 from claimdesk.records import to_json
 from claimdesk.rules import RuleSet
 
@@ -31,9 +32,15 @@ def records_path(output: Path, article_id: str) -> Path:
 
 
 def store_article(
-    db: sqlite_utils.Database, output: Path, done: Annotated, rules: RuleSet, run_id: str
+    db: sqlite_utils.Database,
+    output: Path,
+    done: Annotated,
+    rules: RuleSet,
+    run_id: str,
+    stamp: FileStamp | None = None,
 ) -> None:
-    """Write the records file and the rows of one article, crash-safely (see the module)."""
+    """Write the records file and the rows of one article, crash-safely (see the module); ``stamp``
+    is the file it was read from, stored with it so a re-run can skip that file unread."""
     target = records_path(output, done.article.id)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
@@ -45,7 +52,7 @@ def store_article(
         fh.flush()
         os.fsync(fh.fileno())
     try:
-        store.write_article(db, done, rules, run_id)
+        store.write_article(db, done, rules, run_id, stamp)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
@@ -53,10 +60,15 @@ def store_article(
 
 
 def matches(db: sqlite_utils.Database, article_id: str, path: Path) -> bool:
-    """Whether the records file at ``path`` holds exactly the article's sentences in the database."""
+    """Whether the records file at ``path`` holds exactly the article's sentences in the database,
+    the article being stored: an empty file left by a kill before anything was written matches
+    no article that was never stored."""
     try:
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     except (OSError, ValueError):
+        return False
+    stored = db.execute("SELECT sentence_count FROM articles WHERE id = ?", [article_id]).fetchone()
+    if stored is None or stored[0] != len(lines):
         return False
     columns = ", ".join(f"[{c}]" for c in COMPARED)
     rows = db.execute(

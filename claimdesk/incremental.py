@@ -3,10 +3,20 @@
 An article is unchanged when both its content hash and the digest of the
 rules that tagged it match what is stored; a rules change makes every article
 tagged with the old rules "changed", so it is re-tagged.
+
+Before a file is read at all, its size and modification time are compared with
+those stored with the articles it gave last time (:func:`unchanged_file`): the
+same size, the same time and the same rules digest mean the file is not read
+or hashed again. When they differ the file is read, and the hash decides. A
+stamp taken too soon after the file was written is not kept (the file may still
+change within the same clock tick, as git's "racily clean" entries), so such a
+file is hashed next time rather than trusted.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +24,9 @@ from claimdesk.records import Article
 
 Change = Literal["new", "changed", "unchanged"]
 CHANGES: tuple[Change, ...] = ("new", "changed", "unchanged")
+
+RACY_NS = 2_000_000_000
+"""A file modified less than this long before it is looked at gets no stamp (nanoseconds)."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,26 @@ class Stored:
     rules_digest: str | None
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """A file as ``stat`` saw it: where (resolved), how big, and when it was last modified."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An article stored from a file, with the file's stamp when it was read and the rules that tagged it."""
+
+    article_id: str
+    uri: str
+    size: int
+    mtime_ns: int
+    rules_digest: str | None
+
+
 def classify(article: Article, stored: Stored | None, rules_digest: str) -> Change:
     """New if never stored, unchanged if text and rules are the same as stored, else changed."""
     if stored is None:
@@ -31,3 +64,27 @@ def classify(article: Article, stored: Stored | None, rules_digest: str) -> Chan
     if stored.content_sha256 == article.content_sha256 and stored.rules_digest == rules_digest:
         return "unchanged"
     return "changed"
+
+
+def stamp_of(path: str) -> FileStamp | None:
+    """The file's stamp, or ``None`` when it cannot be trusted yet (just written) or cannot be had."""
+    try:
+        resolved = os.path.realpath(path)
+        info = os.stat(resolved)
+    except OSError:
+        return None
+    if time.time_ns() - info.st_mtime_ns < RACY_NS:
+        return None
+    return FileStamp(resolved, info.st_size, info.st_mtime_ns)
+
+
+def unchanged_file(stamp: FileStamp | None, stored: list[StoredFile], rules_digest: str) -> bool:
+    """Whether every article the file gave last time is still current, by its stamp alone."""
+    return (
+        stamp is not None
+        and bool(stored)
+        and all(
+            s.size == stamp.size and s.mtime_ns == stamp.mtime_ns and s.rules_digest == rules_digest
+            for s in stored
+        )
+    )

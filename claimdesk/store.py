@@ -18,11 +18,13 @@ import sqlite_utils
 
 from claimdesk import claims
 from claimdesk.annotate import Annotated
-from claimdesk.incremental import CHANGES, Stored
+from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
 from claimdesk.records import to_json
 from claimdesk.rules import RuleSet
 
 DB_NAME = "claims.db"
+# The file an article was read from, as it was then: a re-run skips the file while these still hold.
+STAMP_COLUMNS = {"source_path": str, "source_size": int, "source_mtime_ns": int}
 
 
 def now() -> str:
@@ -75,11 +77,15 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "rules_digest": str,
             "run_id": str,
             "sentence_count": int,
+            **STAMP_COLUMNS,
         },
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
         if_not_exists=True,
     )
+    for column, kind in STAMP_COLUMNS.items():  # databases from before re-runs skipped files by stamp
+        if column not in db["articles"].columns_dict:
+            db["articles"].add_column(column, kind)
     db["sentences"].create(
         {
             "id": str,
@@ -237,6 +243,36 @@ def stored_versions(db: sqlite_utils.Database) -> dict[str, Stored]:
     }
 
 
+def stored_files(db: sqlite_utils.Database) -> dict[str, list[StoredFile]]:
+    """Per file (resolved path), the articles stored from it, with its stamp: lets a re-run skip it unread."""
+    files: dict[str, list[StoredFile]] = {}
+    for row in db.execute(
+        "SELECT source_path, id, uri, source_size, source_mtime_ns, rules_digest FROM articles "
+        "WHERE source_path IS NOT NULL AND source_size IS NOT NULL AND source_mtime_ns IS NOT NULL"
+    ).fetchall():
+        files.setdefault(row[0], []).append(StoredFile(*row[1:]))
+    return files
+
+
+def _stamp_row(stamp: FileStamp | None) -> dict:
+    if stamp is None:
+        return dict.fromkeys(STAMP_COLUMNS)
+    return {"source_path": stamp.path, "source_size": stamp.size, "source_mtime_ns": stamp.mtime_ns}
+
+
+def update_stamps(db: sqlite_utils.Database, stamps: dict[str, FileStamp | None]) -> None:
+    """Record the files of articles found unchanged by their hash (a touched file, a copied folder),
+    so the next run knows them by stamp; one transaction for all."""
+    if not stamps:
+        return
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE articles SET source_path = :source_path, source_size = :source_size, "
+            "source_mtime_ns = :source_mtime_ns WHERE id = :id",
+            [{"id": article_id, **_stamp_row(stamp)} for article_id, stamp in stamps.items()],
+        )
+
+
 def write_reject(
     db: sqlite_utils.Database,
     output: Path,
@@ -266,16 +302,21 @@ def write_records_file(output: Path, done: Annotated) -> Path:
     return target
 
 
-def write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str) -> None:
-    """Replace one article and all its sentences and cues in a single transaction."""
+def write_article(
+    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: FileStamp | None = None
+) -> None:
+    """Replace one article and all its sentences and cues in a single transaction; ``stamp`` is the
+    file it was read from (none for a URL, or a file just written)."""
     try:
-        _write_article(db, done, rules, run_id)
+        _write_article(db, done, rules, run_id, stamp)
     except BaseException:
         claims.forget(db)  # grouping's memory of the database holds what was rolled back
         raise
 
 
-def _write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str) -> None:
+def _write_article(
+    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: FileStamp | None
+) -> None:
     article = done.article
     with db.atomic():
         left = claims.leave(db, article.id)
@@ -290,6 +331,7 @@ def _write_article(db: sqlite_utils.Database, done: Annotated, rules: RuleSet, r
                 "rules_digest": rules.digest,
                 "run_id": run_id,
                 "sentence_count": len(done.records),
+                **_stamp_row(stamp),
             },
             pk="id",
             alter=True,

@@ -64,6 +64,14 @@ def test_option_values_are_checked_up_front_in_one_line(args: list[str], says: s
     assert not output.exists()
 
 
+def test_a_dask_address_without_the_dask_task_runner_is_a_usage_error(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = claimdesk("run", str(SEEDS), "--dask-address", "tcp://127.0.0.1:8786", "--output", str(output))
+    assert result.returncode == 2
+    assert result.stderr == "claimdesk: --dask-address needs --task-runner dask\n"
+    assert not output.exists()
+
+
 def test_run_without_paths_reads_the_seeds_from_any_working_folder(tmp_path: Path) -> None:
     result = claimdesk("run", "--output", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,7 +85,7 @@ def test_a_failed_source_is_one_line_and_counts_read_right(tmp_path: Path) -> No
     result = claimdesk("run", str(article), unreachable, "--output", str(tmp_path / "out"))
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stderr == "claimdesk: batch 1/1 stored (1 article so far)\n", "the summary says it all"
+    assert result.stderr == "claimdesk: batch 1 stored (1 article so far)\n", "the summary says it all"
     failed = [line for line in result.stdout.splitlines() if "failed:" in line]
     assert failed == [f"  failed: {unreachable}: cannot connect: [Errno 111] Connection refused"]
     assert "Tagged 1 article, " in result.stdout

@@ -70,6 +70,24 @@ def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path,
     assert db["articles"].get(done.article.id)["content_sha256"] == done.article.content_sha256
 
 
+def test_recovery_deletes_an_empty_pending_file_of_an_article_never_stored(tmp_path: Path, rules) -> None:
+    """A run killed just after creating a pending records file, before writing it, leaves it empty:
+    the next run must not take it for an article with no sentences (the crash test found this)."""
+    from claimdesk import durable
+
+    db, done = write(tmp_path, rules, "One. Two.")
+    durable.store_article(db, tmp_path, done, rules, "run1")
+    never = durable.records_path(tmp_path, "never-stored-0123456789")
+    empty = never.with_name(never.name + durable.PENDING)
+    empty.touch()
+    stale = durable.records_path(tmp_path, done.article.id)
+    stale_pending = stale.with_name(stale.name + durable.PENDING)
+    stale_pending.touch()  # an empty pending of a stored article with sentences: not it either
+    assert durable.recover(db, tmp_path) == 0
+    assert not empty.exists() and not never.exists() and not stale_pending.exists()
+    assert stale.read_text(encoding="utf-8").count("\n") == 2
+
+
 def search(db, table: str, query: str) -> list[str]:
     column = "text" if table == "sentences" else "title"
     return [r[column] for r in db[table].search(query, columns=[column])]

@@ -1,0 +1,184 @@
+"""Whole runs, through the library (``claimdesk.runs.run``) and through the Prefect flow, at 1,000
+and 10,000 articles generated from the seeds.
+
+Printed: each run's wall time and peak memory; the flow's time over the library's (Prefect's
+share; target at most 1.2); an unchanged re-run's time over the first run's at 10,000 (target
+under 5%); the time at 10,000 over the time at 1,000 (linear is 10; target at most 11); and peak
+memory at each size (flat: files are streamed a batch at a time).
+
+Each run is a process of its own, so its peak resident memory (``ru_maxrss``) is its own; worker
+processes, when there are any, are reported apart. The flow runs report to one Prefect server
+started for the benchmark, as runs do against a server that is kept running; the start of a
+temporary server, which ``claimdesk run`` pays without ``PREFECT_API_URL``, is not counted here.
+Wall-clock time on a shared machine measures the neighbours too: the load average is printed.
+
+    python -m benchmarks.wholerun [--sizes 1000 10000] [--modes library flow flow-processes library-processes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODES = {
+    "library": "claimdesk.runs.run, tagging in this thread",
+    "flow": "the Prefect flow, tagging on two threads (the default)",
+    "library-processes": "claimdesk.runs.run with a ProcessPoolExecutor, a worker per core",
+    "flow-processes": "the Prefect flow with --task-runner processes",
+}
+
+
+def one(mode: str, corpus: str, output: str) -> dict:
+    """One run in this process: its wall time, peak memory and counts (called in a child process)."""
+    if mode.startswith("flow"):
+        from claimdesk.flows.pipeline import run_with
+
+        def work() -> dict:
+            kind = "processes" if mode.endswith("processes") else "threads"
+            return run_with(kind, paths=[corpus], output=output)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from claimdesk.runs import run
+
+        def work() -> dict:
+            if mode.endswith("processes"):
+                with ProcessPoolExecutor(os.cpu_count()) as pool:
+                    return run([corpus], output, executor=pool)
+            return run([corpus], output)
+
+    start, cpu = time.perf_counter(), _cpu()
+    summary = work()
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "cpu": _cpu() - cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        **{k: summary[k] for k in ("new", "changed", "unchanged", "failed", "articles")},
+    }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished worker processes (a busy machine does not add to it)."""
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def measure(mode: str, corpus: Path, output: Path) -> dict:
+    """:func:`one` in a fresh process (its own peak memory; Prefect's start-up not timed)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.wholerun", "--one", mode, str(corpus), str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{mode} run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
+    from benchmarks.__main__ import make_corpus
+    from benchmarks.peers import machine
+
+    os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
+    for key, value in {
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_ROOT_LEVEL": "ERROR",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    }.items():
+        os.environ.setdefault(key, value)
+    from claimdesk.flows.server import prefect_api
+
+    print(f"machine: {machine()}")
+    largest = max(sizes)
+    make_corpus(work / "all", largest)
+    corpora = {}
+    for size in sizes:  # the first N articles of one corpus, each size a folder of its own
+        folder = work / f"corpus-{size}"
+        folder.mkdir()
+        for path in sorted((work / "all").iterdir())[:size]:
+            os.link(path, folder / path.name)
+        corpora[size] = folder
+    time.sleep(2.5)  # files written just now get no stored stamp (claimdesk.incremental.RACY_NS)
+    rows: dict[tuple[str, int, str], dict] = {}
+    print(
+        f"{'run':<26}{'articles':>9}{'seconds':>9}{'CPU s':>8}{'peak MB':>9}{'workers MB':>11}"
+        f"{'new':>7}{'unchanged':>10}"
+    )
+    with prefect_api():
+        measure("flow", corpora[min(sizes)], work / "warm-up")  # Prefect's first-use costs, once
+        # sizes in turn, the modes of one size one after the other, so a busy spell of the machine
+        # falls on the runs it compares; then the unchanged re-runs at the largest size
+        plan = [(mode, size, "first") for size in sizes for mode in modes]
+        plan += [(mode, largest, "re-run") for mode in modes]
+        for mode, size, which in plan:
+            got = measure(mode, corpora[size], work / f"out-{mode}-{size}")
+            rows[(mode, size, which)] = got
+            print(
+                f"{mode + ' ' + which:<26}{size:>9,}{got['seconds']:>9.2f}{got['cpu']:>8.1f}"
+                f"{got['peak_mb']:>9.0f}{got['workers_peak_mb']:>11.0f}{got['new']:>7}{got['unchanged']:>10}",
+                flush=True,
+            )
+    ok = True
+    print()
+    small = min(sizes)
+    for mode in modes:
+        first = rows[(mode, largest, "first")]
+        again = rows[(mode, largest, "re-run")]
+        ok &= (first["new"], again["unchanged"], again["new"] + again["changed"]) == (largest, largest, 0)
+        share = again["seconds"] / first["seconds"]
+        line = f"{mode:<18} re-run/first at {largest:,}: {share:.3f} (target < 0.05)"
+        if small != largest:
+            scale = first["seconds"] / rows[(mode, small, "first")]["seconds"]
+            memory = f"{rows[(mode, small, 'first')]['peak_mb']:.0f} -> {first['peak_mb']:.0f} MB"
+            line += f"; {largest:,}/{small:,} time {scale:.1f} (linear {largest / small:.0f}, target <= 11)"
+            line += f"; peak memory {memory}"
+        print(line)
+    for flow, library in (("flow", "library"), ("flow-processes", "library-processes")):
+        if flow in modes and library in modes:
+            for size in sizes:
+                share = rows[(flow, size, "first")]["seconds"] / rows[(library, size, "first")]["seconds"]
+                print(f"{flow} / {library} at {size:,}: {share:.2f} (target <= 1.2)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not ok:
+        print("unexpected counts: a run did not tag everything, or a re-run re-tagged", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--one", nargs=3, metavar=("MODE", "CORPUS", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=list(MODES),
+        default=["library", "flow", "flow-processes"],
+        help="which runs to time (default: library, flow, flow-processes)",
+    )
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(one(*args.one)))
+        return 0
+    modes = args.modes
+    work = Path(tempfile.mkdtemp(prefix="claimdesk-wholerun-"))
+    try:
+        return bench(work, sorted(args.sizes), modes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

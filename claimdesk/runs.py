@@ -1,0 +1,435 @@
+"""A whole claimdesk run in plain Python: discover, read, skip the unchanged, tag, validate, store,
+summarise, record rejects.
+
+:func:`run` does it all in this process (tagging, if given an executor, in its workers); the
+Prefect flow (:mod:`claimdesk.flows.pipeline`) drives the same :class:`Run` steps, each as a task.
+Each thing is done in one place, here.
+
+Articles stream through in batches: a batch of files is stat'ed (those unchanged by size and
+time are skipped unread), read, hashed (those unchanged by content are skipped), handed to the
+tagger and, once tagged, stored and forgotten; only a few batches are held at a time, so memory
+stays flat however large the corpus. The process holding the :class:`Run` is the one writer of
+the output folder: workers only tag, and their results come back to it in the order they were
+sent, so every way of running stores the same rows in the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from claimdesk import durable, fetch, ingest, store
+from claimdesk.annotate import Annotated, annotate
+from claimdesk.incremental import CHANGES, FileStamp, classify, stamp_of, unchanged_file
+from claimdesk.lock import output_lock
+from claimdesk.metadata import write_metadata
+from claimdesk.records import Article
+from claimdesk.rules import RuleSet, load_rules, parse_rules
+from claimdesk.sources import load_sources
+from claimdesk.status import LABELS
+from claimdesk.wording import plural
+
+BATCH_SIZE = 20
+WINDOW = 4
+"""Batches sent to the tagger and not yet stored, at most: enough to keep every worker busy while
+the writer stores, few enough that memory does not grow with the corpus."""
+TASK_RUNNERS = ("threads", "processes", "dask")
+"""Where the flow can tag (:func:`claimdesk.flows.pipeline.task_runner`), named here for the CLI."""
+FETCH_RETRIES = 2
+FETCH_RETRY_DELAYS = [1, 4]
+
+progress = logging.getLogger("claimdesk.progress")
+
+
+@dataclass
+class Failure:
+    """An article that could not be tagged: where, at which stage, and why (one line)."""
+
+    source: str
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RulesRef:
+    """A rule set as workers in other processes (or machines) get it: its text, parsed there once
+    per process and kept by digest, instead of compiled patterns pickled with every batch."""
+
+    text: str
+    path: str
+    digest: str
+
+    def get(self) -> RuleSet:
+        rules = _PARSED.get(self.digest)
+        if rules is None:
+            rules = parse_rules(self.text, self.path)
+            if rules.digest != self.digest:  # the same file, but this worker's engine is another version
+                raise RuntimeError(
+                    f"this worker's claimdesk tags differently (rules digest {rules.digest[:12]}, "
+                    f"not {self.digest[:12]}): install the same claimdesk version on every worker"
+                )
+            _PARSED[self.digest] = rules
+        return rules
+
+
+_PARSED: dict[str, RuleSet] = {}
+
+
+def rules_ref(rules: RuleSet) -> RulesRef:
+    """A reference to ``rules`` for workers; in this process it resolves to ``rules`` itself."""
+    _PARSED[rules.digest] = rules
+    return RulesRef(Path(rules.path).read_text(encoding="utf-8"), rules.path, rules.digest)
+
+
+Log = logging.Logger | logging.LoggerAdapter
+
+
+def tag_batch(
+    articles: list[Article], rules: RuleSet | RulesRef, log: Log | None = None
+) -> list[Annotated | Failure]:
+    """Tag each article; one that fails becomes a Failure with its reason, never the batch's end.
+
+    Pure: no I/O, so it runs in any thread, process or Dask worker."""
+    ruleset = rules.get() if isinstance(rules, RulesRef) else rules
+    log = log or logging.getLogger("claimdesk.run")
+    done: list[Annotated | Failure] = []
+    for article in articles:
+        try:
+            done.append(annotate(article, ruleset))
+        except TimeoutError:  # a rule's pattern ran past its CPU-time limit on this article
+            done.append(Failure(article.uri, "tag", "tagging timed out: a rule pattern ran too long"))
+        except Exception as exc:
+            log.exception("tagging %s failed", article.uri)  # the traceback goes to the run logs
+            done.append(Failure(article.uri, "tag", ingest.unexpected(exc)))
+    return done
+
+
+def fetch_once(
+    url: str, trusted: bool = True, allow_private: bool = False
+) -> ingest.Payload | fetch.FetchError:
+    """One attempt: transient failures raise (so a caller may retry), permanent ones come back as the error.
+
+    ``trusted``: the user gave this URL; a link found in a document is not trusted."""
+    try:
+        got = fetch.fetch(url, trusted=trusted, allow_private=allow_private)
+    except fetch.FetchError as exc:
+        if exc.transient:
+            raise
+        return exc
+    return ingest.Payload(got.data, got.content_type, got.charset, got.final_url)
+
+
+def fetch_retrying(url: str, trusted: bool = True, allow_private: bool = False) -> ingest.Payload | str:
+    """The payload, or why it could not be had after the retries (one line): the library's own retries,
+    on the schedule the flow gives Prefect."""
+    for delay in [*FETCH_RETRY_DELAYS[:FETCH_RETRIES], None]:
+        try:
+            got = fetch_once(url, trusted, allow_private)
+        except fetch.FetchError as exc:
+            if delay is None:
+                return str(exc)
+            time.sleep(delay)
+            continue
+        except Exception as exc:
+            return ingest.unexpected(exc)
+        return got if isinstance(got, ingest.Payload) else str(got)
+    raise AssertionError("unreachable")
+
+
+def parse_documents(fetched: list[tuple[ingest.Source, ingest.Payload]]) -> ingest.Parsed:
+    """The articles (and feed links) in fetched documents."""
+    parsed = ingest.Parsed()
+    for source, payload in fetched:
+        parsed.extend(ingest.parse_safely(source, payload))
+    return parsed
+
+
+def extract_pages(fetched: list[tuple[ingest.Link, ingest.Payload]]) -> ingest.Parsed:
+    """The article on each fetched feed page."""
+    parsed = ingest.Parsed()
+    for link, payload in fetched:
+        try:
+            parsed.articles.append(ingest.page(link, payload))
+        except ingest.IngestError as exc:
+            parsed.failures.append((link.url, str(exc)))
+        except Exception as exc:  # one bad page never costs the rest of the feed
+            parsed.errors.append((link.url, "parse", ingest.unexpected(exc)))
+    return parsed
+
+
+class Result(Protocol):
+    """What a submitted batch gives back: a concurrent or Prefect future, or a :class:`Done`."""
+
+    def result(self) -> list[Annotated | Failure]: ...
+
+
+@dataclass
+class Done:
+    """A batch tagged in this thread, as a future that has finished."""
+
+    value: list[Annotated | Failure]
+
+    def result(self) -> list[Annotated | Failure]:
+        return self.value
+
+
+def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) -> dict:
+    statuses = {s: totals[f"status:{s}"] for s in LABELS}
+    return {
+        "run_id": run_id,
+        "output": str(output),
+        "articles": totals["articles"],
+        "sentences": totals["sentences"],
+        "rejected": totals["rejected"],
+        **{change: totals[change] for change in CHANGES},
+        "failed": len(failures),
+        "failures": failures,
+        "statuses": statuses,
+    }
+
+
+class Run:
+    """One run's state, held by the one writer: the open database, the run id, the counts so far,
+    what is stored (to skip the unchanged) and the stamps of files read but not yet stored."""
+
+    def __init__(self, db: sqlite_utils.Database, output: Path, rules: RuleSet, run_id: str) -> None:
+        self.db = db
+        self.output = output
+        self.rules = rules
+        self.run_id = run_id
+        self.totals: Counter = Counter()
+        self.failures: list[dict] = []
+        self.stored = store.stored_versions(db)
+        self.files = store.stored_files(db)
+        self.seen: dict[str, str] = {}  # article id -> uri of its first mention in this run
+        self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
+        self.batches_stored = 0
+
+    @classmethod
+    @contextmanager
+    def open(cls, output: Path, rules: RuleSet, inputs: list[str]) -> Iterator[Run]:
+        """Start a run on ``output`` (whose lock the caller holds); a run that dies is marked failed."""
+        db = store.open_db(output)
+        try:
+            durable.recover(db, output)  # what a killed run left half-renamed
+            store.fail_interrupted_runs(db)  # and the runs row it left `running`
+            run_id = uuid.uuid4().hex[:12]
+            store.write_rules(db, rules)
+            store.start_run(db, run_id, rules, inputs)
+            try:
+                yield cls(db, output, rules, run_id)
+            except BaseException as exc:  # the run dies anyway: say so in runs, then let it go on up
+                store.fail_run(db, run_id, ingest.unexpected(exc))
+                raise
+        finally:
+            db.close()
+
+    def fail(self, source: str, stage: str, reason: str) -> None:
+        """Record a source, article or record that could not be processed, and go on."""
+        store.write_reject(self.db, self.output, self.run_id, source, stage, reason)
+        self.failures.append({"source": source, "stage": stage, "reason": reason})
+        self.totals["rejected"] += 1
+
+    def discover(self, paths: list[str], sources: str | None, allow_private: bool) -> list[ingest.Source]:
+        """Every source to read (files and URLs); paths that cannot be read are rejected."""
+        found, problems = ingest.discover(paths, load_sources(sources) if sources else [], allow_private)
+        for where, reason in problems:
+            self.fail(where, "discover", reason)
+        return found
+
+    def accept(self, parsed: ingest.Parsed) -> list[Article]:
+        """The articles read; what could not be read is rejected."""
+        for where, reason in parsed.failures:
+            self.fail(where, "ingest", reason)
+        for where, stage, reason in parsed.errors:
+            self.fail(where, stage, reason)
+        return parsed.articles
+
+    def _first(self, article_id: str, uri: str) -> bool:
+        """Whether this is the first article with this id in the run; a second is rejected as a duplicate."""
+        if article_id in self.seen:
+            self.fail(uri, "ingest", f"duplicate article: same id {article_id} as {self.seen[article_id]}")
+            return False
+        self.seen[article_id] = uri
+        return True
+
+    def select(self, articles: list[Article]) -> list[Article]:
+        """The new and changed articles; the unchanged are counted (their file stamps refreshed), and
+        a second article with an id already seen in this run (the same JSON id or feed entry twice)
+        is rejected as a duplicate."""
+        todo: list[Article] = []
+        refreshed: dict[str, FileStamp | None] = {}
+        for article in articles:
+            if not self._first(article.id, article.uri):
+                self.stamps.pop(article.id, None)
+                continue
+            change = classify(article, self.stored.get(article.id), self.rules.digest)
+            self.totals[change] += 1
+            if change == "unchanged":
+                if article.id in self.stamps:
+                    refreshed[article.id] = self.stamps.pop(article.id)
+            else:
+                todo.append(article)
+        store.update_stamps(self.db, refreshed)
+        return todo
+
+    def read_files(self, sources: list[ingest.Source]) -> list[Article]:
+        """The new and changed articles of some files: a file whose size and modification time are
+        those stored (and whose articles the same rules tagged) is counted unchanged, not read."""
+        articles: list[Article] = []
+        for source in sources:
+            stamp = stamp_of(source.location)
+            known = self.files.get(stamp.path, []) if stamp else []
+            if unchanged_file(stamp, known, self.rules.digest):
+                for stored in known:
+                    if self._first(stored.article_id, stored.uri):
+                        self.totals["unchanged"] += 1
+                continue
+            parsed = ingest.read_files([source])
+            clean = not parsed.failures and not parsed.errors  # a file with a bad item is read every run
+            for article in parsed.articles:
+                self.stamps[article.id] = stamp if clean else None
+            articles += self.accept(parsed)
+        return self.select(articles)
+
+    def file_batches(
+        self,
+        sources: list[ingest.Source],
+        batch_size: int,
+        read: Callable[[list[ingest.Source]], list[Article]] | None = None,
+    ) -> Iterator[list[Article]]:
+        """Batches of ``batch_size`` new or changed articles, reading ``batch_size`` files at a time
+        and only when the next batch is wanted (``read``: :meth:`read_files`, or a task wrapping it)."""
+        read = read or self.read_files
+        waiting: list[Article] = []
+        for start in range(0, len(sources), batch_size):
+            waiting += read(sources[start : start + batch_size])
+            while len(waiting) >= batch_size:
+                yield waiting[:batch_size]
+                waiting = waiting[batch_size:]
+        if waiting:
+            yield waiting
+
+    def store(self, results: list[Annotated | Failure]) -> None:
+        """Write each tagged article's records file and rows; one that cannot be stored is rejected
+        (stage ``store``) and the rest go on."""
+        for item in results:
+            if isinstance(item, Failure):
+                self.fail(item.source, item.stage, item.reason)
+                continue
+            stamp = self.stamps.pop(item.article.id, None)
+            try:
+                durable.store_article(self.db, self.output, item, self.rules, self.run_id, stamp)
+            except Exception as exc:
+                logging.getLogger("claimdesk.run").exception("storing %s failed", item.article.uri)
+                self.fail(item.article.uri, "store", ingest.unexpected(exc))
+                continue
+            for record, reason in item.rejects:
+                store.write_reject(
+                    self.db, self.output, self.run_id, item.article.uri, "validate", reason, record
+                )
+                self.totals["rejected"] += 1
+            self.totals["articles"] += 1
+            self.totals["sentences"] += len(item.records)
+            for record in item.records:
+                self.totals[f"status:{record.status or 'none'}"] += 1
+        self.batches_stored += 1
+        progress.info(
+            "batch %d stored (%s so far)", self.batches_stored, plural(self.totals["articles"], "article")
+        )
+
+    def tag_and_store(
+        self,
+        batches: Iterable[list[Article]],
+        submit: Callable[[list[Article]], Result] | None = None,
+        store_batch: Callable[[list[Annotated | Failure]], Any] | None = None,
+        window: int = WINDOW,
+    ) -> None:
+        """Send each batch to the tagger (``submit``; in this thread by default) and store the results
+        in the order sent, with at most ``window`` batches in flight."""
+        submit = submit or (lambda batch: Done(tag_batch(batch, self.rules)))
+        store_batch = store_batch or self.store
+        pending: deque[Result] = deque()
+        for batch in batches:
+            pending.append(submit(batch))
+            while len(pending) > window:
+                store_batch(pending.popleft().result())
+        while pending:
+            store_batch(pending.popleft().result())
+
+    def finish(self) -> dict:
+        """The summary, also written to ``metadata.yml`` and the run's row."""
+        summary = summarise(self.totals, self.run_id, self.output, self.failures)
+        write_metadata(self.output, self.rules.name)
+        store.finish_run(self.db, self.run_id, summary)
+        return summary
+
+
+def chunks(articles: list[Article], batch_size: int) -> Iterator[list[Article]]:
+    """Batches of at most ``batch_size`` articles (for those read all at once: documents, feeds)."""
+    for start in range(0, len(articles), batch_size):
+        yield articles[start : start + batch_size]
+
+
+def inputs(paths: list[str], sources: str | None) -> list[str]:
+    """What a run read, as its ``runs`` row lists it."""
+    return [str(p) for p in paths] + ([sources] if sources else [])
+
+
+def run(
+    paths: list[str] | None = None,
+    output: str | Path = "output",
+    rules_path: str | Path | None = None,
+    sources: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    wait: float = 0.0,
+    allow_private: bool = False,
+    executor: Executor | None = None,
+) -> dict:
+    """Tag what is new or changed under ``paths`` and ``sources``; write records, database, metadata;
+    return the summary (as the flow does, without Prefect).
+
+    Tagging runs in this thread, or in ``executor``'s workers (a ``ProcessPoolExecutor`` uses
+    every core); storing stays here. Only one run writes to an output folder at a time: a second
+    one waits up to ``wait`` seconds, then raises :class:`~claimdesk.lock.RunLocked`."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    rules = load_rules(rules_path)  # a bad rules file stops the run before any article is read
+    out = Path(output)
+    paths = [str(p) for p in paths or []]
+    with output_lock(out, wait), Run.open(out, rules, inputs(paths, sources)) as current:
+        submit = None
+        if executor is not None:
+            ref = rules_ref(rules)
+            submit = lambda batch: executor.submit(tag_batch, batch, ref)  # noqa: E731
+        found = current.discover(paths, sources, allow_private)
+        current.tag_and_store(current.file_batches([s for s in found if not s.is_url], batch_size), submit)
+        documents = _fetch_all(current, [(s, s.location, True, s.allow_private) for s in found if s.is_url])
+        parsed = parse_documents(documents)
+        if parsed.links:
+            links = [(link, link.url, False, link.allow_private) for link in parsed.links]
+            parsed.extend(extract_pages(_fetch_all(current, links)))
+        current.tag_and_store(chunks(current.select(current.accept(parsed)), batch_size), submit)
+        return current.finish()
+
+
+def _fetch_all(current: Run, wanted: list[tuple[Any, str, bool, bool]]) -> list[tuple[Any, ingest.Payload]]:
+    """Fetch each (item, url, trusted, allow_private) in turn; a failure (after the retries) is rejected."""
+    fetched = []
+    for item, url, trusted, private in wanted:
+        got = fetch_retrying(url, trusted, private)
+        if isinstance(got, str):
+            current.fail(url, "fetch", got)
+        else:
+            fetched.append((item, got))
+    return fetched

@@ -1,0 +1,192 @@
+"""The run without Prefect (claimdesk.runs.run) against the flow, streaming, and re-runs that know an
+unchanged file by its size and modification time without reading it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from claimdesk import runs
+from claimdesk.rules import load_rules
+from tests.conftest import ROOT, SEEDS
+
+LONG_AGO_NS = 1_600_000_000 * 10**9  # a fixed past time: stamps taken now are not "just written"
+SENTENCE_COLUMNS = (
+    "id, article_id, position, start, [end], text, status, attributed_to, source_type, decided_by, quoted"
+)
+
+
+def stored(output: Path) -> dict:
+    """What a user reads back: records files, and the rows of articles, sentences, cues and claims."""
+    db = sqlite3.connect(output / "claims.db")
+    try:
+        return {
+            "records": {p.name: p.read_bytes() for p in sorted((output / "records").iterdir())},
+            "articles": db.execute(
+                "SELECT id, uri, title, content_sha256, outlet, rules_digest, sentence_count FROM articles "
+                "ORDER BY id"
+            ).fetchall(),
+            "sentences": db.execute(f"SELECT {SENTENCE_COLUMNS} FROM sentences ORDER BY id").fetchall(),
+            "cues": db.execute(
+                "SELECT sentence_id, rule_id, status, text, start, [end] FROM cues "
+                "ORDER BY sentence_id, start, rule_id"
+            ).fetchall(),
+            "claims": db.execute("SELECT * FROM claim_sentences ORDER BY id").fetchall(),
+        }
+    finally:
+        db.close()
+
+
+def counts(summary: dict) -> tuple:
+    return tuple(summary[k] for k in ("new", "changed", "unchanged", "failed", "articles", "sentences"))
+
+
+def aged(folder: Path) -> Path:
+    """Give every file in ``folder`` an old modification time, as files not touched for a while have."""
+    for file in folder.iterdir():
+        os.utime(file, ns=(LONG_AGO_NS, LONG_AGO_NS))
+    return folder
+
+
+def swap_letters(file: Path) -> None:
+    """Change a file's text but not its size or modification time (what a stamp cannot see)."""
+    before = file.stat()
+    data = file.read_bytes().replace(b"a", b"o").replace(b"e", b"i")
+    assert len(data) == before.st_size and data != file.read_bytes()
+    file.write_bytes(data)
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_the_library_and_the_flow_store_the_same_records(prefect_api, tmp_path: Path) -> None:
+    from claimdesk.flows.pipeline import run_pipeline
+
+    sources = str(SEEDS / "sources.yaml")
+    library = runs.run([], tmp_path / "library", sources=sources, batch_size=2)
+    flow = run_pipeline(paths=[], output=str(tmp_path / "flow"), sources=sources, batch_size=2)
+    assert counts(library) == counts(flow) == (5, 0, 0, 0, 5, counts(flow)[5])
+    assert library["statuses"] == flow["statuses"]
+    assert stored(tmp_path / "library") == stored(tmp_path / "flow")
+    assert stored(tmp_path / "library")["claims"], "the seeds make claims across outlets"
+
+
+def test_a_rerun_knows_unchanged_files_by_stamp_without_reading_them(tmp_path: Path) -> None:
+    seeds = aged(Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml"))))
+    output = tmp_path / "out"
+    runs.run([str(seeds)], output)
+    before = stored(output)
+    for file in seeds.iterdir():
+        swap_letters(file)  # were the files read again, their new hashes would make them "changed"
+
+    again = runs.run([str(seeds)], output)
+    assert counts(again) == (0, 0, 5, 0, 0, 0)
+    assert stored(output) == before
+
+    # A rules change re-reads and re-tags every file: now the swapped text is seen.
+    rules = tmp_path / "rules.yaml"
+    shipped = (ROOT / "claimdesk" / "rules" / "default.yaml").read_text(encoding="utf-8")
+    rules.write_text(shipped.replace("version:", "version: edited-", 1), encoding="utf-8")
+    retagged = runs.run([str(seeds)], output, rules_path=rules)
+    assert counts(retagged)[:3] == (0, 5, 0)
+    db = sqlite3.connect(output / "claims.db")
+    hashes = {row[0] for row in db.execute("SELECT content_sha256 FROM articles")}
+    db.close()
+    assert hashes.isdisjoint(row[3] for row in before["articles"])
+
+
+def test_a_touched_file_with_the_same_text_is_not_retagged_and_its_new_stamp_is_kept(tmp_path: Path) -> None:
+    seeds = aged(Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml"))))
+    output = tmp_path / "out"
+    runs.run([str(seeds)], output)
+    before = stored(output)
+    written = {p.name: p.stat().st_mtime_ns for p in (output / "records").iterdir()}
+    touched = sorted(seeds.iterdir())[0]
+    later = LONG_AGO_NS + 60 * 10**9
+    os.utime(touched, ns=(later, later))
+
+    again = runs.run([str(seeds)], output)
+    assert counts(again) == (0, 0, 5, 0, 0, 0), "read and hashed, found the same, not tagged"
+    assert stored(output) == before
+    assert {p.name: p.stat().st_mtime_ns for p in (output / "records").iterdir()} == written
+
+    swap_letters(touched)  # the touched file's new stamp was stored: the next run trusts it unread
+    assert counts(runs.run([str(seeds)], output)) == (0, 0, 5, 0, 0, 0)
+
+
+def test_a_file_changed_without_a_new_size_or_time_is_tagged_when_just_written(tmp_path: Path) -> None:
+    """A stamp taken right after a write is not trusted (the clock may not have ticked): hash decides."""
+    seeds = Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml")))
+    for file in seeds.iterdir():
+        os.utime(file)  # modified just now
+    output = tmp_path / "out"
+    runs.run([str(seeds)], output)
+    target = sorted(seeds.iterdir())[0]
+    swap_letters(target)
+    assert counts(runs.run([str(seeds)], output))[:3] == (0, 1, 4)
+
+
+def test_files_are_read_a_batch_at_a_time_as_the_tagger_asks(tmp_path: Path) -> None:
+    """Streaming: the first batch is tagged before the other files are read."""
+    seeds = Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml")))
+    rules = load_rules()
+    reads: list[int] = []
+    with runs.Run.open(tmp_path / "out", rules, [str(seeds)]) as current:
+        found = current.discover([str(seeds)], None, False)
+
+        def read(chunk):
+            reads.append(len(chunk))
+            return current.read_files(chunk)
+
+        batches = current.file_batches(found, 2, read=read)
+        first = next(batches)
+        assert (len(first), reads) == (2, [2])
+        assert [len(b) for b in batches] == [2, 1] and reads == [2, 2, 1]
+
+
+@pytest.fixture()
+def worker_processes():
+    """Stop multiprocessing's resource tracker, which the first process pool starts and which would
+    otherwise outlive the test (it is started again by the next pool that needs it)."""
+    yield
+    from multiprocessing import resource_tracker
+
+    resource_tracker._resource_tracker._stop()
+
+
+def test_tagging_in_worker_processes_stores_what_tagging_here_does(worker_processes, tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    here = runs.run([str(SEEDS)], tmp_path / "here", batch_size=2)
+    with ProcessPoolExecutor(2) as pool:
+        there = runs.run([str(SEEDS)], tmp_path / "there", batch_size=2, executor=pool)
+    assert counts(here) == counts(there)
+    assert stored(tmp_path / "here") == stored(tmp_path / "there")
+
+
+@pytest.mark.parametrize("kind", ["processes", "dask"])
+def test_the_flow_on_worker_processes_stores_what_a_plain_run_does(
+    prefect_api, worker_processes, tmp_path: Path, kind: str
+) -> None:
+    """Tagging in Prefect's process pool, or on a Dask cluster of two worker processes that the test
+    starts and stops, gives the same records as a plain run."""
+    from distributed import LocalCluster
+
+    from claimdesk.flows.pipeline import run_with
+
+    plain = runs.run([str(SEEDS)], tmp_path / "plain", batch_size=2)
+    if kind == "dask":
+        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1") as cluster:
+            summary = run_with(
+                "dask",
+                cluster.scheduler_address,
+                paths=[str(SEEDS)],
+                output=str(tmp_path / kind),
+                batch_size=2,
+            )
+    else:
+        summary = run_with(kind, paths=[str(SEEDS)], output=str(tmp_path / kind), batch_size=2)
+    assert counts(summary) == counts(plain)
+    assert stored(tmp_path / kind) == stored(tmp_path / "plain")
