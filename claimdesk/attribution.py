@@ -8,6 +8,7 @@ source, from the cues of rules that carry a ``source`` direction.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -404,7 +405,6 @@ def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
     cue = sent[start:end].split()
     return (
         len(cue) == 1
-        and bool(g.participle.search(cue[0].lower()))
         and cue[0].lower().endswith(tuple(g.w["progressive_endings"]))
         and sent[:start].rstrip().endswith(",")
     )
@@ -467,7 +467,7 @@ def share_passage_speakers(
         first = passage[0]
         if not named and results[first].quoted and first and rules is not None:
             # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
-            subject = _subject(sentences[first - 1], rules, _lower_case_words(sentences))
+            subject = _subject(sentences[first - 1], rules, sentences)
             if subject:
                 results[first].attributed_to = subject
                 named = [first]
@@ -479,7 +479,7 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet, common: frozenset[str] = frozenset()) -> str | None:
+def _subject(sentence: str, rules: RuleSet, text: Sequence[str] = ()) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
@@ -502,7 +502,7 @@ def _subject(sentence: str, rules: RuleSet, common: frozenset[str] = frozenset()
             break
         run.append(w)
     name = _clean_name(run, rules) if run else None
-    if name and " " not in name and name.lower() in common:
+    if name and " " not in name and _written_in_lower_case(name, text):
         return None  # "Victory took Real to ...": a word the article also writes in lower case
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
@@ -522,9 +522,11 @@ def _titled(role: str, sentences: list[str]) -> str | None:
     return None
 
 
-def _lower_case_words(sentences: list[str]) -> frozenset[str]:
-    """Words the text writes in lower case: such a word opening a sentence is no name."""
-    return frozenset(w for s in sentences for w in regex.findall(r"\b\p{Ll}[\p{L}’'-]*", s))
+def _written_in_lower_case(word: str, sentences: Sequence[str]) -> bool:
+    """Whether the text also writes ``word`` in lower case: then, opening a sentence, it is no name.
+    Read only for a one-word subject, and only in sentences that hold the word at all."""
+    lower = word.lower()
+    return any(lower in s and lower in _LOWER_WORD.findall(s) for s in sentences)
 
 
 def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
@@ -535,7 +537,6 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     last_org: str | None = None
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
-    common = _lower_case_words(sentences)
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
@@ -552,9 +553,9 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             and len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
-            and _titled(name, sentences)
+            and (titled := _titled(name, sentences))
         ):
-            t.attributed_to = _titled(name, sentences)
+            t.attributed_to = titled
         elif name and " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
@@ -563,7 +564,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and source_type(name, rules) == "organisation":
             last_org = last_group = name
         else:
-            last_person = _subject(sentence, rules, common) or last_person
+            last_person = _subject(sentence, rules, sentences) or last_person
         if (
             t.attributed_to
             and source_type(t.attributed_to, rules) == "anonymous"
