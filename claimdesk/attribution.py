@@ -8,7 +8,7 @@ source, from the cues of rules that carry a ``source`` direction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -462,12 +462,13 @@ def share_passage_speakers(
             passages[-1].append(i)
         else:
             passages.append([i])
+    lower_case = _LowerCaseWords(sentences)
     for passage in passages:
         named = [i for i in passage if results[i].attributed_to]
         first = passage[0]
         if not named and results[first].quoted and first and rules is not None:
             # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
-            subject = _subject(sentences[first - 1], rules, sentences)
+            subject = _subject(sentences[first - 1], rules, lower_case)
             if subject:
                 results[first].attributed_to = subject
                 named = [first]
@@ -479,7 +480,7 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet, text: Sequence[str] = ()) -> str | None:
+def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozenset()) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
@@ -502,7 +503,7 @@ def _subject(sentence: str, rules: RuleSet, text: Sequence[str] = ()) -> str | N
             break
         run.append(w)
     name = _clean_name(run, rules) if run else None
-    if name and " " not in name and _written_in_lower_case(name, text):
+    if name and " " not in name and name in lower_case:
         return None  # "Victory took Real to ...": a word the article also writes in lower case
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
@@ -522,11 +523,18 @@ def _titled(role: str, sentences: list[str]) -> str | None:
     return None
 
 
-def _written_in_lower_case(word: str, sentences: Sequence[str]) -> bool:
-    """Whether the text also writes ``word`` in lower case: then, opening a sentence, it is no name.
-    Read only for a one-word subject, and only in sentences that hold the word at all."""
-    lower = word.lower()
-    return any(lower in s and lower in _LOWER_WORD.findall(s) for s in sentences)
+class _LowerCaseWords:
+    """The words a text writes in lower case (such a word opening a sentence is no name), read
+    once, on the first question: most articles never ask."""
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self._sentences = sentences
+        self._words: frozenset[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if self._words is None:
+            self._words = frozenset(w for s in self._sentences for w in _LOWER_WORD.findall(s))
+        return word.lower() in self._words
 
 
 def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
@@ -537,6 +545,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     last_org: str | None = None
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
+    lower_case = _LowerCaseWords(sentences)
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
@@ -564,7 +573,7 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and source_type(name, rules) == "organisation":
             last_org = last_group = name
         else:
-            last_person = _subject(sentence, rules, sentences) or last_person
+            last_person = _subject(sentence, rules, lower_case) or last_person
         if (
             t.attributed_to
             and source_type(t.attributed_to, rules) == "anonymous"
