@@ -336,9 +336,6 @@ def claim_id(sentence_id: str) -> str:
 
 def create_tables(db: sqlite_utils.Database) -> None:
     """``claims``, ``claim_mentions`` and the candidate index ``claim_keys``."""
-    # Grouping reads claims' index pages at random: a 64 MiB page cache (SQLite's default is 2 MiB)
-    # keeps them in memory as the database grows past what a run touches in order.
-    db.execute("PRAGMA cache_size = -65536")
     db["claims"].create(
         {
             "id": str,
