@@ -13,6 +13,11 @@ overhead, left out here, would only make it smaller. Times are CPU seconds of th
 the first 2% of the articles comes first, so that the first timed pass does not pay alone for
 the tagger's caches. Per block of articles they show whether grouping's cost stays flat as the
 database grows.
+
+Then, with ``--whole-run`` (the default), what grouping adds to what a user runs: ``claimdesk
+run`` through the Prefect flow on the same articles, with and without grouping, each run a
+process of its own reporting to one Prefect server kept running for the benchmark, two of each
+in turns, CPU seconds of the best of each (:mod:`benchmarks.wholerun` measures them).
 """
 
 from __future__ import annotations
@@ -74,14 +79,18 @@ def _store_all(paths: list[Path], rules, output: Path) -> list[float]:
     return times
 
 
+def _rules_without_grouping() -> str:
+    """The shipped rules file with ``grouping: {enabled: false}``, as text."""
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["grouping"]["enabled"] = False
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def cost(count: int, work: Path) -> None:
     from benchmarks.__main__ import make_corpus
 
     paths = make_corpus(work / "corpus", count)
-    text = default_rules_path().read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    data["grouping"]["enabled"] = False
-    without = parse_rules(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "grouping off")
+    without = parse_rules(_rules_without_grouping(), "grouping off")
     with_rules = load_rules()
     # Warm the tagger's caches first, so neither timed pass pays them for the other.
     _store_all(paths[: max(1, count // 50)], without, work / "warm-up")
@@ -105,15 +114,55 @@ def cost(count: int, work: Path) -> None:
     )
 
 
+def whole_run_cost(count: int, work: Path) -> None:
+    """What grouping adds to a whole ``claimdesk run`` (the Prefect flow, on a server kept running):
+    the same articles run with and without grouping, each run a process of its own, taken in turns
+    (with, without, with, without) and the lower CPU time of each kept."""
+    from benchmarks.__main__ import make_corpus
+    from benchmarks.wholerun import measure, quiet_prefect
+
+    quiet_prefect(work)
+    from claimdesk.flows.server import prefect_api
+
+    corpus = work / "whole-corpus"
+    make_corpus(corpus, count)
+    off = work / "grouping-off.yaml"
+    off.write_text(_rules_without_grouping(), encoding="utf-8")
+    time.sleep(2.5)  # files written just now get no stored stamp (claimdesk.incremental.RACY_NS)
+    runs: dict[str, list[dict]] = {"with": [], "without": []}
+    with prefect_api():
+        measure("flow", corpus, work / "whole-warm-up")  # Prefect's first-use costs, once
+        for turn in range(2):
+            for name, rules in (("with", None), ("without", off)):
+                runs[name].append(measure("flow", corpus, work / f"whole-{name}-{turn}", rules))
+    best = {name: min(done, key=lambda d: d["cpu"]) for name, done in runs.items()}
+    added = (best["with"]["cpu"] - best["without"]["cpu"]) / best["without"]["cpu"]
+    print(f"grouping cost in a whole `claimdesk run` (the flow) of {count} generated articles, best of 2:")
+    print(f"{'run':<20}{'seconds':>9}{'CPU s':>8}{'peak MB':>9}")
+    for name in ("without", "with"):
+        got = best[name]
+        print(f"{name + ' grouping':<20}{got['seconds']:>9.2f}{got['cpu']:>8.1f}{got['peak_mb']:>9.0f}")
+    print(f"grouping adds {added:.1%} to the run's CPU time (target: at most 30%)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.grouping", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None, help="folder holding the labelled files")
     parser.add_argument("--articles", type=int, default=10_000, help="generated articles to time (0: none)")
+    parser.add_argument(
+        "--whole-run",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time whole `claimdesk run`s with and without grouping (default: on)",
+    )
     args = parser.parse_args(argv)
     status = quality(args.corpus) if args.corpus else 0
     if args.articles:
         with tempfile.TemporaryDirectory(prefix="claimdesk-bench-grouping-") as work:
             cost(args.articles, Path(work))
+            if args.whole_run:
+                print()
+                whole_run_cost(args.articles, Path(work))
     return status
 
 

@@ -36,14 +36,15 @@ MODES = {
 }
 
 
-def one(mode: str, corpus: str, output: str) -> dict:
-    """One run in this process: its wall time, peak memory and counts (called in a child process)."""
+def one(mode: str, corpus: str, output: str, rules: str | None = None) -> dict:
+    """One run in this process: its wall time, peak memory and counts (called in a child process).
+    ``rules``: a rules file other than the shipped one."""
     if mode.startswith("flow"):
         from claimdesk.flows.pipeline import run_with
 
         def work() -> dict:
             kind = "processes" if mode.endswith("processes") else "threads"
-            return run_with(kind, paths=[corpus], output=output)
+            return run_with(kind, paths=[corpus], output=output, rules_path=rules)
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -52,8 +53,8 @@ def one(mode: str, corpus: str, output: str) -> dict:
         def work() -> dict:
             if mode.endswith("processes"):
                 with ProcessPoolExecutor(os.cpu_count()) as pool:
-                    return run([corpus], output, executor=pool)
-            return run([corpus], output)
+                    return run([corpus], output, rules, executor=pool)
+            return run([corpus], output, rules)
 
     start, cpu = time.perf_counter(), _cpu()
     summary = work()
@@ -73,10 +74,11 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
-def measure(mode: str, corpus: Path, output: Path) -> dict:
+def measure(mode: str, corpus: Path, output: Path, rules: Path | None = None) -> dict:
     """:func:`one` in a fresh process (its own peak memory; Prefect's start-up not timed)."""
+    extra = [str(rules)] if rules else []
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.wholerun", "--one", mode, str(corpus), str(output)],
+        [sys.executable, "-m", "benchmarks.wholerun", "--one", mode, str(corpus), str(output), *extra],
         capture_output=True,
         text=True,
         check=False,
@@ -86,10 +88,8 @@ def measure(mode: str, corpus: Path, output: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
-    from benchmarks.__main__ import make_corpus
-    from benchmarks.peers import machine
-
+def quiet_prefect(work: Path) -> None:
+    """Prefect for benchmark runs: its home under ``work``, no analytics, warnings only."""
     os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
     for key, value in {
         "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -99,6 +99,13 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
         "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
     }.items():
         os.environ.setdefault(key, value)
+
+
+def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
+    from benchmarks.__main__ import make_corpus
+    from benchmarks.peers import machine
+
+    quiet_prefect(work)
     from claimdesk.flows.server import prefect_api
 
     print(f"machine: {machine()}")
@@ -149,8 +156,11 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
     for flow, library in (("flow", "library"), ("flow-processes", "library-processes")):
         if flow in modes and library in modes:
             for size in sizes:
-                share = rows[(flow, size, "first")]["seconds"] / rows[(library, size, "first")]["seconds"]
-                print(f"{flow} / {library} at {size:,}: {share:.2f} (target <= 1.2)")
+                a, b = rows[(flow, size, "first")], rows[(library, size, "first")]
+                print(
+                    f"{flow} / {library} at {size:,}: {a['seconds'] / b['seconds']:.2f} "
+                    f"(CPU seconds {a['cpu'] / b['cpu']:.2f}; target <= 1.2)"
+                )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not ok:
         print("unexpected counts: a run did not tag everything, or a re-run re-tagged", file=sys.stderr)
@@ -159,7 +169,7 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--one", nargs=3, metavar=("MODE", "CORPUS", "OUTPUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs="+", metavar="MODE CORPUS OUTPUT [RULES]", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument(
         "--modes",
