@@ -866,7 +866,9 @@ def _add_up(db: sqlite_utils.Database, into: str, other: str) -> None:
     values["outlets"] -= outlets + own
     for column in WHO.values():
         values[column] = _listing(_names(a[column]) + _names(b[column]))
-    values["status"] = cross_status(k for k in STATUS_ORDER if values[k])
+    present = [k for k in STATUS_ORDER if values[k]]
+    if present:  # two claims the article itself started have no mention counted yet
+        values["status"] = cross_status(present)
     values["first_seen"] = min(a["first_seen"], b["first_seen"])
     values["last_seen"] = max(a["last_seen"], b["last_seen"])
     db.execute(

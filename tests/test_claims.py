@@ -293,6 +293,25 @@ def test_the_same_articles_group_the_same_in_every_process(tmp_path: Path) -> No
     assert grouped[0] == grouped[1]
 
 
+def test_one_article_whose_sentences_start_two_claims_and_then_merge_them_is_stored(
+    tmp_path: Path, rules
+) -> None:
+    """Every seed in one file: claims the article starts merge before any mention of theirs is
+    counted (a run once rejected this article in its store step)."""
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "desk", rules, [])
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    write(db, rules, "all.txt", text, "Wire")
+    assert db["sentences"].count > 90
+    drone = claim_with(db, DRONES["000"])
+    assert drone["status"] == "disputed" and drone["outlets"] == 1
+    kept = claims_rows(db)
+    with db.conn:
+        claims.refresh(db, [c["id"] for c in kept])
+    assert claims_rows(db) == kept
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sets(st.sampled_from([f"Source {n} (Outlet {n % 4})" for n in range(30)])), min_size=1))
 def test_who_lists_kept_by_parts_equal_the_list_of_the_whole(parts: list[set[str]]) -> None:
