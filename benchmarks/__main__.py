@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,12 +18,10 @@ ARTICLES = 200
 NAMES = ["Vladimir Putin", "Masoud Pezeshkian", "Sergey Lavrov", "Abbas Araghchi", "Antony Blinken"]
 
 
-def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
-    """``count`` distinct articles made from the seeds, reproducibly."""
+def varied_articles(count: int = ARTICLES) -> Iterator[str]:
+    """``count`` distinct article texts made from the seeds, reproducibly, one at a time."""
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     rng = random.Random(4)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
     for n in range(count):
         headline, *body = [line for line in seeds[n % len(seeds)].splitlines() if line.strip()]
         rng.shuffle(body)
@@ -30,6 +29,14 @@ def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
         for name in NAMES:
             text = text.replace(name, rng.choice(NAMES))
         text += f"\nOfficials said on day {n} that {rng.randrange(2, 900)} drones had been delivered.\n"
+        yield text
+
+
+def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
+    """``count`` distinct articles made from the seeds (:func:`varied_articles`), a file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, text in enumerate(varied_articles(count)):
         path = folder / f"article-{n:04d}.txt"
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -86,10 +86,9 @@ def measure(mode: str, corpus: Path, output: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
-    from benchmarks.__main__ import make_corpus
-    from benchmarks.peers import machine
-
+def quiet_prefect(work: Path) -> None:
+    """Prefect for the benchmark's runs (inherited by their processes): its home under ``work``, no
+    analytics, warnings only."""
     os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
     for key, value in {
         "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -99,6 +98,13 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
         "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
     }.items():
         os.environ.setdefault(key, value)
+
+
+def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
+    from benchmarks.__main__ import make_corpus
+    from benchmarks.peers import machine
+
+    quiet_prefect(work)
     from claimdesk.flows.server import prefect_api
 
     print(f"machine: {machine()}")
