@@ -1,5 +1,6 @@
 """``make bench``: claimdesk beside its peers, segment and tag time against input size, and whole
-runs (:mod:`benchmarks.wholerun`) on a corpus generated from the seeds.
+runs (:mod:`benchmarks.wholerun`) on a corpus generated from the seeds, and the peak memory of a
+run that tags one 50 MB article (:mod:`benchmarks.bigarticle`).
 
 The corpus is made from the seed articles with variations (paragraph order,
 names, figures, an added update line), so every article is distinct and is
@@ -44,7 +45,7 @@ def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
 
 
 def main() -> int:
-    from benchmarks import fixedcost, peers, scaling, wholerun
+    from benchmarks import bigarticle, fixedcost, peers, scaling, wholerun
 
     print("claimdesk beside its peers (segmenter: pySBD's golden rules and speed; tagger: ConText):")
     peers.main()
@@ -55,7 +56,10 @@ def main() -> int:
     fixed = fixedcost.main([])  # a run with nothing to do: on a running Prefect server, and a temporary one
     print()
     print("whole runs: the library and the Prefect flow, 1,000 and 10,000 articles, and re-runs:")
-    return wholerun.main([]) or fixed
+    whole = wholerun.main([])
+    print()
+    print("one 50 MB article: peak memory of its run, through the library and the flow:")
+    return bigarticle.main([]) or whole or fixed
 
 
 if __name__ == "__main__":
