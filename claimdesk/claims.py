@@ -176,7 +176,7 @@ class Signature:
         )
 
     @staticmethod
-    @functools.lru_cache(maxsize=100_000)
+    @functools.lru_cache(maxsize=10_000)
     def from_json(text: str) -> Signature:
         """Parsed once per distinct stored signature (the same claims are compared again and again)."""
         entities, others, speaker = json.loads(text)
@@ -211,7 +211,7 @@ def signature(text: str, g: Grouping, source: str | None = None) -> Signature:
                 terms.add(term)
                 if entity:
                     entities.add(term)
-    if len(known) > 500_000:  # a long run meets many words; keep memory bounded
+    if len(known) > 100_000:  # a long run meets many words; keep memory bounded
         known.clear()
     return Signature(frozenset(entities), frozenset(terms), frozenset(terms - speaking))
 
@@ -336,9 +336,6 @@ def claim_id(sentence_id: str) -> str:
 
 def create_tables(db: sqlite_utils.Database) -> None:
     """``claims``, ``claim_mentions`` and the candidate index ``claim_keys``."""
-    # Grouping reads claims' index pages at random: a 64 MiB page cache (SQLite's default is 2 MiB)
-    # keeps them in memory as the database grows past what a run touches in order.
-    db.execute("PRAGMA cache_size = -65536")
     db["claims"].create(
         {
             "id": str,
@@ -439,8 +436,8 @@ def join(
     the candidates' sample mentions once, then placing runs in memory (a sentence may join a
     claim an earlier sentence of the article started), and what changed is written in a few
     statements. ``touched`` are claims the article's earlier version left: they are recounted in
-    full, as are claims merged here; a claim the article joins is updated by the mentions it
-    gained, so joining costs the same however many mentions the claim already has."""
+    full. A claim the article joins is updated by the mentions it gained, and claims it merges
+    are added up, so neither costs more as a claim gathers mentions."""
     recount = set(touched or ())
     if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
         refresh(db, recount)
@@ -464,14 +461,16 @@ def join(
         similar = [(index.resolve(twins[key]), 1.0)] if key in twins else index.similar(sig)
         best, score, how = (similar[0][0], similar[0][1], "similar") if similar else (None, 0.0, "")
         if len(similar) > 1:
-            merged = {c for c, _ in similar[1:]}
-            for c in {best} | merged:  # claims merged in the database must be there first
-                if c in started:
+            merged = [c for c, _ in similar[1:]]
+            for c in [best, *merged]:  # claims merged in the database must be there first
+                if c in started:  # counted when the article's mentions are written
                     _insert_claim(db, c, started.pop(c), seen)
-                    recount.add(c)
-            _merge(db, best, merged)
+            if recount & {best, *merged}:  # counts the article's earlier version left are stale
+                _merge(db, best, merged, add=False)
+                recount = (recount - set(merged)) | {best}
+            else:
+                _merge(db, best, merged)
             index.merge(best, merged)
-            recount = (recount - merged) | {best}
         # A denial that names its claim only as "these claims" answers the claim just before it; a
         # disputed sentence carries both sides itself, so it is grouped by what it says.
         if best is None and g.refer_back and s.status == "denied" and g.refer_back.search(s.text):
@@ -591,11 +590,8 @@ def _tally(row: tuple[Any, ...], mentions: list[Sentence], outlet: str | None, s
     who = dict(zip(WHO.values(), row[4:8], strict=True))
     for s in mentions:
         counts[s.status] += 1
-        names = who[WHO[s.status]].split("; ") if who[WHO[s.status]] else []
-        label = _label(s.attributed_to, outlet, s.status)
-        if label not in names and "…" not in names:
-            names.append(label if len(names) < WHO_LIMIT else "…")
-        who[WHO[s.status]] = "; ".join(names)
+        column = WHO[s.status]
+        who[column] = _listing([*_names(who[column]), _label(s.attributed_to, outlet, s.status)])
     return {
         **counts,
         **who,
@@ -657,7 +653,9 @@ class _Memory:
     lately. Both are kept current as articles are placed; a database another connection changed
     (SQLite's ``data_version``) is read again, and a transaction that failed drops them."""
 
-    SAMPLES = 50_000  # claims whose samples are kept; more are read again when needed
+    SAMPLES = 5_000
+    """Claims whose samples are kept (a signature is about 4 KB); more are read again when needed.
+    50,000 held 200 MB at 10,000 articles for no gain in speed."""
 
     def __init__(self, db: sqlite_utils.Database, g: Grouping) -> None:
         self.candidates = g.candidates
@@ -729,10 +727,12 @@ class _Index:
     def candidates(self, sig: Signature) -> list[str]:
         """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
         keys = self.memory.keys
-        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sig.terms if t in keys))
+        # Terms in a fixed order, so that claims sharing as many terms are taken in the same order
+        # in every process (a set's order of strings changes with Python's hash seed).
+        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sorted(sig.terms) if t in keys))
         alias, gone = self.memory.alias, self.memory.gone
         if alias:  # claims merged since the index was read count for the claim they became
-            for c in shared.keys() & alias.keys():
+            for c in [c for c in shared if c in alias]:
                 shared[self.resolve(c)] += shared.pop(c)
         if gone:
             for c in shared.keys() & gone:
@@ -804,7 +804,7 @@ class _Index:
             del found[self.g.candidates :]
         return new
 
-    def merge(self, into: str, others: set[str]) -> None:
+    def merge(self, into: str, others: list[str]) -> None:
         self.fetch([into, *others])
         for other in others:  # as _merge: the sample of ``into`` stays as it was
             self.memory.alias[other] = into
@@ -812,9 +812,15 @@ class _Index:
         self.memory.names.pop(into, None)
 
 
-def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
-    """A sentence like two claims shows they are one: move the others' mentions and keys over."""
+def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str], add: bool = True) -> None:
+    """A sentence like two claims shows they are one: move the others' mentions and keys over.
+
+    With ``add``, the claims' counts, sources and dates are added up: only the articles and
+    outlets both claims had are looked up, through the mentions of the claim merged away, so a
+    merge costs what that claim holds, not what the claim it joins has gathered."""
     for other in others:
+        if add:
+            _add_up(db, into, other)
         # The claim is compared through the sample of the claim it joins, which stays as it was:
         # samples do not grow merge by merge.
         db.execute(
@@ -829,7 +835,48 @@ def _merge(db: sqlite_utils.Database, into: str, others: Iterable[str]) -> None:
         db.execute("DELETE FROM claims WHERE id = ?", [other])
 
 
+COUNTED = ("mentions", "articles", "outlets", "confirmed", "alleged", "denied", "disputed")
+"""The claims columns that count; what one claim merged into another adds to them."""
+
+
+def _add_up(db: sqlite_utils.Database, into: str, other: str) -> None:
+    """The counts of ``into`` once ``other`` joins it (before its mentions move): sums, less the
+    articles and outlets both already had; who said what as one list; the wider span of dates."""
+    columns = (*COUNTED, *WHO.values(), "first_seen", "last_seen")
+    query = "SELECT " + ", ".join(columns) + " FROM claims WHERE id = ?"
+    a = dict(zip(columns, db.execute(query, [into]).fetchone(), strict=True))
+    b = dict(zip(columns, db.execute(query, [other]).fetchone(), strict=True))
+    # Mentions of ``other`` whose article also mentions ``into`` (an article's mentions are few),
+    # and outlets ``into`` has too; an article without an outlet counts as an outlet of its own.
+    articles, own = db.execute(
+        "SELECT count(DISTINCT m.article_id), "
+        "count(DISTINCT CASE WHEN m.outlet IS NULL THEN m.article_id END) "
+        "FROM claim_mentions m WHERE m.claim_id = ? AND EXISTS (SELECT 1 FROM claim_mentions n "
+        "WHERE n.article_id = m.article_id AND n.claim_id = ?)",
+        [other, into],
+    ).fetchone()
+    outlets = db.execute(
+        "SELECT count(DISTINCT m.outlet) FROM claim_mentions m WHERE m.claim_id = ? "
+        "AND m.outlet IS NOT NULL AND EXISTS (SELECT 1 FROM claim_mentions n "
+        "WHERE n.claim_id = ? AND n.outlet = m.outlet)",
+        [other, into],
+    ).fetchone()[0]
+    values: dict[str, Any] = {k: a[k] + b[k] for k in COUNTED}
+    values["articles"] -= articles
+    values["outlets"] -= outlets + own
+    for column in WHO.values():
+        values[column] = _listing(_names(a[column]) + _names(b[column]))
+    values["status"] = cross_status(k for k in STATUS_ORDER if values[k])
+    values["first_seen"] = min(a["first_seen"], b["first_seen"])
+    values["last_seen"] = max(a["last_seen"], b["last_seen"])
+    db.execute(
+        "UPDATE claims SET " + ", ".join(f"{k} = ?" for k in values) + " WHERE id = ?",
+        [*values.values(), into],
+    )
+
+
 WHO_LIMIT = 12  # names listed per role on a claim; the mentions table has them all
+MORE = "…"  # ends a list that was cut at WHO_LIMIT
 WHO = {"confirmed": "asserted_by", "alleged": "alleged_by", "denied": "denied_by", "disputed": "disputed_by"}
 """The claims column that lists who takes each stance."""
 
@@ -840,21 +887,28 @@ def _label(attributed_to: str | None, outlet: str | None, status: str) -> str:
     return f"{who} ({outlet or 'unknown outlet'})"
 
 
-def _who(db: sqlite_utils.Database, claim: str, status: str) -> str | None:
-    """Who takes this stance on the claim, as "source (outlet)"; the article's own voice says so."""
-    names = list(
-        dict.fromkeys(
-            _label(*r, status)
-            for r in db.execute(
-                "SELECT attributed_to, outlet FROM claim_mentions WHERE claim_id = ? AND status = ? "
-                "ORDER BY rowid",
-                [claim, status],
-            ).fetchall()
-        )
-    )
-    if len(names) > WHO_LIMIT:
-        names[WHO_LIMIT:] = ["…"]
-    return "; ".join(names) or None
+def _names(listed: str | None) -> list[str]:
+    """A who-column as its names (with MORE, if it was cut)."""
+    return listed.split("; ") if listed else []
+
+
+def _listing(names: Iterable[str]) -> str | None:
+    """Names in alphabetical order, cut at WHO_LIMIT. The first names of a union are among the first
+    names of its parts, so a list kept up by increments and merges equals one made from all mentions."""
+    distinct = set(names)
+    cut = MORE in distinct or len(distinct - {MORE}) > WHO_LIMIT
+    listed = sorted(distinct - {MORE}, key=lambda n: (n.casefold(), n))[:WHO_LIMIT]
+    return "; ".join(listed + [MORE] * cut) or None
+
+
+def _who(db: sqlite_utils.Database, claim: str) -> dict[str, str | None]:
+    """Who takes each stance on the claim, as "source (outlet)"; the article's own voice says so."""
+    found: dict[str, list[str]] = {status: [] for status in WHO}
+    for attributed_to, outlet, status in db.execute(
+        "SELECT DISTINCT attributed_to, outlet, status FROM claim_mentions WHERE claim_id = ?", [claim]
+    ).fetchall():
+        found[status].append(_label(attributed_to, outlet, status))
+    return {column: _listing(found[status]) for status, column in WHO.items()}
 
 
 def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
@@ -897,7 +951,7 @@ def refresh(db: sqlite_utils.Database, claims: Iterable[str]) -> None:
             "articles": articles,
             "outlets": outlets,
             **counts,
-            **{column: _who(db, claim, status) for status, column in WHO.items()},
+            **_who(db, claim),
             "first_seen": first,
             "last_seen": last,
         }

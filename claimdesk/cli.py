@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimdesk.lock import RunLocked
 from claimdesk.rules import RulesError, load_rules
-from claimdesk.runs import TASK_RUNNERS
+from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS
 from claimdesk.sources import SourcesError, load_sources
 from claimdesk.wording import plural
 
@@ -326,7 +326,10 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
     )
     parser.add_argument(
-        "--batch-size", type=positive_int, default=20, help="articles per Prefect task (default: 20)"
+        "--batch-size",
+        type=positive_int,
+        default=BATCH_SIZE,
+        help=f"articles per Prefect task (default: {BATCH_SIZE})",
     )
     parser.add_argument(
         "--allow-private",

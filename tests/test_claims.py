@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from benchmarks.__main__ import make_corpus
 from claimdesk import claims, store
 from claimdesk.annotate import annotate
 from claimdesk.claimeval import load_pairs, score
@@ -223,6 +229,82 @@ def test_counts_kept_by_increments_equal_a_full_recount(seeded, rules) -> None:
     with seeded.conn:
         claims.refresh(seeded, [c["id"] for c in kept])
     assert claims_rows(seeded) == kept
+
+
+def test_claims_merged_by_a_sentence_like_both_keep_counts_equal_to_a_full_recount(
+    tmp_path: Path, rules, monkeypatch
+) -> None:
+    """Near-copies of the seeds (names and figures swapped, some from the same outlet, one
+    rewritten) make sentences that bridge two claims; the claims they merge are added up, not
+    recounted, and must still say what a recount from every mention says."""
+    merged = []
+    add_up = claims._add_up
+    monkeypatch.setattr(claims, "_add_up", lambda db, a, b: merged.append(b) or add_up(db, a, b))
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "desk", rules, [])
+    for n, path in enumerate(make_corpus(tmp_path / "corpus", 60)):
+        write(db, rules, path.name, path.read_text(encoding="utf-8"), [None, "Wire", "Post"][n % 3])
+    write(db, rules, "article-0007.txt", (tmp_path / "corpus" / "article-0011.txt").read_text(), "Post")
+    assert len(merged) >= 3  # what this test is about happened
+    assert all(c not in {r["id"] for r in claims_rows(db)} for c in merged)
+    kept = claims_rows(db)
+    with db.conn:
+        claims.refresh(db, [c["id"] for c in kept])
+    assert claims_rows(db) == kept
+
+
+GROUP_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from benchmarks.__main__ import make_corpus
+from claimdesk import store
+from claimdesk.annotate import annotate
+from claimdesk.ingest import make_article
+from claimdesk.rules import load_rules
+folder, rules = Path(sys.argv[1]), load_rules()
+db = store.open_db(folder / "out")
+store.write_rules(db, rules)
+store.start_run(db, "desk", rules, [])
+for path in make_corpus(folder / "corpus", 150):
+    article = make_article(path.name, path.name, path.read_text(encoding="utf-8"))
+    store.write_article(db, annotate(article, rules), rules, "desk")
+for row in db.execute("select sentence_id, claim_id from claim_mentions order by 1"):
+    print(*row)
+"""
+
+
+def test_the_same_articles_group_the_same_in_every_process(tmp_path: Path) -> None:
+    """Python orders a set of strings by a hash seeded anew in each process; grouping must not
+    depend on it, or the same archive built twice gives different claims."""
+    grouped = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", GROUP_IN_A_PROCESS, str(tmp_path / seed)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=Path(__file__).resolve().parent.parent,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        grouped.append(done.stdout.splitlines())
+    assert len(grouped[0]) > 2000
+    assert grouped[0] == grouped[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(st.sampled_from([f"Source {n} (Outlet {n % 4})" for n in range(30)])), min_size=1))
+def test_who_lists_kept_by_parts_equal_the_list_of_the_whole(parts: list[set[str]]) -> None:
+    """A claim's who-lists are kept up a mention and a merge at a time; cut at the limit, the list
+    of the union must be the list made from every name at once."""
+    kept = None
+    for part in parts:
+        kept = claims._listing(claims._names(kept) + claims._names(claims._listing(part)))
+    whole = set().union(*parts)
+    assert kept == claims._listing(whole)
+    assert claims._names(kept)[-1:] == (["…"] if len(whole) > claims.WHO_LIMIT else claims._names(kept)[-1:])
+    assert len(claims._names(kept)) == min(len(whole), claims.WHO_LIMIT) + (len(whole) > claims.WHO_LIMIT)
 
 
 def test_grouping_sees_what_another_connection_wrote(tmp_path: Path, rules) -> None:

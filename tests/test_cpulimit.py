@@ -75,7 +75,7 @@ def test_a_runaway_pattern_is_still_stopped_under_contention() -> None:
 
 
 def test_tagging_under_cpu_contention_rejects_no_article(rules) -> None:
-    from claimdesk.flows.pipeline import Failure, tag_batch
+    from claimdesk.runs import Failure, tag_batch
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     articles = [
@@ -83,6 +83,6 @@ def test_tagging_under_cpu_contention_rejects_no_article(rules) -> None:
         for n in range(40)
     ]
     with contention():
-        done = tag_batch.fn(articles, rules)
+        done = tag_batch(articles, rules)
     assert [d.reason for d in done if isinstance(d, Failure)] == []
     assert len(done) == 40
