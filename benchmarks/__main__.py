@@ -1,5 +1,6 @@
 """``make bench``: claimdesk beside its peers, segment and tag time against input size, and whole
-runs (:mod:`benchmarks.wholerun`) on a corpus generated from the seeds.
+runs (:mod:`benchmarks.wholerun`) on a corpus generated from the seeds, and the peak memory of a
+run that tags one 50 MB article (:mod:`benchmarks.bigarticle`).
 
 The corpus is made from the seed articles with variations (paragraph order,
 names, figures, an added update line), so every article is distinct and is
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,12 +19,10 @@ ARTICLES = 200
 NAMES = ["Vladimir Putin", "Masoud Pezeshkian", "Sergey Lavrov", "Abbas Araghchi", "Antony Blinken"]
 
 
-def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
-    """``count`` distinct articles made from the seeds, reproducibly."""
+def varied_articles(count: int = ARTICLES) -> Iterator[str]:
+    """``count`` distinct article texts made from the seeds, reproducibly, one at a time."""
     seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
     rng = random.Random(4)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
     for n in range(count):
         headline, *body = [line for line in seeds[n % len(seeds)].splitlines() if line.strip()]
         rng.shuffle(body)
@@ -30,6 +30,14 @@ def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
         for name in NAMES:
             text = text.replace(name, rng.choice(NAMES))
         text += f"\nOfficials said on day {n} that {rng.randrange(2, 900)} drones had been delivered.\n"
+        yield text
+
+
+def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
+    """``count`` distinct articles made from the seeds (:func:`varied_articles`), a file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, text in enumerate(varied_articles(count)):
         path = folder / f"article-{n:04d}.txt"
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -37,7 +45,7 @@ def make_corpus(folder: Path, count: int = ARTICLES) -> list[Path]:
 
 
 def main() -> int:
-    from benchmarks import fixedcost, peers, scaling, wholerun
+    from benchmarks import bigarticle, fixedcost, peers, scaling, wholerun
 
     print("claimdesk beside its peers (segmenter: pySBD's golden rules and speed; tagger: ConText):")
     peers.main()
@@ -48,7 +56,10 @@ def main() -> int:
     fixed = fixedcost.main([])  # a run with nothing to do: on a running Prefect server, and a temporary one
     print()
     print("whole runs: the library and the Prefect flow, 1,000 and 10,000 articles, and re-runs:")
-    return wholerun.main([]) or fixed
+    whole = wholerun.main([])
+    print()
+    print("one 50 MB article: peak memory of its run, through the library and the flow:")
+    return bigarticle.main([]) or whole or fixed
 
 
 if __name__ == "__main__":

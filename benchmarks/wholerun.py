@@ -89,7 +89,8 @@ def measure(mode: str, corpus: Path, output: Path, rules: Path | None = None) ->
 
 
 def quiet_prefect(work: Path) -> None:
-    """Prefect for benchmark runs: its home under ``work``, no analytics, warnings only."""
+    """Prefect for the benchmark's runs (inherited by their processes): its home under ``work``, no
+    analytics, warnings only."""
     os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
     for key, value in {
         "PREFECT_LOGGING_LEVEL": "WARNING",

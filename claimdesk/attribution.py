@@ -606,14 +606,20 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         if source_type(name, rules) == "person":
             surnames.append((t, name))
     # A surname the article writes in lower case too is none: the article's lower-case words are
-    # read only when the name occurs in lower case at all.
+    # read only when a name occurs in lower case at all, and then looked up, never searched again
+    # (a search of a huge article for each of its sources is quadratic).
     lower: frozenset[str] | None = None
+    absent: set[str] = set()  # names not in the text at all, while the words are not read
     kept = []
     for t, name in surnames:
-        if name.lower() in text:
-            lower = frozenset(_LOWER_WORD.findall(text)) if lower is None else lower
-            if name.lower() in lower:
-                continue
+        low = name.lower()
+        if lower is None and low not in absent:
+            if low in text:
+                lower = frozenset(m.group() for m in _LOWER_WORD.finditer(text))
+            else:
+                absent.add(low)
+        if lower is not None and low in lower:
+            continue
         kept.append((t, name))
     surnames = kept
     if not surnames:  # the article is read for names only when a source is a surname alone

@@ -20,7 +20,6 @@ import sqlite_utils
 from claimdesk import store
 from claimdesk.annotate import Annotated
 from claimdesk.incremental import FileStamp
-from claimdesk.records import to_json
 from claimdesk.rules import RuleSet
 
 PENDING = ".pending"
@@ -46,9 +45,8 @@ def store_article(
     if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
         raise IsADirectoryError(f"{target} is not a file")
     pending = target.with_name(target.name + PENDING)
-    body = "".join(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n" for r in done.records)
     with pending.open("w", encoding="utf-8") as fh:
-        fh.write(body)
+        store.write_records(fh, done.records)
         fh.flush()
         os.fsync(fh.fileno())
     try:

@@ -101,9 +101,9 @@ def inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
     """An open quote continues into the next sentence only if a closing mark follows in the paragraph."""
-    rest = _marks(text[spans[i].end :])
-    paragraph_end = rest.find("\n")
-    rest = rest if paragraph_end < 0 else rest[:paragraph_end]
+    start = spans[i].end
+    paragraph_end = text.find("\n", start)  # only the paragraph is read: not the rest of a huge article
+    rest = _marks(text[start : len(text) if paragraph_end < 0 else paragraph_end])
     for j, ch in enumerate(rest):
         if ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch == '"':
             return not opens(rest, j)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
 from claimdesk import claims
 from claimdesk.annotate import Annotated
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
-from claimdesk.records import to_json
+from claimdesk.records import SentenceRecord, to_json
 from claimdesk.rules import RuleSet
 
 DB_NAME = "claims.db"
@@ -289,15 +291,20 @@ def write_reject(
         fh.write(json.dumps({**row, "record": record}, ensure_ascii=False) + "\n")
 
 
+def write_records(fh: TextIO, records: Iterable[SentenceRecord]) -> None:
+    """Records as JSON Lines, one line at a time: a huge article's file is never one string in memory."""
+    for r in records:
+        fh.write(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n")
+
+
 def write_records_file(output: Path, done: Annotated) -> Path:
     """Write ``records/<article-id>.jsonl`` atomically (temp file, then rename)."""
     folder = output / "records"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{done.article.id}.jsonl"
-    body = "".join(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n" for r in done.records)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jsonl")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
+        write_records(fh, done.records)
     os.replace(tmp, target)
     return target
 
