@@ -442,11 +442,11 @@ def join(
     if not g.enabled:  # grouping switched off: the article's old mentions are gone, nothing joins
         refresh(db, recount)
         return recount
-    todo = [
+    todo = (  # a signature is made as its sentence is placed: a huge article's are not all held
         (s, signature(s.text, g, s.attributed_to))
         for s in sorted(sentences, key=lambda s: s.position)
         if s.status is not None
-    ]
+    )
     index = _Index(db, g)
     placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
     twins: dict[
