@@ -15,7 +15,6 @@ wall-clock and CPU seconds, peak MB, and whether it is under the goal.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -40,7 +39,7 @@ def write_article(path: Path, megabytes: float) -> int:
 
 
 def bench(work: Path, megabytes: float, modes: list[str]) -> int:
-    from benchmarks.peers import machine
+    from benchmarks.peers import load_average, machine
     from benchmarks.wholerun import measure, quiet_prefect
 
     print(f"machine: {machine()}")
@@ -63,7 +62,7 @@ def bench(work: Path, megabytes: float, modes: list[str]) -> int:
         print(
             f"{mode:<10}{got['seconds']:>9.1f}{got['cpu']:>8.1f}{got['peak_mb']:>9.0f}  {verdict}", flush=True
         )
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
     if not ok:
         print("unexpected counts: the article was not tagged and stored", file=sys.stderr)
     return 0 if ok else 1

@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.peers import load_average
 from claimdesk.flows.server import healthy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +120,7 @@ def compare(work: Path, env: dict[str, str], runs: int) -> int:
             startups += [float(s) for s in STARTED_IN.findall(stdout)]
     print(
         f"fixed cost of `claimdesk run` with nothing to do (seeds/: 5 unchanged articles), "
-        f"{runs} runs of each in turns; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f"{runs} runs of each in turns; load average {load_average()}"
     )
     print(f"{'mode':<52}{'median s':>9}{'best s':>8}{'cpu s':>7}")
     for mode, taken in times.items():

@@ -69,6 +69,14 @@ def interleaved(runs: int, works: list[Callable[[], object]]) -> list[float]:
     return best
 
 
+def load_average() -> str:
+    """The load average, as printed beside every wall-clock figure (the neighbours are in it)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -78,13 +86,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    try:
-        load = "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        load = ""
     return (
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; {load}"
+        f"Python {platform.python_version()}; load average {load_average()}"
     )
 
 

@@ -104,7 +104,7 @@ def quiet_prefect(work: Path) -> None:
 
 def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
     from benchmarks.__main__ import make_corpus
-    from benchmarks.peers import machine
+    from benchmarks.peers import load_average, machine
 
     quiet_prefect(work)
     from claimdesk.flows.server import prefect_api
@@ -162,7 +162,7 @@ def bench(work: Path, sizes: list[int], modes: list[str]) -> int:
                     f"{flow} / {library} at {size:,}: {a['seconds'] / b['seconds']:.2f} "
                     f"(CPU seconds {a['cpu'] / b['cpu']:.2f}; target <= 1.2)"
                 )
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
     if not ok:
         print("unexpected counts: a run did not tag everything, or a re-run re-tagged", file=sys.stderr)
     return 0 if ok else 1

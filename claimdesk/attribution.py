@@ -531,9 +531,13 @@ class _LowerCaseWords:
         self._sentences = sentences
         self._words: frozenset[str] | None = None
 
+    @property
+    def read(self) -> bool:
+        return self._words is not None
+
     def __contains__(self, word: str) -> bool:
-        if self._words is None:
-            self._words = frozenset(w for s in self._sentences for w in _LOWER_WORD.findall(s))
+        if self._words is None:  # read without a list of every word (a huge article has millions)
+            self._words = frozenset(m.group() for s in self._sentences for m in _LOWER_WORD.finditer(s))
         return word.lower() in self._words
 
 
@@ -607,21 +611,13 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             surnames.append((t, name))
     # A surname the article writes in lower case too is none: the article's lower-case words are
     # read only when a name occurs in lower case at all, and then looked up, never searched again
-    # (a search of a huge article for each of its sources is quadratic).
-    lower: frozenset[str] | None = None
-    absent: set[str] = set()  # names not in the text at all, while the words are not read
-    kept = []
-    for t, name in surnames:
-        low = name.lower()
-        if lower is None and low not in absent:
-            if low in text:
-                lower = frozenset(m.group() for m in _LOWER_WORD.finditer(text))
-            else:
-                absent.add(low)
-        if lower is not None and low in lower:
-            continue
-        kept.append((t, name))
-    surnames = kept
+    # (a search of a huge article for each of its sources is quadratic); each name is decided once.
+    lower_case = _LowerCaseWords([text])
+    common: dict[str, bool] = {}
+    for _, name in surnames:
+        if name not in common:
+            common[name] = (lower_case.read or name.lower() in text) and name in lower_case
+    surnames = [(t, name) for t, name in surnames if not common[name]]
     if not surnames:  # the article is read for names only when a source is a surname alone
         return
     wanted = {name for _, name in surnames}
