@@ -254,9 +254,9 @@ def _worth(texts: frozenset[str]) -> bool:
     """Is a set of texts rare enough in news to be worth checking? ("a" and "the" occur everywhere)"""
     if DIGIT in texts:  # a digit alone, yes; a digit or "a", no
         return len(texts) == 1
-    if min(map(len, texts)) >= _WORTH:
+    if min(map(_length, texts)) >= _WORTH:
         return True
-    return all(not c.isalnum() and c not in _COMMON for t in texts for c in t)
+    return all(any(not c.isalnum() and not c.isspace() and c not in _COMMON for c in t) for t in texts)
 
 
 def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
@@ -282,8 +282,13 @@ def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
     return tuple(found[:1] + [t for t in found[1:MAX_CLAUSES] if _worth(t)])
 
 
+def _length(text: str) -> int:
+    """How much a text tells: its characters but the spaces (" a " is as common as "a")."""
+    return len(text) - text.count(" ")
+
+
 def _selectivity(texts: frozenset[str]) -> tuple[int, int]:
-    return (0 if DIGIT in texts else min(map(len, texts)), -len(texts))
+    return (0 if DIGIT in texts else min(map(_length, texts)), -len(texts))
 
 
 def required_texts(pattern: str) -> frozenset[str] | None:
