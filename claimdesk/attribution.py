@@ -537,8 +537,19 @@ class _LowerCaseWords:
 
     def __contains__(self, word: str) -> bool:
         if self._words is None:  # read without a list of every word (a huge article has millions)
-            self._words = frozenset(m.group() for s in self._sentences for m in _LOWER_WORD.finditer(s))
+            words: set[str] = set()
+            for text in self._sentences:
+                words.update(_LOWER_WORD.findall(text) if len(text) < _AT_ONCE else _lower_words(text))
+            self._words = frozenset(words)
         return word.lower() in self._words
+
+
+_AT_ONCE = 100_000
+"""Texts shorter than this give their lower-case words as one list; longer ones a word at a time."""
+
+
+def _lower_words(text: str):
+    return (m.group() for m in _LOWER_WORD.finditer(text))
 
 
 def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
@@ -550,6 +561,20 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
     lower_case = _LowerCaseWords(sentences)
+    # Sentences whose subject, the latest found first, becomes the last person: read only when a
+    # reference asks for the last person (most never do), so most sentences' subjects are never read.
+    subjects: list[str] = []
+
+    def person() -> str | None:
+        nonlocal last_person
+        for sentence in reversed(subjects):
+            found = _subject(sentence, rules, lower_case)
+            if found:
+                last_person = found
+                break
+        subjects.clear()
+        return last_person
+
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if name and name.lower() in rules.lexicon("organisation_pronouns"):
@@ -557,10 +582,10 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         elif name and name.lower() in rules.lexicon("group_pronouns"):
             t.attributed_to = last_group
         elif name and name.lower() in rules.pronouns:
-            t.attributed_to = last_person
-        elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
+            t.attributed_to = person()
+        elif name and name.islower() and name.split()[-1] in rules.titles and person():
             # "said the 74-year-old comedian": a role names the person last named
-            t.attributed_to = last_person
+            t.attributed_to = person()
         elif (
             name
             and len(name.split()) > 1
@@ -574,10 +599,11 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif name and source_type(name, rules) == "person":
             last_person = name
+            subjects.clear()
         elif name and source_type(name, rules) == "organisation":
             last_org = last_group = name
         else:
-            last_person = _subject(sentence, rules, lower_case) or last_person
+            subjects.append(sentence)
         if (
             t.attributed_to
             and source_type(t.attributed_to, rules) == "anonymous"
