@@ -58,6 +58,14 @@ class _Grammar:
     """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
     not_surnames: frozenset[str]
     """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
+    leading: frozenset[str]
+    """Words a name does not open with (determiners, prepositions, conjunctions)."""
+    after_stops: frozenset[str]
+    """Words that, right after a verb, show no speaker follows it (prepositions, ``after_name_stops``)."""
+    speakers: frozenset[str]
+    """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
+    endings: dict[str, tuple[str, ...]]
+    """The lexicons of word endings, as ``str.endswith`` takes them."""
 
 
 def _last_words(phrases: frozenset[str]) -> frozenset[str]:
@@ -116,6 +124,13 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
             ),
             not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
+            leading=w["determiners"] | w["prepositions"] | w["conjunctions"],
+            after_stops=w["prepositions"] | w["after_name_stops"],
+            speakers=rules.anonymous | rules.organisations,
+            endings={
+                name: tuple(w[name])
+                for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
+            },
         )
     return cached
 
@@ -129,7 +144,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and words[0].lower() in w_["determiners"] | w_["prepositions"] | w_["conjunctions"]:
+    while words and words[0].lower() in g.leading:
         words = words[1:]
     if (
         len(words) > 1
@@ -168,7 +183,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         len(words) > 1
         and words[-1].lower() in w_["speaks_for"]
         and words[-2][:1].isupper()
-        and not words[-2].endswith(tuple(w_["demonym_endings"]))  # "Tanzanian official" is a person
+        and not words[-2].endswith(g.endings["demonym_endings"])  # "Tanzanian official" is a person
     ):
         words = [
             w for w in words[:-1] if w[:1].isupper()
@@ -208,13 +223,13 @@ def _proper(words: list[str]) -> bool:
 def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     """A finite verb from the lexicon, or a past tense we do not list ("declined")."""
     w = word.lower()
-    return w in rules.finite_verbs or (w.endswith(tuple(rules.lexicon("past_endings"))) and len(w) > 4)
+    return w in rules.finite_verbs or (w.endswith(_grammar(rules).endings["past_endings"]) and len(w) > 4)
 
 
 def _plural(name: str, rules: RuleSet) -> bool:
     """A source named by a plural noun ("analysts", "senior officials")."""
     word = name.split()[-1].lower()
-    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+    return word.endswith(_grammar(rules).endings["plural_endings"]) and len(word) > 3
 
 
 def _plausible_source(word: str, rules: RuleSet) -> bool:
@@ -222,7 +237,7 @@ def _plausible_source(word: str, rules: RuleSet) -> bool:
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
     if word in _grammar(rules).known_kinds or word in rules.lexicon("reference_pronouns"):
         return True
-    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+    return word.endswith(_grammar(rules).endings["plural_endings"]) and len(word) > 3
 
 
 def _is_appositive(segment: str, g: _Grammar) -> bool:
@@ -296,7 +311,8 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
     words: list[str] = []
     tokens = m.group().split()
     w_ = rules.words
-    if strict and tokens and tokens[0].lower() in w_["prepositions"] | w_["after_name_stops"]:
+    g = _grammar(rules)
+    if strict and tokens and tokens[0].lower() in g.after_stops:
         return None  # "said on Wednesday that": the speaker stands before the verb
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -307,7 +323,7 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
     if strict:
         # "said Putin." names a speaker; "said Estova had demanded fees" opens a clause.
         head = [w for w in words if w.lower() not in w_["determiners"]]
-        known = rules.anonymous | rules.organisations
+        known = g.speakers
         if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
             return None
         if any(w.lower() in w_["auxiliaries"] or w.lower() in rules.finite_verbs for w in head):
@@ -405,7 +421,7 @@ def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
     cue = sent[start:end].split()
     return (
         len(cue) == 1
-        and cue[0].lower().endswith(tuple(g.w["progressive_endings"]))
+        and cue[0].lower().endswith(g.endings["progressive_endings"])
         and sent[:start].rstrip().endswith(",")
     )
 

@@ -532,14 +532,26 @@ class Scanner:
         )
         """Per kind, the bits of the parts each rule runs on every sentence."""
         self.digit_owners = tuple(owners_of.pop(DIGIT, ()))
-        self.owners: list[tuple[tuple[int, int], ...]] = []
-        """For each text in the automaton (its value is the index here): (part, bit of its set)."""
+        self.owners: list[tuple[tuple[tuple[int, int, int], ...], tuple[tuple[int, int], ...]]] = []
+        """For each text in the automaton (its value is the index here): the expressions it alone lets
+        run, as (kind, rule, bit), and the (part, bit of its set) of those that need more checks."""
         for text, owners in owners_of.items():
             self.texts.add_word(text, len(self.owners))
-            self.owners.append(tuple(sorted(owners)))
+            alone = [(part, bit) for part, bit in sorted(owners) if self._alone(part)]
+            self.owners.append(
+                (
+                    tuple(self.parts[part][:3] for part, _ in alone),
+                    tuple(o for o in sorted(owners) if o not in alone),
+                )
+            )
         self.has_texts = bool(owners_of)
         if owners_of:
             self.texts.make_automaton()
+
+    def _alone(self, part: int) -> bool:
+        """Does one text of the one set of texts an expression needs let it run, with no start or end
+        to check?"""
+        return self.parts[part][3] == 1 and self.starts[part] is None and self.ends[part] is None
 
     def literal_spans(self, sentence: str) -> dict[int, list[tuple[int, int]]]:
         """For each rule index, the spans its literal pattern's ``finditer`` gives."""
@@ -585,7 +597,10 @@ class Scanner:
             # each text once, however often it occurs
             table = self.owners
             for text in {text for _, text in self.texts.iter(_spaced(sentence))}:
-                for part, bit in table[text]:
+                alone, more = table[text]
+                for kind, i, bit in alone:
+                    masks[kind][i] = masks[kind].get(i, 0) | bit
+                for part, bit in more:
                     found[part] = found.get(part, 0) | bit
         if self.digit_owners and _DIGIT.search(sentence):
             for part, bit in self.digit_owners:

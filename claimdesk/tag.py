@@ -199,6 +199,17 @@ def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
     return numbers
 
 
+def _uncued(sent: str, quoted: bool, rules: RuleSet, history: list) -> Tagged:
+    """The verdict on a sentence where no rule fired, as the full path below would reach it: the
+    default status, decided by default, no source; a claim all the same, for the context."""
+    status = rules.default_status
+    if status != "none":
+        history.append((set(), None, _Once(lambda: _stems(sent, rules))))
+        if len(history) > 2 * rules.context_window:
+            del history[: -rules.context_window or None]
+    return Tagged(status=None if status == "none" else status, decided_by="default", quoted=quoted)
+
+
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
     sentences = [text[s.start : s.end] for s in spans]
@@ -239,6 +250,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
             if found:
                 matches[k] = found
+        if not matches:  # no cue: the default status, no source (half the sentences of the news)
+            results.append(_uncued(sent, quoted, rules, history))
+            continue
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
         names: dict = {}  # the name at each cue, shared by both calls of attribute()
         provisional = _Once(
