@@ -333,12 +333,13 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
 
 def source_type(name: str, rules: RuleSet) -> str:
     """Classify a source: person, organisation, anonymous or document."""
-    words = [w.lower() for w in name.split()]
-    if words[-1] in rules.anonymous:
+    words = name.lower().split()
+    last = words[-1]
+    if last in rules.anonymous:
         return "anonymous"
-    if words[-1] in rules.documents:
+    if last in rules.documents:
         return "document"
-    if any(w in rules.organisations for w in words) or (name.isupper() and len(name) > 1):
+    if not rules.organisations.isdisjoint(words) or (name.isupper() and len(name) > 1):
         return "organisation"
     return "person" if any(c.isupper() for c in name) else "anonymous"
 
@@ -591,32 +592,39 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
         subjects.clear()
         return last_person
 
+    organisation_pronouns, group_pronouns = (
+        rules.lexicon("organisation_pronouns"),
+        rules.lexicon("group_pronouns"),
+    )
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
-        if name and name.lower() in rules.lexicon("organisation_pronouns"):
+        if not name:  # no source: its subject may be the person a later reference points to
+            subjects.append(sentence)
+            continue
+        lowered = name.lower()
+        if lowered in organisation_pronouns:
             t.attributed_to = last_org
-        elif name and name.lower() in rules.lexicon("group_pronouns"):
+        elif lowered in group_pronouns:
             t.attributed_to = last_group
-        elif name and name.lower() in rules.pronouns:
+        elif lowered in rules.pronouns:
             t.attributed_to = person()
-        elif name and name.islower() and name.split()[-1] in rules.titles and person():
+        elif name.islower() and name.split()[-1] in rules.titles and person():
             # "said the 74-year-old comedian": a role names the person last named
             t.attributed_to = person()
         elif (
-            name
-            and len(name.split()) > 1
+            len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
             and (titled := _titled(name, sentences))
         ):
             t.attributed_to = titled
-        elif name and " " not in name and name.islower():
+        elif " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
-        elif name and source_type(name, rules) == "person":
+        elif (kind := source_type(name, rules)) == "person":
             last_person = name
             subjects.clear()
-        elif name and source_type(name, rules) == "organisation":
+        elif kind == "organisation":
             last_org = last_group = name
         else:
             subjects.append(sentence)

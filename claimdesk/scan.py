@@ -152,6 +152,14 @@ def _texts_seq(items) -> tuple[list[str], bool]:
         elif op is _c.BRANCH:
             found = [_texts_seq(alternative) for alternative in av[1]]
             texts, whole = [t for ts, _ in found for t in ts], all(w for _, w in found)
+        elif _is_space(op, av) or (
+            op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT)
+            and av[0] >= 1
+            and len(av[2]) == 1
+            and _is_space(*av[2][0])
+        ):
+            # white space, one or more: one space, as a sentence read exactly or the check reads it
+            texts, whole = [" "], True
         else:
             chars = [chr(av)] if op is _c.LITERAL else _class_chars(av) if op is _c.IN else None
             texts, whole = (chars, True) if chars is not None else ([""], False)
@@ -192,10 +200,33 @@ def _needs_seq(items) -> list[frozenset[str]]:
         if chars is not None and len(run) * len(chars) <= _MAX_CHOICES:
             run = [a + b for a, b in itertools.product(run, chars)]
             continue
+        # "a\s+(?:\w+\s+)?lie": white space before "lie" whether the words between are there or not
+        spaced = _spaced_repeat(op, av, all(r.endswith(" ") for r in run))
         flush()
         needs.extend(_needs_item(op, av))
+        if spaced:
+            run = [" "]
     flush()
     return needs
+
+
+def _ends_in_space(items) -> bool:
+    """Does every match of ``items`` end with white space?"""
+    if not len(items):
+        return False
+    op, av = items[-1]
+    if op is _c.SUBPATTERN:
+        return _ends_in_space(av[3])
+    repeat = op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1 and len(av[2]) == 1
+    return _is_space(op, av) or (repeat and _is_space(*av[2][0]))
+
+
+def _spaced_repeat(op, av, after_space: bool) -> bool:
+    """Is the text after a repeated stretch ("(?:\\w+\\s+)?") always after white space: each time it
+    ends with white space, and when it may be absent, white space stands before it?"""
+    if op not in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) or not _ends_in_space(av[2]):
+        return False
+    return av[0] >= 1 or after_space
 
 
 def _needs_item(op, av) -> list[frozenset[str]]:
@@ -244,7 +275,7 @@ def _readable(pattern: str) -> str | None:
 
 MAX_CLAUSES = 3
 """How many of the sets of texts an expression needs the scanner checks (the most selective)."""
-_WORTH = 4
+_WORTH = 3
 """How long the shortest text of a set must be for the set to be checked besides the best one..."""
 _COMMON = frozenset(" .,-'’\"“”")
 """...unless it is made of marks rarer than these (";", ":", "?")."""

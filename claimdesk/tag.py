@@ -113,9 +113,12 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -> list[tuple[int, int]]:
-    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` and
-    ``exceptions`` the parts of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
+def _find(
+    rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions, k: int
+) -> list[tuple[int, int]]:
+    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` the part of
+    its expressions that can match this sentence, ``exceptions.get(k)`` that of its exceptions,
+    asked for only when a cue fired (:mod:`claimdesk.scan`)."""
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
     spans = list(literal) if literal else []
@@ -123,8 +126,8 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -
         spans += [s for s in cpulimit.spans(pattern, text, MATCH_TIMEOUT) if s[1] > s[0]]
     if rule.pattern is not None:
         spans.sort()
-    if spans and exceptions is not None:
-        pseudo = cpulimit.spans(exceptions, text, MATCH_TIMEOUT)
+    if spans and (unless := exceptions.get(k)) is not None:
+        pseudo = cpulimit.spans(unless, text, MATCH_TIMEOUT)
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]
@@ -247,7 +250,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
                 rule.when, sent, quoted, rules, i == 0, len(sentences) > 1
             ):
                 continue
-            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
+            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions, k)
             if found:
                 matches[k] = found
         if not matches:  # no cue: the default status, no source (half the sentences of the news)
