@@ -141,6 +141,15 @@ def test_scanner_spans_equal_the_rules_own_patterns(pieces: list[str]) -> None:
         (r"(?:foo|\w+)bar\d", {frozenset({"bar"}), frozenset({DIGIT})}),
         (r"(?:foo|\w+)", None),
         (r"(?i)\b(?:said|say)\s+(?:yes|no)\b", {frozenset({"said yes", "said no", "say yes", "say no"})}),
+        # "lie" stands after white space whether the word before it is there or not (not the "lie"
+        # of "earlier"); white space in an alternative is a space of its text; three letters are
+        # worth a second look
+        (
+            r"(?i)\b(?:that|it)\s+is\s+an?\s+(?:\w+\s+)?(?:lie|false\s+claim)\b",
+            {frozenset({"that is a", "it is a"}), frozenset({" lie", " false claim"})},
+        ),
+        # a question mark is rare enough to be worth a look, though the quote marks beside it are not
+        (r'\?["”]\s*[^.]{1,80}?\b(?:said|asked)\b', {frozenset({"said", "asked"}), frozenset({'?"', "?”"})}),
     ],
 )
 def test_every_set_of_texts_an_expression_needs(pattern: str, needs: set[frozenset[str]] | None) -> None:
