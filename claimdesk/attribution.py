@@ -154,8 +154,9 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     ):
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
-        participle = g.participle.search(w.lower()) and w.lower() not in rules.documents
-        if not w[:1].isupper() and participle and len(w) > 4:
+        if w[:1].isupper() or len(w) <= 4:
+            continue
+        if g.participle.search(w.lower()) and w.lower() not in rules.documents:
             words = words[:i]  # "study published last week", "outlets running headlines"
             break
     for i, w in enumerate(words[1:], start=1):
