@@ -81,7 +81,7 @@ def _structural(
         return _is_fragment(sentence, rules)
     if when == "quoted":
         return quoted
-    return not any(c.isalpha() for c in sentence)  # no-words
+    return not any(map(str.isalpha, sentence))  # no-words
 
 
 def _is_fragment(text: str, rules: RuleSet) -> bool:
