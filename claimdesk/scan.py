@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import ahocorasick
 import regex
@@ -459,6 +459,22 @@ def end_excludes(pattern: str) -> frozenset[str] | None:
     return frozenset(chars)
 
 
+class _Part(NamedTuple):
+    """An expression (a part of a rule's pattern, kind 0, or of its exceptions, kind 1) with texts it
+    needs."""
+
+    kind: int
+    rule: int
+    bit: int
+    """Its bit among the rule's parts (``1 << j`` for part ``j``)."""
+    need: int
+    """The bits of its sets of texts (see :meth:`Scanner._owners`)."""
+    starts: tuple[str, ...] | None
+    """The texts a sentence starts with for it to match there ("^"), or None."""
+    ends: tuple[str, ...] | None
+    """The texts a sentence ends with for it to match ("$"), or None."""
+
+
 @dataclass
 class _RulePatterns:
     parts: tuple[str, ...]
@@ -527,14 +543,9 @@ class Scanner:
         self.texts = ahocorasick.Automaton()
         self.patterns: dict[int, _RulePatterns] = {}
         self.exceptions: dict[int, _RulePatterns] = {}
-        owners_of: dict[str, set[tuple[int, int]]] = {}  # text -> (part, bit of its set of texts)
-        self.parts: list[tuple[int, int, int, int]] = []
-        """(kind, rule, bit, all its sets' bits) of each expression with required texts: it runs when
-        one text of every set it needs occurs."""
-        self.starts: list[tuple[str, ...] | None] = []
-        self.ends: list[tuple[str, ...] | None] = []
-        """And the texts a sentence ends with for it to match ("$"), or None."""
-        """For each of those, the texts a sentence starts with for it to match there ("^"), or None."""
+        owners_of: dict[str, set[tuple[int, int]]] = {}  # text -> (part, its set of texts)
+        self.parts: list[_Part] = []
+        """Each expression with required texts: it runs when one text of every set it needs occurs."""
         self.tail_owners: list[tuple[int, int, int, frozenset[str]]] = []
         """(kind, rule, bit, characters): expressions that run unless the sentence ends with one of
         the characters they exclude (kind 0 a rule's pattern, 1 its exceptions)."""
@@ -556,37 +567,33 @@ class Scanner:
                         continue
                     for c, texts in enumerate(needs):
                         for text in texts:
-                            owners_of.setdefault(text, set()).add((len(self.parts), 1 << c))
-                    self.parts.append((kind, i, 1 << j, (1 << len(needs)) - 1))
-                    self.starts.append(start_texts(part))
-                    self.ends.append(end_texts(part))
+                            owners_of.setdefault(text, set()).add((len(self.parts), c))
+                    need = ((1 << len(needs)) - 1) << (len(self.parts) * MAX_CLAUSES)
+                    self.parts.append(_Part(kind, i, 1 << j, need, start_texts(part), end_texts(part)))
                 table[i] = _RulePatterns(parts, always)
         self.always = tuple(
             {i: rp.always for i, rp in table.items() if rp.always}
             for table in (self.patterns, self.exceptions)
         )
         """Per kind, the bits of the parts each rule runs on every sentence."""
-        self.digit_owners = tuple(owners_of.pop(DIGIT, ()))
-        self.owners: list[tuple[tuple[tuple[int, int, int], ...], tuple[tuple[int, int], ...]]] = []
-        """For each text in the automaton (its value is the index here): the expressions it alone lets
-        run, as (kind, rule, bit), and the (part, bit of its set) of those that need more checks."""
+        self.digit_owners = self._owners(owners_of.pop(DIGIT, ()))
+        self.owners: list[tuple[int, tuple[_Part, ...]]] = []
+        """For each text in the automaton (its value is the index here), as :meth:`_owners` gives it."""
         for text, owners in owners_of.items():
             self.texts.add_word(text, len(self.owners))
-            alone = [(part, bit) for part, bit in sorted(owners) if self._alone(part)]
-            self.owners.append(
-                (
-                    tuple(self.parts[part][:3] for part, _ in alone),
-                    tuple(o for o in sorted(owners) if o not in alone),
-                )
-            )
+            self.owners.append(self._owners(owners))
         self.has_texts = bool(owners_of)
         if owners_of:
             self.texts.make_automaton()
 
-    def _alone(self, part: int) -> bool:
-        """Does one text of the one set of texts an expression needs let it run, with no start or end
-        to check?"""
-        return self.parts[part][3] == 1 and self.starts[part] is None and self.ends[part] is None
+    def _owners(self, owners) -> tuple[int, tuple[_Part, ...]]:
+        """For a text, from the (part, set) pairs it belongs to: the bits of those sets (part ``p``'s
+        set ``c`` is bit ``p * MAX_CLAUSES + c``), and the parts whose most selective set it is in
+        (only those can run, when the bits of every set they need are found)."""
+        bits = 0
+        for part, c in owners:
+            bits |= 1 << (part * MAX_CLAUSES + c)
+        return bits, tuple(self.parts[part] for part, c in sorted(owners) if c == 0)
 
     def literal_spans(self, sentence: str) -> dict[int, list[tuple[int, int]]]:
         """For each rule index, the spans its literal pattern's ``finditer`` gives."""
@@ -627,31 +634,27 @@ class Scanner:
         """For each rule index, the part of its pattern, and of its exceptions, that can match
         ``sentence`` (a rule none of whose expressions can match is left out)."""
         masks = (dict(self.always[0]), dict(self.always[1]))
-        found: dict[int, int] = {}  # part -> bits of the sets of texts it needs that occur
+        found = 0  # the bits of the sets of texts found (see _owners)
+        candidates: list[_Part] = []  # the parts whose most selective set of texts is found
         if self.has_texts:
-            # each text once, however often it occurs
             table = self.owners
-            for text in {text for _, text in self.texts.iter(_spaced(sentence))}:
-                alone, more = table[text]
-                for kind, i, bit in alone:
-                    masks[kind][i] = masks[kind].get(i, 0) | bit
-                for part, bit in more:
-                    found[part] = found.get(part, 0) | bit
-        if self.digit_owners and _DIGIT.search(sentence):
-            for part, bit in self.digit_owners:
-                found[part] = found.get(part, 0) | bit
-        parts, starts, ends = self.parts, self.starts, self.ends
+            for text in {text for _, text in self.texts.iter(_spaced(sentence))}:  # each text once
+                bits, firsts = table[text]
+                found |= bits
+                candidates += firsts
+        if self.digit_owners[0] and _DIGIT.search(sentence):
+            found |= self.digit_owners[0]
+            candidates += self.digit_owners[1]
         lowered = None  # the sentence in lower case, when that reads its start and end exactly
-        for part, bits in found.items():
-            kind, i, bit, every = parts[part]
-            if bits != every:
+        for kind, i, bit, need, starts, ends in candidates:
+            if found & need != need:
                 continue
-            if starts[part] is not None or ends[part] is not None:
+            if starts is not None or ends is not None:
                 if lowered is None:
                     lowered = "" if _inexact(sentence) else sentence.lower()
-                if lowered and starts[part] is not None and not lowered.startswith(starts[part]):
+                if lowered and starts is not None and not lowered.startswith(starts):
                     continue
-                if lowered and ends[part] is not None and not lowered.rstrip().endswith(ends[part]):
+                if lowered and ends is not None and not lowered.rstrip().endswith(ends):
                     continue
             masks[kind][i] = masks[kind].get(i, 0) | bit
         last = sentence[-1:]
