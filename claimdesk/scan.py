@@ -29,10 +29,11 @@ letters or more were worth a second look; the automaton finds 6.7 texts a senten
 sentence no rule fires on (half of them) is decided without the rest of the tagger's
 machinery.
 
-All of it is exact: the spans are those of the rule's own patterns. A sentence the
-fast path cannot read exactly (white space other than single spaces between
-words, or one of the few letters Python's case-insensitive matching treats
-unlike ``str.lower``) goes through the rule's own patterns instead.
+All of it is exact: the spans are those of the rule's own patterns. A white space
+character (a no-break space, a line break) reads as a space; a sentence the fast path
+cannot read exactly (two white space characters in a row, or one of the few letters
+Python's case-insensitive matching treats unlike ``str.lower``) goes through the rule's
+own patterns instead.
 """
 
 from __future__ import annotations
@@ -69,9 +70,26 @@ _ODD = re.compile(
 ``str.isspace``, which is what `re` reads as ``\\s``; and the four letters): a third of its cost."""
 
 
-def _inexact(sentence: str) -> bool:
-    """``_INEXACT.search(sentence)``, faster."""
-    return "  " in sentence or _ODD.search(sentence) is not None
+_WHITE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+_WHITE += "\u2028\u2029\u202f\u205f\u3000"
+"""White space but the space, by ``str.isspace`` (what `re` reads as ``\\s``; the `regex` module's
+``\\s`` is some of it): a no-break space or a line break inside a sentence."""
+_TO_SPACE = str.maketrans(dict.fromkeys(_WHITE, " "))
+_LETTERS = re.compile("[\u0130\u0131\u017f\u212a]")
+"""The letters of :data:`_INEXACT`."""
+
+
+def _exact(sentence: str) -> str | None:
+    """The sentence as lower-casing reads it exactly: each white space character a space (one
+    white space character is what the patterns' ``\\s+`` and the check's single space both read),
+    offsets unchanged; None when it has two white space characters in a row or one of the four
+    letters (:data:`_INEXACT`)."""
+    if _ODD.search(sentence) is None:
+        return None if "  " in sentence else sentence
+    if _LETTERS.search(sentence):
+        return None
+    spaced = sentence.translate(_TO_SPACE)
+    return None if "  " in spaced else spaced
 
 
 _FUZZY = re.compile(r"(?<!\\)\{[^}]*[a-z]")
@@ -598,14 +616,14 @@ class Scanner:
     def literal_spans(self, sentence: str) -> dict[int, list[tuple[int, int]]]:
         """For each rule index, the spans its literal pattern's ``finditer`` gives."""
         found: dict[int, list[tuple[int, int]]] = {}
-        exact = not _inexact(sentence)
-        if self.has_phrases and exact:
-            lowered = sentence.lower()
-            n = len(sentence)
+        exact = _exact(sentence)  # a no-break space is a space, to the literal patterns as to the automaton
+        if self.has_phrases and exact is not None:
+            lowered = exact.lower()
+            n = len(exact)
             candidates: dict[int, dict[int, int]] = {}  # rule -> start -> longest end
             for last, (length, owners) in self.phrases.iter(lowered):
                 start, end = last - length + 1, last + 1
-                if (start and _word_char(sentence[start - 1])) or (end < n and _word_char(sentence[end])):
+                if (start and _word_char(exact[start - 1])) or (end < n and _word_char(exact[end])):
                     continue
                 for i in owners:
                     starts = candidates.setdefault(i, {})
@@ -651,7 +669,8 @@ class Scanner:
                 continue
             if starts is not None or ends is not None:
                 if lowered is None:
-                    lowered = "" if _inexact(sentence) else sentence.lower()
+                    exact = _exact(sentence)
+                    lowered = "" if exact is None else exact.lower()
                 if lowered and starts is not None and not lowered.startswith(starts):
                     continue
                 if lowered and ends is not None and not lowered.rstrip().endswith(ends):
