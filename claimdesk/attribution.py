@@ -566,15 +566,12 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
             and len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
+            and (titled := _titled(name, sentences))
         ):
-            # the person the article gave that title, else the person last named
-            t.attributed_to = _titled(name, sentences) or last_person or name
+            t.attributed_to = titled
         elif name and " " not in name and name.islower():
-            # "the agency" is the last named source called an agency ("Medicines Safety Agency");
-            # "the company" with none so called, the organisation that spoke last
-            t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), None) or (
-                last_org if last_org and name in rules.organisations else name
-            )
+            # "the agency" is the last named source called an agency ("Medicines Safety Agency")
+            t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif name and source_type(name, rules) == "person":
             last_person = name
         elif name and source_type(name, rules) == "organisation":
