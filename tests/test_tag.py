@@ -149,6 +149,20 @@ def test_a_transcript_speaker_in_capitals_gets_the_name_the_article_gives(rules)
     assert find(tagged, "NATO: The exercise").attributed_to == "NATO"
 
 
+def test_a_transcript_turn_is_the_speaker_s_to_the_end_of_its_paragraph(rules) -> None:
+    """In a printed interview the sentences after "FALLIN:" are still hers, not the outlet's facts;
+    the next paragraph, with no speaker, is the article's again."""
+    tagged = tag_article(
+        "Governor on the ferry strike\n\nGov. Mary Fallin spoke to CNN on Sunday.\n\n"
+        "FALLIN: I think the ferries will sail again. The crews want safe boats.\n\n"
+        "The strike began in May.\n",
+        rules,
+    )
+    turn = find(tagged, "The crews want safe boats.")
+    assert (turn.status, turn.attributed_to) == ("alleged", "Mary Fallin")
+    assert find(tagged, "The strike began in May.").status == "confirmed"
+
+
 def test_they_is_the_group_that_spoke_last(rules) -> None:
     tagged = tag_article(
         "Ferry firm in cash squeeze\n\nAnalysts warned that the ferry firm was short of cash. "
