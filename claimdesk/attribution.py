@@ -126,6 +126,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     "physicists" from "physicists at the laboratory")."""
     g = _grammar(rules)
     w_ = g.w
+    while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
+        words = words[:-1]  # "Security firms are (warning)": the auxiliary before the cue is no part of it
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
