@@ -141,11 +141,17 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     "physicists" from "physicists at the laboratory")."""
     g = _grammar(rules)
     w_ = g.w
+    while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
+        words = words[:-1]  # "Security firms are (warning)": the auxiliary before the cue is no part of it
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
     while words and words[0].lower() in g.leading:
         words = words[1:]
+    while words and not any(c.isalpha() for c in words[-1]):
+        words = words[:-1]  # "Souness - who ...": a dash is no part of a name
+    while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:
+        words = words[1:]  # "Yet Evan Mann", "Although Weiner": a clause's first word is no part of a name
     if (
         len(words) > 1
         and _POSSESSIVE.search(words[0])
@@ -643,6 +649,20 @@ def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleS
 _CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'-]*(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
+class _TitleCased(dict):
+    """A word in capitals ("FALLIN") as the article also writes it in Title Case ("Fallin"), or
+    None (an acronym, "NATO"); each word is looked up once."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def __missing__(self, word: str) -> str | None:
+        title = word.title()
+        self[word] = title if regex.search(rf"\b{regex.escape(title)}\b", self._text) else None
+        return self[word]
+
+
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     """Give a person named by surname alone ("Clinton") the fuller name the article gives them
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
@@ -650,12 +670,15 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
+    transcript = _TitleCased(text)
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
         while len(parts) > 1 and parts[0].lower().rstrip(".") in rules.titles:
             parts = parts[1:]  # "Ms. White"
         name = parts[0] if len(parts) == 1 else name
+        if name and name.isupper() and len(name) > 2 and " " not in name:
+            name = transcript[name] or name  # "FALLIN:" in a transcript is the Fallin the article names
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
         if source_type(name, rules) == "person":

@@ -311,6 +311,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
+        if tagged.attributed_to and any(sent[b - 1 : b] == ":" for _, spans in fired for _, b in spans):
+            statements[i] = True  # a speaker's turn ("FALLIN: ...") runs to the end of its paragraph
         if status != "none":
             fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)
