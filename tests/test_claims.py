@@ -377,6 +377,35 @@ def test_grouping_that_forgets_samples_between_articles_groups_the_same(
     assert grouped(tmp_path / "forgotten") == kept
 
 
+def test_signatures_kept_for_repeated_sentences_group_as_signatures_made_anew(
+    tmp_path: Path, rules, monkeypatch
+) -> None:
+    g = grouping_of(rules)
+    # Kept by text and source: who speaks is left out of what is claimed, so the same words with
+    # another source are another signature.
+    text = "Sergey Lavrov said Tehran supplied drones to Moscow."
+    assert "lavrov" in signature(text, g).content
+    assert "lavrov" not in signature(text, g, "Sergey Lavrov").content
+    assert "lavrov" in signature(text, g).content
+
+    def grouped(folder: Path) -> list[tuple]:
+        g.signatures.clear()
+        db = store.open_db(folder)
+        store.write_rules(db, rules)
+        store.start_run(db, "test", rules, ["test"])
+        for path in make_corpus(tmp_path / "corpus", 40):  # near-copies: most sentences come again
+            done = annotate(make_article(path.name, str(path), path.read_text(encoding="utf-8")), rules)
+            store.write_article(db, done, rules, "test")
+        return db.execute(
+            "select sentence_id, claim_id, joined_by, score, signature from claim_mentions order by 1"
+        ).fetchall()
+
+    kept = grouped(tmp_path / "kept")
+    monkeypatch.setattr(claims, "SIGNATURES", 1)  # every sentence's signature made anew
+    assert grouped(tmp_path / "anew") == kept
+    assert len(kept) > 200
+
+
 def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None:
     db = store.open_db(tmp_path)
     store.write_rules(db, rules)
