@@ -435,7 +435,7 @@ def _main_subject(left: str, rules: RuleSet) -> str | None:
 def share_passage_speakers(
     results: list[Tagged],
     quotes: list[Quotes],
-    sentences: list[str],
+    sentences: Sequence[str],
     statements: list[bool],
     rules: RuleSet | None = None,
 ) -> None:
@@ -510,7 +510,7 @@ def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozens
     return None
 
 
-def _titled(role: str, sentences: list[str]) -> str | None:
+def _titled(role: str, sentences: Sequence[str]) -> str | None:
     """The person the text names with this role as title ("Iranian President Masoud Pezeshkian"
     for "the Iranian president"), if it does."""
     title = r"\s+".join(regex.escape(w) for w in role.split())
@@ -541,7 +541,7 @@ class _LowerCaseWords:
         return word.lower() in self._words
 
 
-def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
+def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
     """Name the source a reference points back to: "he"/"she" the last person named as a speaker
     or a sentence's subject, "it" the last organisation that spoke, and "the agency" the last
     named source with "agency" in its name ("Medicines Safety Agency")."""

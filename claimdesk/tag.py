@@ -35,7 +35,7 @@ from claimdesk.attribution import (
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.scan import scanner
-from claimdesk.segment import Span
+from claimdesk.segment import Sentences, Span
 
 END_PUNCT = '.!?…:;"”’)»'
 _WORD = regex.compile(r"[\w’'.\-]+")
@@ -43,7 +43,7 @@ _FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
 """Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Cue:
     """A rule that fired on a sentence; offsets are relative to the sentence."""
 
@@ -54,7 +54,7 @@ class Cue:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Tagged:
     """The engine's verdict on one sentence."""
 
@@ -201,7 +201,7 @@ def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
 
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
-    sentences = [text[s.start : s.end] for s in spans]
+    sentences = Sentences(text, spans)
     quotes: list[Quotes] = []
     carried = False
     for i, sent in enumerate(sentences):

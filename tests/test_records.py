@@ -24,8 +24,8 @@ def test_annotated_records_are_valid_and_offsets_index_the_article(rules) -> Non
     article = make_article("a.txt", "a.txt", "Tehran has denied these claims. “We won,” he said.\n")
     done = annotate(article, rules)
     assert not done.rejects
-    assert [r.text for r in done.records] == ["Tehran has denied these claims.", "“We won,” he said."]
-    for record in done.records:
+    assert [r.text for r in done.records()] == ["Tehran has denied these claims.", "“We won,” he said."]
+    for record in done.records():
         assert article.text[record.start : record.end] == record.text
         for cue in record.cues:
             assert article.text[cue.start : cue.end] == cue.text
@@ -33,7 +33,7 @@ def test_annotated_records_are_valid_and_offsets_index_the_article(rules) -> Non
 
 def test_a_record_that_breaks_the_schema_is_reported_with_the_field(rules) -> None:
     article = make_article("a.txt", "a.txt", "Tehran has denied these claims.")
-    data = json.loads(annotate(article, rules).records[0].model_dump_json())
+    data = json.loads(next(annotate(article, rules).records()).model_dump_json())
     data["status"] = "probably"
     problems = validation_errors("sentence", data)
     assert problems and problems[0].startswith("status:")
