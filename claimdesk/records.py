@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -78,36 +77,34 @@ class SentenceRecord(BaseModel):
 MODELS: dict[str, type[BaseModel]] = {"article": Article, "sentence": SentenceRecord}
 
 
-def build_records(
-    article: Article, spans: Sequence[Span], tagged: Sequence[Tagged], rules_version: str
-) -> Iterator[SentenceRecord]:
-    """Join spans and verdicts into records with article-level offsets, one at a time: a huge
-    article's records are not all held at once."""
-    for position, (span, verdict) in enumerate(zip(spans, tagged, strict=True)):
-        yield SentenceRecord(
-            id=f"{article.id}:{position:04d}",
-            article_id=article.id,
-            position=position,
-            start=span.start,
-            end=span.end,
-            text=article.text[span.start : span.end],
-            status=verdict.status,
-            decided_by=verdict.decided_by or "default",
-            attributed_to=verdict.attributed_to,
-            source_type=verdict.source_type,
-            quoted=verdict.quoted,
-            cues=[
-                CueRecord(
-                    rule_id=c.rule_id,
-                    status=c.status,
-                    text=c.text,
-                    start=span.start + c.start,
-                    end=span.start + c.end,
-                )
-                for c in verdict.cues
-            ],
-            rules_version=rules_version,
-        )
+def build_record(
+    article: Article, position: int, span: Span, verdict: Tagged, rules_version: str
+) -> SentenceRecord:
+    """The record of one sentence: its span and verdict, with article-level offsets."""
+    return SentenceRecord(
+        id=f"{article.id}:{position:04d}",
+        article_id=article.id,
+        position=position,
+        start=span.start,
+        end=span.end,
+        text=article.text[span.start : span.end],
+        status=verdict.status,
+        decided_by=verdict.decided_by or "default",
+        attributed_to=verdict.attributed_to,
+        source_type=verdict.source_type,
+        quoted=verdict.quoted,
+        cues=[
+            CueRecord(
+                rule_id=c.rule_id,
+                status=c.status,
+                text=c.text,
+                start=span.start + c.start,
+                end=span.start + c.end,
+            )
+            for c in verdict.cues
+        ],
+        rules_version=rules_version,
+    )
 
 
 def to_json(record: BaseModel) -> dict:

@@ -64,7 +64,7 @@ class Tagged:
     attributed_to: str | None = None
     source_type: str | None = None
     quoted: bool = False
-    fired: list[str] = field(default_factory=list)
+    fired: tuple[str, ...] = ()
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
@@ -290,7 +290,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             decided_by=decided_by or "default",
             cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
             quoted=quoted,
-            fired=[r.id for r in fired_rules],
+            fired=tuple(r.id for r in fired_rules),
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None

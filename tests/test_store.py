@@ -10,7 +10,6 @@ import pytest
 from claimdesk import store
 from claimdesk.annotate import annotate
 from claimdesk.ingest import make_article
-from claimdesk.tag import Cue
 
 
 def write(output: Path, rules, text: str, key: str = "a.txt", run_id: str = "run1"):
@@ -65,7 +64,8 @@ def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path,
     bad = annotate(make_article("a.txt", "a.txt", "New one. New two."), rules)
     # a cue of a rule the database does not know: its row breaks a foreign key, after the
     # article's sentences are inserted, so the insert fails half-way
-    bad.tagged[1].cues.append(Cue("no-such-rule", "alleged", "New", 0, 3))
+    *verdict, cues = bad.verdicts[1]
+    bad.verdicts[1] = (*verdict, (*cues, ("no-such-rule", "alleged", 0, 3)))
     with pytest.raises(sqlite3.IntegrityError):
         store.write_article(db, bad, rules, "run2")
     texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
