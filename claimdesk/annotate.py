@@ -40,7 +40,7 @@ def expand(v: Verdict, sentence: str) -> Tagged:
     return Tagged(
         status,
         decided_by,
-        [Cue(rule_id, cue_status, sentence[a:b], a, b) for rule_id, cue_status, a, b in cues],
+        tuple(Cue(rule_id, cue_status, sentence[a:b], a, b) for rule_id, cue_status, a, b in cues),
         attributed_to,
         source_type,
         quoted,
@@ -93,7 +93,10 @@ def annotate(article: Article, rules: RuleSet) -> Annotated:
     spans = segment(article.text, rules)
     tagged = tag_sentences(article.text, spans, rules)
     tagged.reverse()  # taken from the end, each verdict is let go once it is kept compact
-    verdicts = [compact(tagged.pop()) for _ in range(len(tagged))]
+    # and sentences with the same verdict (most with no cue, quotes repeated) share one tuple
+    shared: dict[Verdict, Verdict] = {}
+    verdicts = [shared.setdefault(v, v) for v in (compact(tagged.pop()) for _ in range(len(tagged)))]
+    del shared
     done = Annotated(
         article,
         array("q", (s.start for s in spans)),

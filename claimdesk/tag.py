@@ -20,7 +20,7 @@ for only where a cue names one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -60,7 +60,7 @@ class Tagged:
 
     status: str | None
     decided_by: str | None
-    cues: list[Cue] = field(default_factory=list)
+    cues: tuple[Cue, ...] = ()
     attributed_to: str | None = None
     source_type: str | None = None
     quoted: bool = False
@@ -215,6 +215,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     every = rules.rules
     shared = rules.claim_overlap["shared_words"]
     results: list[Tagged] = []
+    fired_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of rules that fire
     history: list[tuple[set[str], str | None, _Once]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
@@ -288,9 +289,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         tagged = Tagged(
             status=None if status == "none" else status,
             decided_by=decided_by or "default",
-            cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
+            cues=tuple(sorted(cues, key=lambda c: (c.start, c.rule_id))),
             quoted=quoted,
-            fired=tuple(r.id for r in fired_rules),
+            fired=fired_sets.setdefault(ids := tuple(r.id for r in fired_rules), ids),
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
