@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from claimdesk import extract
-from claimdesk.decode import DecodeError, decode
+from claimdesk.decode import DecodeError, decode, utf8_parts
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
 from claimdesk.sources import SourceSpec, is_url
@@ -191,11 +191,11 @@ def article_id(key: str) -> str:
     return f"{slug}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 
-def content_sha256(text: str, part: int = 1 << 20) -> str:
+def content_sha256(text: str) -> str:
     """sha256 of ``text`` in UTF-8, encoded a part at a time (a huge article is not copied whole)."""
     digest = hashlib.sha256()
-    for start in range(0, len(text), part):
-        digest.update(text[start : start + part].encode("utf-8"))
+    for part in utf8_parts(text):
+        digest.update(part)
     return digest.hexdigest()
 
 

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from claimdesk import claims
 from claimdesk.annotate import Annotated
+from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
 from claimdesk.records import SentenceRecord, to_json
 from claimdesk.rules import RuleSet
@@ -333,7 +334,8 @@ def _write_article(
             [article.id],
         )
         db.execute("DELETE FROM sentences WHERE article_id = ?", [article.id])
-        db["articles"].upsert(
+        _upsert_article(
+            db,
             {
                 **article.model_dump(),
                 "rules_digest": rules.digest,
@@ -341,8 +343,6 @@ def _write_article(
                 "sentence_count": done.sentence_count,
                 **_stamp_row(stamp),
             },
-            pk="id",
-            alter=True,
         )
         _insert_rows(db, done.records())
         claims.join(
@@ -353,6 +353,31 @@ def _write_article(
             article.published or now(),
             left,
         )
+
+
+def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
+    """Insert or replace an article's row, its text written into it a part at a time.
+
+    Bound whole, a 50 MB text would be held three times more while it is stored (Python's UTF-8
+    copy of the string, kept as long as the string; SQLite's copy of the value, kept by the cached
+    statement; the new row). The row is made with a text of zeros of the right length instead,
+    which is then overwritten in place, through SQLite's incremental I/O: the same row, the same
+    pages."""
+    text = row["text"]
+    row = {**row, "text": sum(len(part) for part in utf8_parts(text))}  # its length in UTF-8
+    db["articles"].add_missing_columns([row])  # databases from before a column was added
+    db.execute(
+        "INSERT INTO articles ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}".format(
+            ", ".join(f"[{c}]" for c in row),
+            ", ".join("CAST(zeroblob(?) AS TEXT)" if c == "text" else "?" for c in row),
+            ", ".join(f"[{c}] = excluded.[{c}]" for c in row if c != "id"),
+        ),
+        list(row.values()),
+    )
+    rowid = db.execute("SELECT rowid FROM articles WHERE id = ?", [row["id"]]).fetchone()[0]
+    with db.conn.blobopen("articles", "text", rowid) as blob:
+        for part in utf8_parts(text):
+            blob.write(part)
 
 
 ROWS_AT_ONCE = 1_800
