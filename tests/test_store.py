@@ -134,3 +134,19 @@ def test_an_article_written_a_part_at_a_time_is_stored_as_if_written_whole(
         dumps[name] = [line for line in db.conn.iterdump() if not line.startswith('INSERT INTO "runs"')]
         assert db["sentences"].count == sentences
     assert dumps["parts"] == dumps["whole"]
+
+
+def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path, rules) -> None:
+    """The text goes into the row a part at a time (a huge article is not bound whole): what is
+    read back is the text, as text, multi-byte characters across parts included, and a changed
+    article's shorter text replaces it whole."""
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "run1", rules, ["a.txt"])
+    long = "Ünïcödé “quotes” and 🙂 emoji.\n" * 80_000  # 2.4 million characters: three parts
+    for text in [long, "Shorter now: “done” 🙂."]:
+        article = make_article("a.txt", "a.txt", text)
+        row = {**article.model_dump(), "run_id": "run1"}
+        store._upsert_article(db, row)
+        assert db.execute("SELECT typeof(text), text FROM articles").fetchall() == [("text", text)]
+        assert db["articles"].get(article.id)["content_sha256"] == article.content_sha256
