@@ -10,21 +10,30 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from claimdesk.records import Article, SentenceRecord, build_record, to_json, validation_errors
+from claimdesk.records import Article, SentenceRecord, build_record, sentence_id, to_json, validation_errors
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span, segment
 from claimdesk.tag import Cue, Tagged, tag_sentences
 
-Verdict = tuple[str | None, str | None, str | None, str | None, bool, tuple[tuple[str, str, int, int], ...]]
-"""The tagger's verdict on a sentence as an article keeps it until it is written: status,
-decided_by, attributed_to, source_type, quoted and the cues as (rule id, status, start, end) in
-the sentence (their text is the sentence's). About a third of a :class:`Tagged`, a tenth of a
-record."""
+
+class Verdict(NamedTuple):
+    """The tagger's verdict on a sentence as an article keeps it until it is written: about a
+    third of a :class:`Tagged`, a tenth of a record."""
+
+    status: str | None
+    decided_by: str | None
+    attributed_to: str | None
+    source_type: str | None
+    quoted: bool
+    cues: tuple[tuple[str, str, int, int], ...]
+    """(rule id, status, start, end) in the sentence: their text is the sentence's."""
 
 
 def compact(t: Tagged) -> Verdict:
-    return (
+    """The part of a verdict its record needs, as tuples: kept for every sentence of an article."""
+    return Verdict(
         t.status,
         t.decided_by,
         t.attributed_to,
@@ -72,6 +81,14 @@ class Annotated:
             verdict = expand(v, text[start:end])
             yield build_record(self.article, position, Span(start, end), verdict, self.rules_version)
 
+    def sentences(self) -> Iterator[tuple[str, int, str, Verdict]]:
+        """(id, position, text, verdict) of each valid sentence in order: what grouping needs, without
+        the cost of its record."""
+        text = self.article.text
+        for position, (start, end, v) in enumerate(zip(self.starts, self.ends, self.verdicts, strict=True)):
+            if position not in self.rejected:
+                yield sentence_id(self.article.id, position), position, text[start:end], v
+
     def records(self) -> Iterator[SentenceRecord]:
         """The article's valid records in order, each made as it is asked for."""
         return (r for r in self.all_records() if r.position not in self.rejected)
@@ -84,7 +101,7 @@ class Annotated:
     def statuses(self) -> Counter[str]:
         """Valid records per status (``none`` for no claim)."""
         return Counter(
-            v[0] or "none" for position, v in enumerate(self.verdicts) if position not in self.rejected
+            v.status or "none" for position, v in enumerate(self.verdicts) if position not in self.rejected
         )
 
 

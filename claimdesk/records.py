@@ -77,12 +77,17 @@ class SentenceRecord(BaseModel):
 MODELS: dict[str, type[BaseModel]] = {"article": Article, "sentence": SentenceRecord}
 
 
+def sentence_id(article_id: str, position: int) -> str:
+    """A sentence's id: ``<article id>:<position>``, the position in four digits at least."""
+    return f"{article_id}:{position:04d}"
+
+
 def build_record(
     article: Article, position: int, span: Span, verdict: Tagged, rules_version: str
 ) -> SentenceRecord:
     """The record of one sentence: its span and verdict, with article-level offsets."""
     return SentenceRecord(
-        id=f"{article.id}:{position:04d}",
+        id=sentence_id(article.id, position),
         article_id=article.id,
         position=position,
         start=span.start,

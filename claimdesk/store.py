@@ -348,7 +348,7 @@ def _write_article(
         claims.join(
             db,
             article.model_dump(),
-            (claims.Sentence(r.id, r.position, r.text, r.status, r.attributed_to) for r in done.records()),
+            (claims.Sentence(i, p, text, v.status, v.attributed_to) for i, p, text, v in done.sentences()),
             claims.grouping_of(rules),
             article.published or now(),
             left,
