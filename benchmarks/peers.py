@@ -32,6 +32,8 @@ from claimdesk.tag import tag_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 10
+TAGGER_GOAL = 3.0
+"""The tagger's goal (issue 10): at least this many times ConText's sentences per second."""
 CONTEXT_CUES = [
     ("denied", "NEGATED_EXISTENCE"),
     ("rejected", "NEGATED_EXISTENCE"),
@@ -191,6 +193,9 @@ def main() -> None:
         rate = len(sentences) / context_seconds
         label = f"ConText, 12 cues ({context[0]})"
         print(f"{label:<46}{'-':>13}{'-':>11}{'':>8}{rate:>17,.0f}{ours_rate / rate:>8.2f}")
+        ratio = ours_rate / rate
+        met = "met" if ratio >= TAGGER_GOAL else "NOT met"
+        print(f"\ntagger: {ratio:.2f}x ConText's sentences a second (goal: {TAGGER_GOAL:g}x or more): {met}")
     print(
         f"\nCPU seconds, best of turns. segment: the seed articles x{REPEAT} ({len(big) / 1e6:.2f} MB); "
         f"tag: their {len(sentences)} "

@@ -59,6 +59,14 @@ class _Grammar:
     """Every word that names a kind of source (anonymous, organisation, document, title, pronoun)."""
     not_surnames: frozenset[str]
     """Words before a capitalised word that are no given name (titles, openers, time words, verbs)."""
+    leading: frozenset[str]
+    """Words a name does not open with (determiners, prepositions, conjunctions)."""
+    after_stops: frozenset[str]
+    """Words that, right after a verb, show no speaker follows it (prepositions, ``after_name_stops``)."""
+    speakers: frozenset[str]
+    """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
+    endings: dict[str, tuple[str, ...]]
+    """The lexicons of word endings, as ``str.endswith`` takes them."""
 
 
 def _last_words(phrases: frozenset[str]) -> frozenset[str]:
@@ -117,6 +125,13 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
             ),
             not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
+            leading=w["determiners"] | w["prepositions"] | w["conjunctions"],
+            after_stops=w["prepositions"] | w["after_name_stops"],
+            speakers=rules.anonymous | rules.organisations,
+            endings={
+                name: tuple(w[name])
+                for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
+            },
         )
     return cached
 
@@ -127,11 +142,17 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     "physicists" from "physicists at the laboratory")."""
     g = _grammar(rules)
     w_ = g.w
+    while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
+        words = words[:-1]  # "Security firms are (warning)": the auxiliary before the cue is no part of it
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and words[0].lower() in w_["determiners"] | w_["prepositions"] | w_["conjunctions"]:
+    while words and words[0].lower() in g.leading:
         words = words[1:]
+    while words and not any(c.isalpha() for c in words[-1]):
+        words = words[:-1]  # "Souness - who ...": a dash is no part of a name
+    while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:
+        words = words[1:]  # "Yet Evan Mann", "Although Weiner": a clause's first word is no part of a name
     if (
         len(words) > 1
         and _POSSESSIVE.search(words[0])
@@ -140,8 +161,9 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     ):
         words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
-        participle = g.participle.search(w.lower()) and w.lower() not in rules.documents
-        if not w[:1].isupper() and participle and len(w) > 4:
+        if w[:1].isupper() or len(w) <= 4:
+            continue
+        if g.participle.search(w.lower()) and w.lower() not in rules.documents:
             words = words[:i]  # "study published last week", "outlets running headlines"
             break
     for i, w in enumerate(words[1:], start=1):
@@ -169,7 +191,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         len(words) > 1
         and words[-1].lower() in w_["speaks_for"]
         and words[-2][:1].isupper()
-        and not words[-2].endswith(tuple(w_["demonym_endings"]))  # "Tanzanian official" is a person
+        and not words[-2].endswith(g.endings["demonym_endings"])  # "Tanzanian official" is a person
     ):
         words = [
             w for w in words[:-1] if w[:1].isupper()
@@ -209,13 +231,13 @@ def _proper(words: list[str]) -> bool:
 def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     """A finite verb from the lexicon, or a past tense we do not list ("declined")."""
     w = word.lower()
-    return w in rules.finite_verbs or (w.endswith(tuple(rules.lexicon("past_endings"))) and len(w) > 4)
+    return w in rules.finite_verbs or (w.endswith(_grammar(rules).endings["past_endings"]) and len(w) > 4)
 
 
 def _plural(name: str, rules: RuleSet) -> bool:
     """A source named by a plural noun ("analysts", "senior officials")."""
     word = name.split()[-1].lower()
-    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+    return word.endswith(_grammar(rules).endings["plural_endings"]) and len(word) > 3
 
 
 def _plausible_source(word: str, rules: RuleSet) -> bool:
@@ -223,7 +245,7 @@ def _plausible_source(word: str, rules: RuleSet) -> bool:
     ("officials", "investigators"); "romantic" or "explosion" cannot."""
     if word in _grammar(rules).known_kinds or word in rules.lexicon("reference_pronouns"):
         return True
-    return word.endswith(tuple(rules.lexicon("plural_endings"))) and len(word) > 3
+    return word.endswith(_grammar(rules).endings["plural_endings"]) and len(word) > 3
 
 
 def _is_appositive(segment: str, g: _Grammar) -> bool:
@@ -297,7 +319,8 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
     words: list[str] = []
     tokens = m.group().split()
     w_ = rules.words
-    if strict and tokens and tokens[0].lower() in w_["prepositions"] | w_["after_name_stops"]:
+    g = _grammar(rules)
+    if strict and tokens and tokens[0].lower() in g.after_stops:
         return None  # "said on Wednesday that": the speaker stands before the verb
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -308,7 +331,7 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
     if strict:
         # "said Putin." names a speaker; "said Estova had demanded fees" opens a clause.
         head = [w for w in words if w.lower() not in w_["determiners"]]
-        known = rules.anonymous | rules.organisations
+        known = g.speakers
         if not head or not (any(w[:1].isupper() for w in head) or head[-1].lower() in known):
             return None
         if any(w.lower() in w_["auxiliaries"] or w.lower() in rules.finite_verbs for w in head):
@@ -318,12 +341,13 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
 
 def source_type(name: str, rules: RuleSet) -> str:
     """Classify a source: person, organisation, anonymous or document."""
-    words = [w.lower() for w in name.split()]
-    if words[-1] in rules.anonymous:
+    words = name.lower().split()
+    last = words[-1]
+    if last in rules.anonymous:
         return "anonymous"
-    if words[-1] in rules.documents:
+    if last in rules.documents:
         return "document"
-    if any(w in rules.organisations for w in words) or (name.isupper() and len(name) > 1):
+    if not rules.organisations.isdisjoint(words) or (name.isupper() and len(name) > 1):
         return "organisation"
     return "person" if any(c.isupper() for c in name) else "anonymous"
 
@@ -406,7 +430,7 @@ def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
     cue = sent[start:end].split()
     return (
         len(cue) == 1
-        and cue[0].lower().endswith(tuple(g.w["progressive_endings"]))
+        and cue[0].lower().endswith(g.endings["progressive_endings"])
         and sent[:start].rstrip().endswith(",")
     )
 
@@ -538,8 +562,19 @@ class _LowerCaseWords:
 
     def __contains__(self, word: str) -> bool:
         if self._words is None:  # read without a list of every word (a huge article has millions)
-            self._words = frozenset(m.group() for s in self._sentences for m in _LOWER_WORD.finditer(s))
+            words: set[str] = set()
+            for text in self._sentences:
+                words.update(_LOWER_WORD.findall(text) if len(text) < _AT_ONCE else _lower_words(text))
+            self._words = frozenset(words)
         return word.lower() in self._words
+
+
+_AT_ONCE = 100_000
+"""Texts shorter than this give their lower-case words as one list; longer ones a word at a time."""
+
+
+def _lower_words(text: str):
+    return (m.group() for m in _LOWER_WORD.finditer(text))
 
 
 def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
@@ -551,34 +586,56 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
     lower_case = _LowerCaseWords(sentences)
+    # Sentences whose subject, the latest found first, becomes the last person: read only when a
+    # reference asks for the last person (most never do), so most sentences' subjects are never read.
+    subjects: list[str] = []
+
+    def person() -> str | None:
+        nonlocal last_person
+        for sentence in reversed(subjects):
+            found = _subject(sentence, rules, lower_case)
+            if found:
+                last_person = found
+                break
+        subjects.clear()
+        return last_person
+
+    organisation_pronouns, group_pronouns = (
+        rules.lexicon("organisation_pronouns"),
+        rules.lexicon("group_pronouns"),
+    )
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
-        if name and name.lower() in rules.lexicon("organisation_pronouns"):
+        if not name:  # no source: its subject may be the person a later reference points to
+            subjects.append(sentence)
+            continue
+        lowered = name.lower()
+        if lowered in organisation_pronouns:
             t.attributed_to = last_org
-        elif name and name.lower() in rules.lexicon("group_pronouns"):
+        elif lowered in group_pronouns:
             t.attributed_to = last_group
-        elif name and name.lower() in rules.pronouns:
-            t.attributed_to = last_person
-        elif name and name.islower() and name.split()[-1] in rules.titles and last_person:
+        elif lowered in rules.pronouns:
+            t.attributed_to = person()
+        elif name.islower() and name.split()[-1] in rules.titles and person():
             # "said the 74-year-old comedian": a role names the person last named
-            t.attributed_to = last_person
+            t.attributed_to = person()
         elif (
-            name
-            and len(name.split()) > 1
+            len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
             and (titled := _titled(name, sentences))
         ):
             t.attributed_to = titled
-        elif name and " " not in name and name.islower():
+        elif " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
-        elif name and source_type(name, rules) == "person":
+        elif (kind := source_type(name, rules)) == "person":
             last_person = name
-        elif name and source_type(name, rules) == "organisation":
+            subjects.clear()
+        elif kind == "organisation":
             last_org = last_group = name
         else:
-            last_person = _subject(sentence, rules, lower_case) or last_person
+            subjects.append(sentence)
         if (
             t.attributed_to
             and source_type(t.attributed_to, rules) == "anonymous"
@@ -593,6 +650,20 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
 _CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'-]*(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
+class _TitleCased(dict):
+    """A word in capitals ("FALLIN") as the article also writes it in Title Case ("Fallin"), or
+    None (an acronym, "NATO"); each word is looked up once."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def __missing__(self, word: str) -> str | None:
+        title = word.title()
+        self[word] = title if regex.search(rf"\b{regex.escape(title)}\b", self._text) else None
+        return self[word]
+
+
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     """Give a person named by surname alone ("Clinton") the fuller name the article gives them
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
@@ -600,12 +671,15 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
+    transcript = _TitleCased(text)
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
         while len(parts) > 1 and parts[0].lower().rstrip(".") in rules.titles:
             parts = parts[1:]  # "Ms. White"
         name = parts[0] if len(parts) == 1 else name
+        if name and name.isupper() and len(name) > 2 and " " not in name:
+            name = transcript[name] or name  # "FALLIN:" in a transcript is the Fallin the article names
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
         if source_type(name, rules) == "person":

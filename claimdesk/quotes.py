@@ -109,7 +109,7 @@ def carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
     start = spans[i].end
     paragraph_end = text.find("\n", start)  # only the paragraph is read: not the rest of a huge article
     rest = _marks(text[start : len(text) if paragraph_end < 0 else paragraph_end])
-    for j, ch in enumerate(rest):
-        if ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch == '"':
-            return not opens(rest, j)
+    mark = _MARK.search(rest)  # the next quotation mark, found by the pattern, not a character at a time
+    if mark:
+        return not opens(rest, mark.start())
     return True  # a quote left open runs to the end of its paragraph

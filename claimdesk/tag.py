@@ -81,7 +81,7 @@ def _structural(
         return _is_fragment(sentence, rules)
     if when == "quoted":
         return quoted
-    return not any(c.isalpha() for c in sentence)  # no-words
+    return not any(map(str.isalpha, sentence))  # no-words
 
 
 def _is_fragment(text: str, rules: RuleSet) -> bool:
@@ -113,9 +113,12 @@ def _is_heading(text: str, rules: RuleSet) -> bool:
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
 
 
-def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -> list[tuple[int, int]]:
-    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` and
-    ``exceptions`` the parts of its expressions that can match this sentence (:mod:`claimdesk.scan`)."""
+def _find(
+    rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions, k: int
+) -> list[tuple[int, int]]:
+    """The spans a rule's cues cover: ``literal`` the spans of its phrases, ``pattern`` the part of
+    its expressions that can match this sentence, ``exceptions.get(k)`` that of its exceptions,
+    asked for only when a cue fired (:mod:`claimdesk.scan`)."""
     if rule.pattern is None and rule.literal is None:
         return [(0, len(text))]
     spans = list(literal) if literal else []
@@ -123,8 +126,8 @@ def _find(rule: Rule, text: str, quotes: Quotes, literal, pattern, exceptions) -
         spans += [s for s in cpulimit.spans(pattern, text, MATCH_TIMEOUT) if s[1] > s[0]]
     if rule.pattern is not None:
         spans.sort()
-    if spans and exceptions is not None:
-        pseudo = cpulimit.spans(exceptions, text, MATCH_TIMEOUT)
+    if spans and (unless := exceptions.get(k)) is not None:
+        pseudo = cpulimit.spans(unless, text, MATCH_TIMEOUT)
         spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in pseudo)]
     if rule.outside_quotes:
         spans = [s for s in spans if not inside(quotes.ranges, *s)]
@@ -199,6 +202,17 @@ def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
     return numbers
 
 
+def _uncued(sent: str, quoted: bool, rules: RuleSet, history: list) -> Tagged:
+    """The verdict on a sentence where no rule fired, as the full path below would reach it: the
+    default status, decided by default, no source; a claim all the same, for the context."""
+    status = rules.default_status
+    if status != "none":
+        history.append((set(), None, _Once(lambda: _stems(sent, rules))))
+        if len(history) > 2 * rules.context_window:
+            del history[: -rules.context_window or None]
+    return Tagged(status=None if status == "none" else status, decided_by="default", quoted=quoted)
+
+
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
     sentences = Sentences(text, spans)
@@ -237,9 +251,12 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
                 rule.when, sent, quoted, rules, i == 0, len(sentences) > 1
             ):
                 continue
-            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions.get(k))
+            found = _find(rule, sent, q, literals.get(k), patterns.get(k), exceptions, k)
             if found:
                 matches[k] = found
+        if not matches:  # no cue: the default status, no source (half the sentences of the news)
+            results.append(_uncued(sent, quoted, rules, history))
+            continue
         # The source as the cues name it, before conditions: "attributed" and other-source-claim need it.
         names: dict = {}  # the name at each cue, shared by both calls of attribute()
         provisional = _Once(
@@ -295,6 +312,8 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
+        if tagged.attributed_to and any(sent[b - 1 : b] == ":" for _, spans in fired for _, b in spans):
+            statements[i] = True  # a speaker's turn ("FALLIN: ...") runs to the end of its paragraph
         if status != "none":
             fired_groups = {g for r in fired_rules for g in r.groups}
             source = tagged.attributed_to or (provisional.get() if quoted else None)

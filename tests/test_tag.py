@@ -128,10 +128,39 @@ def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
     [
         ("And Norway said it was the best meeting in years.", "Norway"),
         ('"We are long-term investors," Atticus\' Dana Kroll told the paper.', "Dana Kroll"),
+        ("Yet Evan Mann said the ferry would sail.", "Evan Mann"),
+        ("Although Weiner says he has quit, the ferry still sails.", "Weiner"),
+        ("Another witness said that the ferry was late.", "witness"),
+        ('"The pier is safe," said Souness - who had inspected it.', "Souness"),
     ],
 )
 def test_a_name_keeps_no_conjunction_or_possessive_in_front(rules, sentence: str, source: str) -> None:
     assert tag_one(sentence, rules).attributed_to == source
+
+
+def test_a_transcript_speaker_in_capitals_gets_the_name_the_article_gives(rules) -> None:
+    """ "FALLIN: ..." in a printed interview is Governor Mary Fallin, not an acronym; "NATO" stays."""
+    tagged = tag_article(
+        "Governor on the ferry strike\n\nGov. Mary Fallin spoke to CNN on Sunday.\n\n"
+        "FALLIN: I think the ferries will sail again by June.\n\nNATO: The exercise is over.\n",
+        rules,
+    )
+    assert find(tagged, "FALLIN: I think").attributed_to == "Mary Fallin"
+    assert find(tagged, "NATO: The exercise").attributed_to == "NATO"
+
+
+def test_a_transcript_turn_is_the_speaker_s_to_the_end_of_its_paragraph(rules) -> None:
+    """In a printed interview the sentences after "FALLIN:" are still hers, not the outlet's facts;
+    the next paragraph, with no speaker, is the article's again."""
+    tagged = tag_article(
+        "Governor on the ferry strike\n\nGov. Mary Fallin spoke to CNN on Sunday.\n\n"
+        "FALLIN: I think the ferries will sail again. The crews want safe boats.\n\n"
+        "The strike began in May.\n",
+        rules,
+    )
+    turn = find(tagged, "The crews want safe boats.")
+    assert (turn.status, turn.attributed_to) == ("alleged", "Mary Fallin")
+    assert find(tagged, "The strike began in May.").status == "confirmed"
 
 
 def test_they_is_the_group_that_spoke_last(rules) -> None:
