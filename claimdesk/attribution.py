@@ -7,6 +7,7 @@ source, from the cues of rules that carry a ``source`` direction.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
@@ -459,7 +460,7 @@ def _main_subject(left: str, rules: RuleSet) -> str | None:
 def share_passage_speakers(
     results: list[Tagged],
     quotes: list[Quotes],
-    sentences: list[str],
+    sentences: Sequence[str],
     statements: list[bool],
     rules: RuleSet | None = None,
 ) -> None:
@@ -469,12 +470,14 @@ def share_passage_speakers(
     right after an attributed quote, or after a lead-in ending in a colon, continues
     the same speaker unless it names its own.
     """
-    passages: list[list[int]] = [[0]] if results else []
+    # A passage is a run of sentences: kept as where each starts (a list of each is a huge article's
+    # size again), it runs to where the next one starts.
+    starts: list[int] = [0] if results else []
     for i in range(1, len(results)):
         t, prev, q = results[i], quotes[i - 1], quotes[i]
         lead_in = sentences[i - 1].rstrip().endswith(":")
         # A quote right after an attributed sentence (quote or paraphrase) is usually the same speaker's.
-        in_passage = results[i - 1].attributed_to is not None or (bool(prev.ranges) and len(passages[-1]) > 1)
+        in_passage = results[i - 1].attributed_to is not None or (bool(prev.ranges) and i - starts[-1] > 1)
         follows_quote = in_passage or lead_in
         linked = t.quoted and (
             q.open_at_start
@@ -482,14 +485,12 @@ def share_passage_speakers(
             or (q.starts_with_quote and not t.attributed_to and follows_quote)
             or (statements[i] and not t.attributed_to)  # a statement printed after its lead-in
         )
-        if linked:
-            passages[-1].append(i)
-        else:
-            passages.append([i])
+        if not linked:
+            starts.append(i)
     lower_case = _LowerCaseWords(sentences)
-    for passage in passages:
+    for first, end in itertools.pairwise([*starts, len(results)]):
+        passage = range(first, end)
         named = [i for i in passage if results[i].attributed_to]
-        first = passage[0]
         if not named and results[first].quoted and first and rules is not None:
             # A quote after "Ruddock, though, is keen to protect his players." is Ruddock's.
             subject = _subject(sentences[first - 1], rules, lower_case)
@@ -534,7 +535,7 @@ def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozens
     return None
 
 
-def _titled(role: str, sentences: list[str]) -> str | None:
+def _titled(role: str, sentences: Sequence[str]) -> str | None:
     """The person the text names with this role as title ("Iranian President Masoud Pezeshkian"
     for "the Iranian president"), if it does."""
     title = r"\s+".join(regex.escape(w) for w in role.split())
@@ -576,7 +577,7 @@ def _lower_words(text: str):
     return (m.group() for m in _LOWER_WORD.finditer(text))
 
 
-def resolve_references(results: list[Tagged], sentences: list[str], rules: RuleSet) -> None:
+def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
     """Name the source a reference points back to: "he"/"she" the last person named as a speaker
     or a sentence's subject, "it" the last organisation that spoke, and "the agency" the last
     named source with "agency" in its name ("Medicines Safety Agency")."""

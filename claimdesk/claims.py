@@ -457,7 +457,7 @@ def leave(db: sqlite_utils.Database, article_id: str) -> set[str]:
     return touched
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """What grouping needs of a stored sentence."""
 
@@ -476,7 +476,8 @@ def join(
     seen: str,
     touched: set[str] | None = None,
 ) -> set[str]:
-    """Place each claim sentence of one article in a claim (or start one); returns the claims touched.
+    """Place each claim sentence of one article (``sentences`` in their order, read once) in a
+    claim (or start one); returns the claims touched.
 
     The article is placed as a batch: the candidate index is read once for all its terms and
     the candidates' sample mentions once, then placing runs in memory (a sentence may join a
@@ -489,18 +490,15 @@ def join(
         refresh(db, recount)
         return recount
     todo = (  # a signature is made as its sentence is placed: a huge article's are not all held
-        (s, signature(s.text, g, s.attributed_to))
-        for s in sorted(sentences, key=lambda s: s.position)
-        if s.status is not None
+        (s, signature(s.text, g, s.attributed_to)) for s in sentences if s.status is not None
     )
     index = _Index(db, g)
-    placed: dict[int, str] = {}  # position -> claim id, for denials that refer back
+    placed: dict[int, str] = {}  # position -> claim id of the last few, for denials that refer back
     twins: dict[
         tuple[frozenset[str], ...], str
     ] = {}  # signature -> claim, for sentences this article has placed already
     started: dict[str, Sentence] = {}  # claims this article starts, not yet written -> first sentence
-    # (sentence, claim, how, score, signature): only mentions in their claim's sample keep a signature
-    mentions: list[tuple[Sentence, str, str, float, str | None]] = []
+    mentions: list[Mention] = []
     keys: list[tuple[str, str]] = []
     for s, sig in todo:
         key = (sig.entities, sig.terms, sig.content)
@@ -534,13 +532,30 @@ def join(
             started[best] = s
             index.start(best)
         new = index.add(best, sig) if how != "refers back" else None  # only while the sample fills
-        mentions.append((s, best, how, round(score, 3), sig.to_json() if new is not None else None))
+        signature_json = sig.to_json() if new is not None else None
+        mentions.append(Mention(s.id, s.status, s.attributed_to, best, how, round(score, 3), signature_json))
         if how != "refers back":
             keys += [(t, best) for t in new or ()]
             twins[key] = best
         placed[s.position] = best
+        for gone in [p for p in placed if p <= s.position - g.refer_back_window]:
+            del placed[gone]
     _write(db, article, seen, index, started, mentions, keys, recount)
-    return recount | {index.resolve(c) for _, c, _, _, _ in mentions}
+    return recount | {index.resolve(m.claim) for m in mentions}
+
+
+class Mention(NamedTuple):
+    """A sentence placed in a claim, until the article's placing is written: not the sentence
+    itself, whose text a huge article's mentions would all hold."""
+
+    sentence_id: str
+    status: str
+    attributed_to: str | None
+    claim: str
+    how: str
+    score: float
+    signature: str | None
+    """Kept only for a mention in its claim's sample."""
 
 
 def _insert_claim(db: sqlite_utils.Database, claim: str, first: Sentence, seen: str) -> None:
@@ -559,14 +574,14 @@ def _write(
     seen: str,
     index: _Index,
     started: dict[str, Sentence],
-    mentions: list[tuple[Sentence, str, str, float, str | None]],
+    mentions: list[Mention],
     keys: list[tuple[str, str]],
     recount: set[str],
 ) -> None:
     """Write one article's placing: new claims, mentions, index keys, then the claims' counts."""
-    gained: dict[str, list[Sentence]] = {}
-    for s, c, _, _, _ in mentions:
-        gained.setdefault(index.resolve(c), []).append(s)
+    gained: dict[str, list[Mention]] = {}
+    for m in mentions:
+        gained.setdefault(index.resolve(m.claim), []).append(m)
     outlet = article.get("outlet")
     new = [c for c, first in started.items() if index.resolve(c) == c and c not in recount]
     db.conn.executemany(  # a claim the article starts is written once, counted already
@@ -592,18 +607,18 @@ def _write(
         "attributed_to, joined_by, score, seen, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                s.id,
-                index.resolve(c),
+                m.sentence_id,
+                index.resolve(m.claim),
                 article["id"],
                 article.get("outlet"),
-                s.status,
-                s.attributed_to,
-                how,
-                score,
+                m.status,
+                m.attributed_to,
+                m.how,
+                m.score,
                 seen,
-                key,
+                m.signature,
             )
-            for s, c, how, score, key in mentions
+            for m in mentions
         ],
     )
     db.conn.executemany(
@@ -631,7 +646,7 @@ TALLY = (
 ZERO: tuple[Any, ...] = (0, 0, 0, 0, None, None, None, None, None, None, None)
 
 
-def _tally(row: tuple[Any, ...], mentions: list[Sentence], outlet: str | None, seen: str) -> dict[str, Any]:
+def _tally(row: tuple[Any, ...], mentions: list[Mention], outlet: str | None, seen: str) -> dict[str, Any]:
     """A claim's ``TALLY`` columns (``row``) after one article gave it ``mentions``."""
     counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
     who = dict(zip(WHO.values(), row[4:8], strict=True))
@@ -649,7 +664,7 @@ def _tally(row: tuple[Any, ...], mentions: list[Sentence], outlet: str | None, s
 
 
 def _count(
-    db: sqlite_utils.Database, gained: Mapping[str, list[Sentence]], article: Mapping[str, Any], seen: str
+    db: sqlite_utils.Database, gained: Mapping[str, list[Mention]], article: Mapping[str, Any], seen: str
 ) -> None:
     """Update claims' counts, sources and status by the mentions one article gave them.
 

@@ -8,6 +8,7 @@ text is what every offset indexes into, so the encoding it came from is kept.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 
 import charset_normalizer
 
@@ -61,3 +62,10 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if western is not None and any(c.chaos <= best.chaos and str(c) == western for c in candidates):
         return western, PREFERRED
     return str(best), _name(best.encoding)
+
+
+def utf8_parts(text: str, part: int = 1 << 20) -> Iterator[bytes]:
+    """``text`` in UTF-8, ``part`` characters at a time: a huge article is never encoded whole (nor
+    given the UTF-8 copy Python keeps with a string once it is encoded whole for SQLite)."""
+    for start in range(0, len(text), part):
+        yield text[start : start + part].encode("utf-8")

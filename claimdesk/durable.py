@@ -46,7 +46,7 @@ def store_article(
         raise IsADirectoryError(f"{target} is not a file")
     pending = target.with_name(target.name + PENDING)
     with pending.open("w", encoding="utf-8") as fh:
-        store.write_records(fh, done.records)
+        store.write_records(fh, done.records())
         fh.flush()
         os.fsync(fh.fileno())
     try:

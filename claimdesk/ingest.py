@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from claimdesk import extract
-from claimdesk.decode import DecodeError, decode
+from claimdesk.decode import DecodeError, decode, utf8_parts
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
 from claimdesk.sources import SourceSpec, is_url
@@ -191,9 +191,17 @@ def article_id(key: str) -> str:
     return f"{slug}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 
+def content_sha256(text: str) -> str:
+    """sha256 of ``text`` in UTF-8, encoded a part at a time (a huge article is not copied whole)."""
+    digest = hashlib.sha256()
+    for part in utf8_parts(text):
+        digest.update(part)
+    return digest.hexdigest()
+
+
 def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra: str | None) -> Article:
     """Build an article record from decoded text."""
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): a copy of a huge article)
         raise IngestError("empty article (no text)")
     if not any(c.isalpha() for c in text):
         raise IngestError("no words: the text has no letters (punctuation or numbers only)")
@@ -205,7 +213,7 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
         uri=uri,
         title=title,
         text=text,
-        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_sha256=content_sha256(text),
         encoding=encoding,
         **extra,
     )

@@ -21,7 +21,7 @@ _WORD = regex.compile(r"[\w’'.\-]+")
 _MARK = regex.compile("[" + regex.escape(OPEN_QUOTES + CLOSE_QUOTES + '"') + "]")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Quotes:
     """Quotation marks in one sentence."""
 
@@ -30,6 +30,11 @@ class Quotes:
     ranges: list[tuple[int, int]]
     starts_with_quote: bool
     quoted_share: float
+
+
+NO_QUOTES = Quotes(False, False, [], False, 0.0)
+"""A sentence with no quotation mark, outside any quote: one object shared by all (never changed),
+not one for each sentence of a huge article."""
 
 
 def opens(text: str, i: int) -> bool:
@@ -52,7 +57,7 @@ def find_quotes(text: str, open_at_start: bool) -> Quotes:
     text = _marks(text)
     if _MARK.search(text) is None:  # no quotation mark: quoted throughout if it began inside a quote
         if not open_at_start:
-            return Quotes(False, False, [], False, 0.0)
+            return NO_QUOTES
         return Quotes(True, True, [(0, len(text))], False, 1.0 if _WORD.search(text) else 0.0)
     return _read_marks(text, open_at_start)
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from claimdesk import schemas
-from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
 from claimdesk.status import Status
 from claimdesk.tag import Tagged
@@ -79,39 +77,39 @@ class SentenceRecord(BaseModel):
 MODELS: dict[str, type[BaseModel]] = {"article": Article, "sentence": SentenceRecord}
 
 
-def build_records(
-    article: Article, spans: Sequence[Span], tagged: Sequence[Tagged], rules: RuleSet
-) -> list[SentenceRecord]:
-    """Join spans and verdicts into records with article-level offsets."""
-    records = []
-    for position, (span, verdict) in enumerate(zip(spans, tagged, strict=True)):
-        records.append(
-            SentenceRecord(
-                id=f"{article.id}:{position:04d}",
-                article_id=article.id,
-                position=position,
-                start=span.start,
-                end=span.end,
-                text=article.text[span.start : span.end],
-                status=verdict.status,
-                decided_by=verdict.decided_by or "default",
-                attributed_to=verdict.attributed_to,
-                source_type=verdict.source_type,
-                quoted=verdict.quoted,
-                cues=[
-                    CueRecord(
-                        rule_id=c.rule_id,
-                        status=c.status,
-                        text=c.text,
-                        start=span.start + c.start,
-                        end=span.start + c.end,
-                    )
-                    for c in verdict.cues
-                ],
-                rules_version=rules.version,
+def sentence_id(article_id: str, position: int) -> str:
+    """A sentence's id: ``<article id>:<position>``, the position in four digits at least."""
+    return f"{article_id}:{position:04d}"
+
+
+def build_record(
+    article: Article, position: int, span: Span, verdict: Tagged, rules_version: str
+) -> SentenceRecord:
+    """The record of one sentence: its span and verdict, with article-level offsets."""
+    return SentenceRecord(
+        id=sentence_id(article.id, position),
+        article_id=article.id,
+        position=position,
+        start=span.start,
+        end=span.end,
+        text=article.text[span.start : span.end],
+        status=verdict.status,
+        decided_by=verdict.decided_by or "default",
+        attributed_to=verdict.attributed_to,
+        source_type=verdict.source_type,
+        quoted=verdict.quoted,
+        cues=[
+            CueRecord(
+                rule_id=c.rule_id,
+                status=c.status,
+                text=c.text,
+                start=span.start + c.start,
+                end=span.start + c.end,
             )
-        )
-    return records
+            for c in verdict.cues
+        ],
+        rules_version=rules_version,
+    )
 
 
 def to_json(record: BaseModel) -> dict:

@@ -343,9 +343,8 @@ class Run:
                 )
                 self.totals["rejected"] += 1
             self.totals["articles"] += 1
-            self.totals["sentences"] += len(item.records)
-            for record in item.records:
-                self.totals[f"status:{record.status or 'none'}"] += 1
+            self.totals["sentences"] += item.sentence_count
+            self.totals.update({f"status:{s}": n for s, n in item.statuses().items()})
         self.batches_stored += 1
         progress.info(
             "batch %d stored (%s so far)", self.batches_stored, plural(self.totals["articles"], "article")

@@ -30,6 +30,7 @@ Rules, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,24 @@ class Span:
 
     start: int
     end: int
+
+
+class Sentences(Sequence[str]):
+    """The text of each span, sliced when it is read: a huge article's sentences are not all
+    copied at once."""
+
+    def __init__(self, text: str, spans: Sequence[Span]) -> None:
+        self.text, self.spans = text, spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]  # no slices: none is taken
+        span = self.spans[i]
+        return self.text[span.start : span.end]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.text[s.start : s.end] for s in self.spans)
 
 
 def _spaced_dots(line: str, end: int, cursor: int) -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +21,7 @@ import sqlite_utils
 
 from claimdesk import claims
 from claimdesk.annotate import Annotated
+from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
 from claimdesk.records import SentenceRecord, to_json
 from claimdesk.rules import RuleSet
@@ -304,7 +306,7 @@ def write_records_file(output: Path, done: Annotated) -> Path:
     target = folder / f"{done.article.id}.jsonl"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jsonl")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        write_records(fh, done.records)
+        write_records(fh, done.records())
     os.replace(tmp, target)
     return target
 
@@ -332,39 +334,83 @@ def _write_article(
             [article.id],
         )
         db.execute("DELETE FROM sentences WHERE article_id = ?", [article.id])
-        db["articles"].upsert(
+        _upsert_article(
+            db,
             {
                 **article.model_dump(),
                 "rules_digest": rules.digest,
                 "run_id": run_id,
-                "sentence_count": len(done.records),
+                "sentence_count": done.sentence_count,
                 **_stamp_row(stamp),
             },
-            pk="id",
-            alter=True,
         )
-        db["sentences"].insert_all(
-            {
-                "id": r.id,
-                "article_id": r.article_id,
-                "position": r.position,
-                "start": r.start,
-                "end": r.end,
-                "text": r.text,
-                "status": r.status,
-                "attributed_to": r.attributed_to,
-                "source_type": r.source_type,
-                "decided_by": r.decided_by,
-                "quoted": int(r.quoted),
-            }
-            for r in done.records
-        )
-        db["cues"].insert_all({"sentence_id": r.id, **c.model_dump()} for r in done.records for c in r.cues)
+        _insert_rows(db, done.records())
         claims.join(
             db,
             article.model_dump(),
-            [claims.Sentence(r.id, r.position, r.text, r.status, r.attributed_to) for r in done.records],
+            (claims.Sentence(i, p, text, v.status, v.attributed_to) for i, p, text, v in done.sentences()),
             claims.grouping_of(rules),
             article.published or now(),
             left,
         )
+
+
+def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
+    """Insert or replace an article's row, its text written into it a part at a time.
+
+    Bound whole, a 50 MB text would be held three times more while it is stored (Python's UTF-8
+    copy of the string, kept as long as the string; SQLite's copy of the value, kept by the cached
+    statement; the new row). The row is made with a text of zeros of the right length instead,
+    which is then overwritten in place, through SQLite's incremental I/O: the same row, the same
+    pages."""
+    text = row["text"]
+    row = {**row, "text": sum(len(part) for part in utf8_parts(text))}  # its length in UTF-8
+    db["articles"].add_missing_columns([row])  # databases from before a column was added
+    db.execute(
+        "INSERT INTO articles ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}".format(
+            ", ".join(f"[{c}]" for c in row),
+            ", ".join("CAST(zeroblob(?) AS TEXT)" if c == "text" else "?" for c in row),
+            ", ".join(f"[{c}] = excluded.[{c}]" for c in row if c != "id"),
+        ),
+        list(row.values()),
+    )
+    rowid = db.execute("SELECT rowid FROM articles WHERE id = ?", [row["id"]]).fetchone()[0]
+    with db.conn.blobopen("articles", "text", rowid) as blob:
+        for part in utf8_parts(text):
+            blob.write(part)
+
+
+ROWS_AT_ONCE = 1_800
+"""Records made and inserted at a time: a huge article's rows are written a part at a time, never
+all held. A multiple of the 90 sentence rows sqlite-utils puts in one INSERT (999 variables, 11
+columns), so the statements are those of one insert of the whole article and the full-text index
+is laid out as it would be then: the database is the same, byte for byte."""
+
+
+def _insert_rows(db: sqlite_utils.Database, records: Iterable[SentenceRecord]) -> None:
+    """The sentences and cues of ``records``, ``ROWS_AT_ONCE`` records at a time."""
+    for chunk in _chunks(records, ROWS_AT_ONCE):
+        db["sentences"].insert_all(_sentence_row(r) for r in chunk)
+        db["cues"].insert_all({"sentence_id": r.id, **c.model_dump()} for r in chunk for c in r.cues)
+
+
+def _chunks(records: Iterable[SentenceRecord], size: int) -> Iterator[list[SentenceRecord]]:
+    it = iter(records)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _sentence_row(r: SentenceRecord) -> dict:
+    return {
+        "id": r.id,
+        "article_id": r.article_id,
+        "position": r.position,
+        "start": r.start,
+        "end": r.end,
+        "text": r.text,
+        "status": r.status,
+        "attributed_to": r.attributed_to,
+        "source_type": r.source_type,
+        "decided_by": r.decided_by,
+        "quoted": int(r.quoted),
+    }

@@ -20,7 +20,7 @@ for only where a cue names one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -35,7 +35,7 @@ from claimdesk.attribution import (
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.scan import scanner
-from claimdesk.segment import Span
+from claimdesk.segment import Sentences, Span
 
 END_PUNCT = '.!?…:;"”’)»'
 _WORD = regex.compile(r"[\w’'.\-]+")
@@ -43,7 +43,7 @@ _FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
 """Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Cue:
     """A rule that fired on a sentence; offsets are relative to the sentence."""
 
@@ -54,17 +54,17 @@ class Cue:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Tagged:
     """The engine's verdict on one sentence."""
 
     status: str | None
     decided_by: str | None
-    cues: list[Cue] = field(default_factory=list)
+    cues: tuple[Cue, ...] = ()
     attributed_to: str | None = None
     source_type: str | None = None
     quoted: bool = False
-    fired: list[str] = field(default_factory=list)
+    fired: tuple[str, ...] = ()
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
 
 
@@ -215,7 +215,7 @@ def _uncued(sent: str, quoted: bool, rules: RuleSet, history: list) -> Tagged:
 
 def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagged]:
     """Tag every sentence of one article (context and quotes cross sentence borders)."""
-    sentences = [text[s.start : s.end] for s in spans]
+    sentences = Sentences(text, spans)
     quotes: list[Quotes] = []
     carried = False
     for i, sent in enumerate(sentences):
@@ -229,6 +229,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     every = rules.rules
     shared = rules.claim_overlap["shared_words"]
     results: list[Tagged] = []
+    fired_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple for each set of rules that fire
     history: list[tuple[set[str], str | None, _Once]] = []  # (groups fired, source, stems) per claim
     for i, sent in enumerate(sentences):
         q = quotes[i]
@@ -305,9 +306,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
         tagged = Tagged(
             status=None if status == "none" else status,
             decided_by=decided_by or "default",
-            cues=sorted(cues, key=lambda c: (c.start, c.rule_id)),
+            cues=tuple(sorted(cues, key=lambda c: (c.start, c.rule_id))),
             quoted=quoted,
-            fired=[r.id for r in fired_rules],
+            fired=fired_sets.setdefault(ids := tuple(r.id for r in fired_rules), ids),
         )
         # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
         tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None

@@ -9,6 +9,7 @@ a word when it is too long.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from claimdesk.segment import segment
 
@@ -25,6 +26,18 @@ def is_furniture(line: str) -> bool:
     return not any(c.isalpha() for c in line) or bool(FURNITURE.match(line.strip()))
 
 
+# What str.splitlines() splits at; a run of anything else is a line.
+_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` that are not blank, stripped, one at a time: a huge article is not
+    split whole to find its first line."""
+    for match in _LINE.finditer(text):
+        if line := match.group().strip():
+            yield line
+
+
 def cut(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut at the last word that fits (with an ellipsis)."""
     if len(text) <= limit:
@@ -36,8 +49,9 @@ def cut(text: str, limit: int) -> str:
 
 def title_of(text: str, limit: int) -> str:
     """The headline (first line that is not furniture), or the first sentence when that line is prose."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    line = next((line for line in lines if not is_furniture(line)), lines[0] if lines else "")
+    lines = _lines(text)
+    first = next(lines, "")
+    line = next((line for line in lines if not is_furniture(line)), first) if is_furniture(first) else first
     spans = segment(line)
     if len(spans) > 1 or HEADLINE_END.search(line):  # prose, not a headline
         line = line[spans[0].start : spans[0].end] if spans else line

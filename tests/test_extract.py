@@ -33,13 +33,13 @@ def test_an_html_page_yields_only_the_articles_sentences(rules) -> None:
     (article,) = parsed.articles
     assert (article.title, article.author, article.outlet) == (HEADLINE, "Jane Reporter", "The Daily Test")
     assert article.published == "2025-01-17"
-    sentences = [r.text for r in annotate(article, rules).records]
+    sentences = [r.text for r in annotate(article, rules).records()]
     for word in FURNITURE:
         assert not any(word in s for s in sentences), f"page furniture {word!r} was tagged"
     assert sentences[0] == HEADLINE
     assert all(s in SEED for s in sentences)
     # Every sentence of the article made it through.
-    assert len(sentences) == len(annotate(_plain(SEED), rules).records)
+    assert len(sentences) == annotate(_plain(SEED), rules).sentence_count
 
 
 def _plain(text: str):

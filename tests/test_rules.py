@@ -195,8 +195,8 @@ def test_a_rules_files_segmenter_words_are_used_by_a_run(tmp_path) -> None:
     data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
     data["lexicons"]["abbreviations_before_names"].append("amb")
     custom = parse_rules(yaml.safe_dump(data, allow_unicode=True), "custom.yaml")
-    assert len(annotate(article, shipped).records) == 3  # "Amb." ends a sentence for the shipped rules
-    assert [r.text for r in annotate(article, custom).records] == [
+    assert annotate(article, shipped).sentence_count == 3  # "Amb." ends a sentence for the shipped rules
+    assert [r.text for r in annotate(article, custom).records()] == [
         "The talks were led by Amb. Ruiz in Lima.",
         "Both sides agreed.",
     ]

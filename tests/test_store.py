@@ -62,7 +62,10 @@ def test_rewriting_an_article_replaces_its_sentences(tmp_path: Path, rules) -> N
 def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path, rules) -> None:
     db, done = write(tmp_path, rules, "One. Two. Three.")
     bad = annotate(make_article("a.txt", "a.txt", "New one. New two."), rules)
-    bad.records[1].id = bad.records[0].id  # duplicate primary key: the insert fails half-way
+    # a cue of a rule the database does not know: its row breaks a foreign key, after the
+    # article's sentences are inserted, so the insert fails half-way
+    *verdict, cues = bad.verdicts[1]
+    bad.verdicts[1] = (*verdict, (*cues, ("no-such-rule", "alleged", 0, 3)))
     with pytest.raises(sqlite3.IntegrityError):
         store.write_article(db, bad, rules, "run2")
     texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
@@ -110,3 +113,40 @@ def test_reopening_keeps_one_search_index(tmp_path: Path, rules) -> None:
     db = store.open_db(tmp_path)
     assert search(db, "sentences", "Tehran") == ["Tehran has denied these claims."]
     assert db["sentences"].detect_fts() == "sentences_fts"
+
+
+def test_an_article_written_a_part_at_a_time_is_stored_as_if_written_whole(
+    tmp_path: Path, rules, monkeypatch
+) -> None:
+    """A long article's rows are made and inserted a part at a time (so its records are never all
+    in memory); its rows, claims and search index are those of one insert of the whole article."""
+    sentences = store.ROWS_AT_ONCE + 250
+    text = "\n".join(f"Officials said that {i} drones were supplied to the army." for i in range(sentences))
+    article = make_article("long.txt", "long.txt", text, published="2024-01-01")
+    done = annotate(article, rules)
+    dumps = {}
+    for name, rows_at_once in [("parts", store.ROWS_AT_ONCE), ("whole", 10**9)]:
+        monkeypatch.setattr(store, "ROWS_AT_ONCE", rows_at_once)
+        db = store.open_db(tmp_path / name)
+        store.write_rules(db, rules)
+        store.start_run(db, "run1", rules, ["long.txt"])
+        store.write_article(db, done, rules, "run1")
+        dumps[name] = [line for line in db.conn.iterdump() if not line.startswith('INSERT INTO "runs"')]
+        assert db["sentences"].count == sentences
+    assert dumps["parts"] == dumps["whole"]
+
+
+def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path, rules) -> None:
+    """The text goes into the row a part at a time (a huge article is not bound whole): what is
+    read back is the text, as text, multi-byte characters across parts included, and a changed
+    article's shorter text replaces it whole."""
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "run1", rules, ["a.txt"])
+    long = "Ünïcödé “quotes” and 🙂 emoji.\n" * 80_000  # 2.4 million characters: three parts
+    for text in [long, "Shorter now: “done” 🙂."]:
+        article = make_article("a.txt", "a.txt", text)
+        row = {**article.model_dump(), "run_id": "run1"}
+        store._upsert_article(db, row)
+        assert db.execute("SELECT typeof(text), text FROM articles").fetchall() == [("text", text)]
+        assert db["articles"].get(article.id)["content_sha256"] == article.content_sha256

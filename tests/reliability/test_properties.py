@@ -86,5 +86,5 @@ def test_tagger_gives_one_valid_status_per_sentence(rules, text: str) -> None:
 def test_every_record_validates_against_the_published_schema(rules, text: str) -> None:
     done = annotate(make_article("p.txt", "p.txt", text), rules)
     assert done.rejects == []
-    for record in done.records:
+    for record in done.records():
         assert text[record.start : record.end] == record.text
