@@ -650,20 +650,6 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
 _CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'-]*(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
-class _TitleCased(dict):
-    """A word in capitals ("FALLIN") as the article also writes it in Title Case ("Fallin"), or
-    None (an acronym, "NATO"); each word is looked up once."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def __missing__(self, word: str) -> str | None:
-        title = word.title()
-        self[word] = title if regex.search(rf"\b{regex.escape(title)}\b", self._text) else None
-        return self[word]
-
-
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     """Give a person named by surname alone ("Clinton") the fuller name the article gives them
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
@@ -671,15 +657,14 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
-    transcript = _TitleCased(text)
     for t in results:
         name = t.attributed_to
         parts = (name or "").split()
         while len(parts) > 1 and parts[0].lower().rstrip(".") in rules.titles:
             parts = parts[1:]  # "Ms. White"
         name = parts[0] if len(parts) == 1 else name
-        if name and name.isupper() and len(name) > 2 and " " not in name:
-            name = transcript[name] or name  # "FALLIN:" in a transcript is the Fallin the article names
+        if name and name.isupper() and len(name) > 2:
+            name = name.title()  # "FALLIN:" in a transcript is the Fallin the article names, if it does
         if not name or " " in name or not name[:1].isupper() or name.isupper():
             continue
         if source_type(name, rules) == "person":
