@@ -105,17 +105,16 @@ def quiet_prefect(work: Path) -> None:
 def pysbd_seconds(folder: Path) -> float | None:
     """CPU seconds pySBD (the bench extra) takes to segment every article of ``folder`` alone, read
     and decoded beforehand: the issue's peer for a whole run. None when pySBD is not installed."""
-    try:
-        import pysbd
-    except ImportError:
-        return None
+    from benchmarks.peers import _segmenters
     from claimdesk.decode import decode
 
-    segmenter = pysbd.Segmenter(language="en", clean=False)
+    peer = _segmenters().get("pySBD")  # the same pySBD, set up the same way, as in the peers' table
+    if peer is None:
+        return None
     texts = [decode(path.read_bytes())[0] for path in sorted(folder.iterdir())]
     start = _cpu()
     for text in texts:
-        segmenter.segment(text)
+        peer[1](text)
     return _cpu() - start
 
 
