@@ -49,7 +49,7 @@ crash-test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks
-	@if [ -n "$(CORPUS)" ]; then $(BIN)/python -m benchmarks.grouping --corpus "$(CORPUS)"; \
+	@if [ -n "$(CORPUS)" ]; then $(BIN)/python -m benchmarks.grouping --corpus "$(CORPUS)" --sweep; \
 	else echo "(claim grouping against labelled news pairs: make bench CORPUS=DIR)"; fi
 
 # Scores against published news kept outside the repo: make eval-real CORPUS=DIR, where DIR holds

@@ -488,7 +488,10 @@ def test_pairs_are_read_by_offsets_and_checked_by_hash(tmp_path: Path, rules) ->
         load_pairs(labels, corpus, rules)
 
 
-@pytest.mark.parametrize(("name", "same"), [("claim_pairs.jsonl", 50), ("claim_pairs_heldback.jsonl", 25)])
+@pytest.mark.parametrize(
+    ("name", "same"),
+    [("claim_pairs.jsonl", 50), ("claim_pairs_heldback.jsonl", 25), ("claim_pairs_heldback2.jsonl", 50)],
+)
 def test_the_labelled_pairs_hold_no_text_and_enough_pairs(name: str, same: int) -> None:
     """The pairs grouping was tuned on, and the held-back pairs it is judged on."""
     rows = [json.loads(line) for line in (SEEDS.parent / "tests" / "data" / name).open()]
@@ -536,3 +539,22 @@ def canned() -> dict:
     from claimdesk.metadata import canned_queries
 
     return canned_queries()
+
+
+def test_the_pair_sets_share_no_sentence_and_held_back_labels_are_the_labellers() -> None:
+    """A held-back pair set is only a fair measure if none of its sentences was in a set grouping was
+    tuned on; and its labels are the two labellers' where they agreed, adjudicated where not."""
+    data = SEEDS.parent / "tests" / "data"
+    seen: dict[tuple[str, int], str] = {}
+    for name in ("claim_pairs.jsonl", "claim_pairs_heldback.jsonl", "claim_pairs_heldback2.jsonl"):
+        mine = set()
+        for line in (data / name).open():
+            r = json.loads(line)
+            mine |= {(r["file_a"], r["start_a"]), (r["file_b"], r["start_b"])}
+        assert not [k for k in mine if k in seen], f"{name} reuses sentences of {set(seen.values())}"
+        seen.update(dict.fromkeys(mine, name))
+    final = [json.loads(line)["same_claim"] for line in (data / "claim_pairs_heldback2.jsonl").open()]
+    votes = [json.loads(line) for line in (data / "claim_pairs_heldback2.labellers.jsonl").open()]
+    assert [v["final"] for v in votes] == final
+    assert all(v["final"] == v["A"] for v in votes if v["A"] == v["B"])
+    assert sum(v["A"] != v["B"] for v in votes) == 5  # the README's agreement: 255 of 260
