@@ -39,6 +39,7 @@ test: $(TEST_STAMP) $(CHROMIUM)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check claimdesk flows tests benchmarks
+	$(BIN)/ruff format --check claimdesk flows tests benchmarks
 
 # Kill `claimdesk run` with SIGKILL at random moments while it writes, check nothing is lost after
 # each kill; KILLS=100 is the full run (CI runs 10 inside `make test`).

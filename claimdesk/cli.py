@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     if args.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
-        raise UsageError("--task-runner dask needs prefect-dask: pip install 'claimdesk[dask]'")
+        raise UsageError("--task-runner dask needs prefect-dask: pip install -c constraints.txt -e '.[dask]' in a checkout, pip install 'claimdesk[dask]' elsewhere")
     load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
     if args.sources:
         load_sources(args.sources)
@@ -404,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--temporary-server",
         action="store_true",
-        help="start a temporary Prefect server for this run (about 8 s) even when one is running",
+        help="start a temporary Prefect server for this run (a few seconds) even when one is running",
     )
     run.set_defaults(func=cmd_run)
 

@@ -1,6 +1,6 @@
 """Which Prefect API server a ``claimdesk run`` reports to, and a temporary one when there is none.
 
-Starting a temporary server costs a run about 8 s, so a run uses a server that is already
+Starting a temporary server costs a run a few seconds (3 to 8 s), so a run uses a server that is already
 running when there is one, in this order:
 
 1. ``--server URL`` (``server=``), else
@@ -12,7 +12,7 @@ running when there is one, in this order:
 
 A server named by 1 or 2 that does not answer stops the run before anything is read
 (``ServerDown``): the user asked for the run to be recorded there, and a silent temporary
-server would both lose that record and cost the 8 s they meant to save. A background server
+server would both lose that record and cost the seconds they meant to save. A background server
 whose process is gone (a stale pid file, after a reboot) is only a leftover: the run says so
 in one line and starts a temporary server.
 
