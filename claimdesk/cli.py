@@ -82,7 +82,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     if args.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
-        raise UsageError("--task-runner dask needs prefect-dask: pip install -c constraints.txt -e '.[dask]' in a checkout, pip install 'claimdesk[dask]' elsewhere")
+        raise UsageError(
+            "--task-runner dask needs prefect-dask: in a checkout .venv/bin/pip install -c constraints.txt "
+            "-e '.[dask]', elsewhere pip install 'claimdesk[dask]'"
+        )
     load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
     if args.sources:
         load_sources(args.sources)

@@ -245,7 +245,8 @@ def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
         raise TaskRunnerError(
-            f"the dask task runner needs prefect-dask: pip install -c constraints.txt -e '.[dask]' in a checkout, pip install 'claimdesk[dask]' elsewhere ({exc})"
+            "the dask task runner needs prefect-dask: in a checkout .venv/bin/pip install -c constraints.txt "
+            f"-e '.[dask]', elsewhere pip install 'claimdesk[dask]' ({exc})"
         ) from exc
     if dask_address is None:
         cluster = {"n_workers": cores, "processes": True, "threads_per_worker": 1}
