@@ -8,6 +8,7 @@ committed data. The plugin comes in through its entry point, as for any ``datase
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from claimdesk.store import DB_NAME
@@ -34,10 +35,21 @@ def datasette_args(output: Path, port: int = PORT) -> list[str]:
     return ["serve", str(db), "--metadata", str(metadata), "--host", HOST, "--port", str(port)]
 
 
+def check_port(port: int) -> None:
+    """Refuse a port something already listens on, before saying the desk is there: otherwise the
+    address would be printed, then the web server's own error and a traceback-like exit."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise DeskError(f"cannot listen on {HOST}:{port} ({exc.strerror}); pass another --port") from exc
+
+
 def serve(output: Path = Path("output"), port: int = PORT) -> None:
     """Serve the desk until interrupted (Ctrl-C)."""
     from datasette.cli import cli
 
     args = datasette_args(output, port)
+    check_port(port)
     print(f"claimdesk desk on http://{HOST}:{port}/claims/claims (Ctrl-C stops it)", flush=True)
     cli.main(args=args, prog_name="datasette", standalone_mode=False)

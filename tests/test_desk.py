@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -202,6 +203,27 @@ def test_ui_without_a_database_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "run `claimdesk run`" in result.stderr or "claimdesk run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ui_on_a_port_in_use_says_so_in_one_line(tmp_path: Path, rules) -> None:
+    build_desk(tmp_path, rules)
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(claimdesk), "ui", "--output", str(tmp_path), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"claimdesk: cannot listen on 127.0.0.1:{port} (Address already in use); pass another --port"
+    ]
+    assert "desk on http" not in result.stdout
 
 
 # ---------------------------------------------------------------- claims across outlets
