@@ -13,7 +13,7 @@ import traceback
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from claimdesk.lock import RunLocked
+from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
 from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS
 from claimdesk.sources import SourcesError, load_sources
@@ -94,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
     from claimdesk.flows.server import ServerDown, prefect_api
 
     try:
+        if not args.wait:  # another run writing there: stop now, not after starting a Prefect server
+            check_unlocked(args.output)
         # a running server when there is one (--server, PREFECT_API_URL, `prefect server start
         # --background`), else a temporary one, which goes when this run goes
         with prefect_api(server=args.server, temporary=args.temporary_server) as server:

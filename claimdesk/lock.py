@@ -19,6 +19,28 @@ class RunLocked(RuntimeError):
     """Another run is writing to the same output folder."""
 
 
+def _locked(output: Path, wait: float) -> str:
+    if wait:
+        return f"another claimdesk run is still writing to {output} after {wait:g} s; wait longer with --wait"
+    return f"another claimdesk run is writing to {output}; wait for it to finish or pass --wait SECONDS"
+
+
+def check_unlocked(output: Path) -> None:
+    """Raise :class:`RunLocked` now if another run holds ``output``'s lock: a run that would stop at
+    once should stop before it starts a Prefect server, not seconds later. Takes nothing and
+    creates nothing (the run takes the lock itself when it starts writing)."""
+    try:
+        handle = (output / LOCK_NAME).open("r")
+    except OSError:  # no lock file yet (or no folder): nobody is writing there
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(_locked(output, 0)) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @contextmanager
 def output_lock(output: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the output folder's lock, waiting up to ``wait`` seconds for another run to finish."""
@@ -31,10 +53,7 @@ def output_lock(output: Path, wait: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise RunLocked(
-                        f"another claimdesk run is writing to {output}; wait for it to finish "
-                        "or pass --wait SECONDS"
-                    ) from None
+                    raise RunLocked(_locked(output, wait)) from None
                 time.sleep(0.2)
         try:
             yield

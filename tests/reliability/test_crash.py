@@ -4,6 +4,7 @@ Two runs on one output folder never write at once."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -93,6 +94,29 @@ def test_a_run_stops_with_a_clear_message_while_another_holds_the_output(corpus,
     assert f"another claimdesk run is writing to {output}" in err
     assert "Traceback" not in err
     assert not (output / "claims.db").exists()
+
+
+def test_a_locked_output_stops_the_run_before_prefect_and_says_how_long_it_waited(corpus, tmp_path) -> None:
+    """Without --wait the lock is tried before any Prefect server is looked for: with a Prefect
+    server named that does not answer, the run still stops on the lock (3), not the server (2)."""
+    from claimdesk.lock import output_lock
+
+    output = tmp_path / "out"
+    claimdesk = [str(Path(sys.executable).parent / "claimdesk"), "run", str(corpus), "-o", str(output)]
+    dead = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    with output_lock(output):
+        now = subprocess.run(claimdesk, capture_output=True, text=True, env=dead, timeout=300, check=False)
+        waited = subprocess.run(
+            [*claimdesk, "--wait", "0.5"], capture_output=True, text=True, timeout=300, check=False
+        )
+    assert now.returncode == 3, now.stderr
+    assert now.stderr.strip() == (
+        f"claimdesk: another claimdesk run is writing to {output}; "
+        "wait for it to finish or pass --wait SECONDS"
+    )
+    assert waited.returncode == 3, waited.stderr
+    assert f"claimdesk: another claimdesk run is still writing to {output} after 0.5 s" in waited.stderr
+    assert "Traceback" not in waited.stderr
 
 
 def test_two_runs_started_together_take_turns_and_write_nothing_twice(corpus, tmp_path) -> None:
