@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
-from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS
+from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError
 from claimdesk.sources import SourcesError, load_sources
 from claimdesk.wording import plural
 
@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 3
-    except ServerDown as exc:
+    except (ServerDown, TaskRunnerError) as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
     print(server.describe())
@@ -372,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
         "OUTPUT/records/<article-id>.jsonl, OUTPUT/claims.db and OUTPUT/metadata.yml. "
         "Exit status: 0 when everything was processed, 1 when some input or record was "
         "rejected (listed in OUTPUT/rejects.jsonl), 2 on a usage, rules or sources error or when "
-        "the Prefect server named by --server or PREFECT_API_URL does not answer, 3 when "
+        "the Prefect server named by --server or PREFECT_API_URL, or the Dask scheduler named by "
+        "--dask-address, does not answer, 3 when "
         "another run is writing to OUTPUT and --wait ran out.",
     )
     _add_run_arguments(run)

@@ -48,6 +48,13 @@ WINDOW = 4
 the writer stores, few enough that memory does not grow with the corpus."""
 TASK_RUNNERS = ("threads", "processes", "dask")
 """Where the flow can tag (:func:`claimdesk.flows.pipeline.task_runner`), named here for the CLI."""
+
+
+class TaskRunnerError(ValueError):
+    """A task runner that cannot be had (an unknown name, Dask not installed, a Dask scheduler
+    that does not answer); the message says why, and nothing has been read or written."""
+
+
 FETCH_RETRIES = 2
 FETCH_RETRY_DELAYS = [1, 4]
 

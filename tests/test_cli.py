@@ -72,6 +72,18 @@ def test_a_dask_address_without_the_dask_task_runner_is_a_usage_error(tmp_path: 
     assert not output.exists()
 
 
+def test_a_dask_scheduler_that_does_not_answer_is_one_line_and_nothing_written(tmp_path: Path) -> None:
+    """Like a Prefect server that does not answer: exit 2 before anything is read or written."""
+    out = tmp_path / "out"
+    result = claimdesk(
+        "run", str(SEEDS), "-o", str(out), "--task-runner", "dask", "--dask-address", "tcp://127.0.0.1:9"
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("claimdesk: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (out / "claims.db").exists() and not (out / "records").exists()
+
+
 def test_run_without_paths_reads_the_seeds_from_any_working_folder(tmp_path: Path) -> None:
     result = claimdesk("run", "--output", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

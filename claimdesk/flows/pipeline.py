@@ -25,7 +25,16 @@ from claimdesk.annotate import Annotated
 from claimdesk.lock import output_lock
 from claimdesk.records import Article
 from claimdesk.rules import load_rules
-from claimdesk.runs import BATCH_SIZE, FETCH_RETRIES, FETCH_RETRY_DELAYS, TASK_RUNNERS, WINDOW, Failure, Run
+from claimdesk.runs import (
+    BATCH_SIZE,
+    FETCH_RETRIES,
+    FETCH_RETRY_DELAYS,
+    TASK_RUNNERS,
+    WINDOW,
+    Failure,
+    Run,
+    TaskRunnerError,
+)
 
 __all__ = ["BATCH_SIZE", "Failure", "TASK_RUNNERS", "run_pipeline", "run_with", "tag_batch"]
 
@@ -44,10 +53,6 @@ class Parcel(Generic[T]):
 
     def __init__(self, items: list[T]) -> None:
         self.items = items
-
-
-class TaskRunnerError(ValueError):
-    """A task runner that cannot be had (an unknown name, Dask not installed); the message says why."""
 
 
 @task(name="find article sources", cache_policy=NO_CACHE)
