@@ -210,7 +210,11 @@ def render(conn: sqlite3.Connection, fmt: str) -> str:
     if fmt == "claims-jsonl":
         return "".join(
             json.dumps(
-                {**{k: c[k] for k in CLAIM_COLUMNS}, "mentions": c["mention_list"]}, ensure_ascii=False
+                {
+                    **{("mention_count" if k == "mentions" else k): c[k] for k in CLAIM_COLUMNS},
+                    "mentions": c["mention_list"],
+                },
+                ensure_ascii=False,
             )
             + "\n"
             for c in claims(conn)
