@@ -324,7 +324,20 @@ def _feed(source: Source, payload: Payload) -> Parsed:
 
 
 def page(link: Link, payload: Payload) -> Article:
-    """The article on a feed entry's linked page; the feed's title, author and date fill gaps."""
+    """The article on a feed entry's linked page; the feed's title, author and date fill gaps.
+    A page served as plain text is the article as it stands, as it would be given directly."""
+    if extract.detect_format(link.url, payload.content_type, payload.data) == "text":
+        text, encoding = _decode(payload, html=False)
+        return make_article(
+            link.key,
+            link.url,
+            text,
+            encoding,
+            title=link.title,
+            author=link.author,
+            published=link.published,
+            outlet=link.outlet,
+        )
     try:
         text, encoding = _decode(payload, html=True)
         found = extract.html_article(text)

@@ -122,3 +122,22 @@ def test_an_outlet_given_for_the_source_is_recorded(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Iran denied it.", encoding="utf-8")
     (article,) = read_files([Source(str(tmp_path / "a.txt"), "a.txt", outlet="Tehran Times")]).articles
     assert article.outlet == "Tehran Times"
+
+
+def test_a_feed_entry_linking_a_plain_text_page_reads_it_as_text() -> None:
+    """A linked page served as text/plain is read as the same URL given directly would be, not
+    run through the HTML extractor (which finds "no article text" in it)."""
+    from claimdesk.ingest import Link, Payload, page
+
+    body = "Harbour reopens\nThe port authority said the harbour reopened on Monday.\n"
+    link = Link(
+        "http://news.example/story.txt", "feed#1", "Harbour reopens", "A. Writer", "2025-01-17", "Wire"
+    )
+    article = page(link, Payload(body.encode(), "text/plain", "utf-8", link.url))
+    assert article.text == body
+    assert (article.title, article.author, article.outlet, article.uri) == (
+        "Harbour reopens",
+        "A. Writer",
+        "Wire",
+        "http://news.example/story.txt",
+    )
