@@ -1,8 +1,10 @@
 """Deciding what a re-run must do with an article: tag it (new or changed) or skip it.
 
-An article is unchanged when both its content hash and the digest of the
-rules that tagged it match what is stored; a rules change makes every article
-tagged with the old rules "changed", so it is re-tagged.
+An article is unchanged when its content hash and the digest of the rules that
+tagged it match what is stored, and so does its outlet when this run names one (a
+``sources.yaml`` entry's ``outlet``, or the document's own); a rules change makes
+every article tagged with the old rules "changed", so it is re-tagged, and a new
+outlet makes it "changed", so its claims are credited to the new outlet.
 
 Before a file is read at all, its size and modification time are compared with
 those stored with the articles it gave last time (:func:`unchanged_file`): the
@@ -35,6 +37,7 @@ class Stored:
 
     content_sha256: str
     rules_digest: str | None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,18 @@ class StoredFile:
     size: int
     mtime_ns: int
     rules_digest: str | None
+    outlet: str | None = None
 
 
 def classify(article: Article, stored: Stored | None, rules_digest: str) -> Change:
-    """New if never stored, unchanged if text and rules are the same as stored, else changed."""
+    """New if never stored, unchanged if text, rules and any outlet named are as stored, else changed."""
     if stored is None:
         return "new"
-    if stored.content_sha256 == article.content_sha256 and stored.rules_digest == rules_digest:
+    if (
+        stored.content_sha256 == article.content_sha256
+        and stored.rules_digest == rules_digest
+        and (article.outlet is None or article.outlet == stored.outlet)
+    ):
         return "unchanged"
     return "changed"
 
@@ -78,13 +86,19 @@ def stamp_of(path: str) -> FileStamp | None:
     return FileStamp(resolved, info.st_size, info.st_mtime_ns)
 
 
-def unchanged_file(stamp: FileStamp | None, stored: list[StoredFile], rules_digest: str) -> bool:
-    """Whether every article the file gave last time is still current, by its stamp alone."""
+def unchanged_file(
+    stamp: FileStamp | None, stored: list[StoredFile], rules_digest: str, outlet: str | None = None
+) -> bool:
+    """Whether every article the file gave last time is still current, by its stamp alone (and, when
+    its source names an ``outlet``, that outlet is the one stored)."""
     return (
         stamp is not None
         and bool(stored)
         and all(
-            s.size == stamp.size and s.mtime_ns == stamp.mtime_ns and s.rules_digest == rules_digest
+            s.size == stamp.size
+            and s.mtime_ns == stamp.mtime_ns
+            and s.rules_digest == rules_digest
+            and (outlet is None or s.outlet == outlet)
             for s in stored
         )
     )

@@ -174,8 +174,11 @@ def discover(
         else:
             problems.append((str(path), "no such file or folder"))
     unique: dict[str, Source] = {}
-    for source in sources:  # the first mention wins, so its key (and the article's id) is stable
-        unique.setdefault(source.location if source.is_url else str(Path(source.location).resolve()), source)
+    for source in sources:  # the first mention wins, so its key (and the article's id) is stable,
+        where = source.location if source.is_url else str(Path(source.location).resolve())
+        first = unique.setdefault(where, source)
+        if first.outlet is None and source.outlet:  # but an outlet named by a later mention counts
+            unique[where] = replace(first, outlet=source.outlet)
     return _distinct_keys(list(unique.values())), problems
 
 

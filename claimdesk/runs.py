@@ -300,13 +300,19 @@ class Run:
         for source in sources:
             stamp = stamp_of(source.location)
             known = self.files.get(stamp.path, []) if stamp else []
-            if unchanged_file(stamp, known, self.rules.digest):
+            if unchanged_file(stamp, known, self.rules.digest, source.outlet):
                 for stored in known:
                     if self._first(stored.article_id, stored.uri):
                         self.totals["unchanged"] += 1
                 continue
             parsed = ingest.read_files([source])
             clean = not parsed.failures and not parsed.errors  # a file with a bad item is read every run
+            if len(known) == 1 and len(parsed.articles) == 1 and parsed.articles[0].id != known[0].article_id:
+                # The file was stored before under another id (given then as part of a folder, now as
+                # a sources.yaml entry, or the other way): it keeps that id, so it is not stored twice.
+                parsed.articles[0] = parsed.articles[0].model_copy(
+                    update={"id": known[0].article_id, "uri": known[0].uri}
+                )
             for article in parsed.articles:
                 self.stamps[article.id] = stamp if clean else None
             articles += self.accept(parsed)

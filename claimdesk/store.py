@@ -240,10 +240,10 @@ def fail_interrupted_runs(db: sqlite_utils.Database) -> int:
 
 
 def stored_versions(db: sqlite_utils.Database) -> dict[str, Stored]:
-    """Content hash and rules digest of every stored article: what a re-run compares against."""
+    """Content hash, rules digest and outlet of every stored article: what a re-run compares against."""
     return {
-        row[0]: Stored(row[1], row[2])
-        for row in db.execute("SELECT id, content_sha256, rules_digest FROM articles").fetchall()
+        row[0]: Stored(row[1], row[2], row[3])
+        for row in db.execute("SELECT id, content_sha256, rules_digest, outlet FROM articles").fetchall()
     }
 
 
@@ -251,7 +251,7 @@ def stored_files(db: sqlite_utils.Database) -> dict[str, list[StoredFile]]:
     """Per file (resolved path), the articles stored from it, with its stamp: lets a re-run skip it unread."""
     files: dict[str, list[StoredFile]] = {}
     for row in db.execute(
-        "SELECT source_path, id, uri, source_size, source_mtime_ns, rules_digest FROM articles "
+        "SELECT source_path, id, uri, source_size, source_mtime_ns, rules_digest, outlet FROM articles "
         "WHERE source_path IS NOT NULL AND source_size IS NOT NULL AND source_mtime_ns IS NOT NULL"
     ).fetchall():
         files.setdefault(row[0], []).append(StoredFile(*row[1:]))

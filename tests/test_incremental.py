@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -132,3 +133,39 @@ def test_an_engine_upgrade_retags_every_article(
     db = sqlite_utils.Database(output / "claims.db")
     assert {r["rules_digest"] for r in db["articles"].rows} == {load_rules().digest}
     assert run_pipeline(paths=[str(seeds_copy)], output=str(output))["unchanged"] == 5
+
+
+def test_an_outlet_named_by_sources_yaml_reaches_articles_already_stored(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Outlets given after a plain run, or changed in sources.yaml, are stored and credited in
+    claim_mentions, whether the file is known by its stamp or read again; a plain run keeps them."""
+    from claimdesk import runs
+
+    for path in seeds_copy.glob("*.txt"):  # old enough to be known by stamp alone on a re-run
+        os.utime(path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
+    sources = seeds_copy / "sources.yaml"
+    output = tmp_path / "out"
+
+    def outlets() -> tuple[set, set]:
+        db = sqlite_utils.Database(output / "claims.db")
+        return (
+            {r["outlet"] for r in db["articles"].rows},
+            {r["outlet"] for r in db.query("select distinct outlet from claim_mentions")},
+        )
+
+    first = runs.run([str(seeds_copy)], output)
+    assert first["new"] == 5 and outlets() == ({None}, {None})
+    named = runs.run(sources=str(sources), output=output)
+    assert (named["changed"], named["unchanged"]) == (5, 0)
+    expected = {"Washington Examiner"} | {f"Unnamed outlet {c}" for c in "BCDE"}
+    assert outlets() == (expected, expected)
+    sources.write_text(sources.read_text().replace("Unnamed outlet B", "Reuters"), encoding="utf-8")
+    renamed = runs.run(sources=str(sources), output=output)
+    assert (renamed["changed"], renamed["unchanged"]) == (1, 4)
+    assert outlets()[0] == outlets()[1] == expected - {"Unnamed outlet B"} | {"Reuters"}
+    plain = runs.run([str(seeds_copy)], output)
+    assert (plain["changed"], plain["unchanged"]) == (0, 5) and "Reuters" in outlets()[0]
+    both = tmp_path / "both"  # the same files as a folder and in sources.yaml: the outlets count
+    runs.run([str(seeds_copy)], both, sources=str(sources))
+    assert {r["outlet"] for r in sqlite_utils.Database(both / "claims.db")["articles"].rows} == outlets()[0]
