@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from claimdesk import annotate as annotate_module
 from claimdesk import store
 from claimdesk.annotate import annotate
 from claimdesk.ingest import make_article
@@ -61,11 +62,13 @@ def test_rewriting_an_article_replaces_its_sentences(tmp_path: Path, rules) -> N
 
 def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path, rules) -> None:
     db, done = write(tmp_path, rules, "One. Two. Three.")
+    store.start_run(db, "run2", rules, ["a.txt"])
     bad = annotate(make_article("a.txt", "a.txt", "New one. New two."), rules)
     # a cue of a rule the database does not know: its row breaks a foreign key, after the
     # article's sentences are inserted, so the insert fails half-way
-    *verdict, cues = bad.verdicts[1]
-    bad.verdicts[1] = (*verdict, (*cues, ("no-such-rule", "alleged", 0, 3)))
+    assert bad.prepared is not None
+    sentence_id = bad.prepared.sentences[1][0]
+    bad.prepared.cues.append((sentence_id, "no-such-rule", "alleged", "New", 0, 3))
     with pytest.raises(sqlite3.IntegrityError):
         store.write_article(db, bad, rules, "run2")
     texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
@@ -119,21 +122,30 @@ def test_an_article_written_a_part_at_a_time_is_stored_as_if_written_whole(
     tmp_path: Path, rules, monkeypatch
 ) -> None:
     """A long article's rows are made and inserted a part at a time (so its records are never all
-    in memory); its rows, claims and search index are those of one insert of the whole article."""
-    sentences = store.ROWS_AT_ONCE + 250
+    in memory); a short one's come from its worker already made. Either way its rows, claims and
+    search index are those of one insert of the whole article."""
+    sentences = annotate_module.ROWS_AT_ONCE + 250
     text = "\n".join(f"Officials said that {i} drones were supplied to the army." for i in range(sentences))
     article = make_article("long.txt", "long.txt", text, published="2024-01-01")
     done = annotate(article, rules)
+    assert done.prepared is None  # too long to be sent whole: its records are made as written
+    monkeypatch.setattr(annotate_module, "ROWS_AT_ONCE", 10**9)
+    prepared = annotate(article, rules)
+    assert prepared.prepared is not None
     dumps = {}
-    for name, rows_at_once in [("parts", store.ROWS_AT_ONCE), ("whole", 10**9)]:
-        monkeypatch.setattr(store, "ROWS_AT_ONCE", rows_at_once)
+    for name, rows_at_once, annotated in [
+        ("parts", sentences - 250, done),
+        ("whole", 10**9, done),
+        ("prepared", 10**9, prepared),
+    ]:
+        monkeypatch.setattr(annotate_module, "ROWS_AT_ONCE", rows_at_once)
         db = store.open_db(tmp_path / name)
         store.write_rules(db, rules)
         store.start_run(db, "run1", rules, ["long.txt"])
-        store.write_article(db, done, rules, "run1")
+        store.write_article(db, annotated, rules, "run1")
         dumps[name] = [line for line in db.conn.iterdump() if not line.startswith('INSERT INTO "runs"')]
         assert db["sentences"].count == sentences
-    assert dumps["parts"] == dumps["whole"]
+    assert dumps["parts"] == dumps["whole"] == dumps["prepared"]
 
 
 def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path, rules) -> None:
