@@ -326,14 +326,14 @@ class Run:
     def store(self, results: list[Annotated | Failure]) -> None:
         """Write each tagged article's records file and rows, the batch in one transaction; one that
         cannot be stored is rejected (stage ``store``) and the rest go on."""
-        with durable.batch(self.db) as renames:
+        with durable.batch(self.db) as batch:
             for item in results:
                 if isinstance(item, Failure):
                     self.fail(item.source, item.stage, item.reason)
                     continue
                 stamp = self.stamps.pop(item.article.id, None)
                 try:
-                    durable.store_article(self.db, self.output, item, self.rules, self.run_id, stamp, renames)
+                    durable.store_article(self.db, self.output, item, self.rules, self.run_id, stamp, batch)
                 except Exception as exc:
                     if not self.db.conn.in_transaction:  # the error rolled back the whole batch
                         raise

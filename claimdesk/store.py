@@ -22,12 +22,14 @@ from claimdesk import claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
-from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS
+from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article
 from claimdesk.rules import RuleSet
 
 DB_NAME = "claims.db"
 # The file an article was read from, as it was then: a re-run skips the file while these still hold.
 STAMP_COLUMNS = {"source_path": str, "source_size": int, "source_mtime_ns": int}
+# What an article's row says of the run that stored it, besides the article itself.
+ARTICLE_RUN_COLUMNS = {"rules_digest": str, "run_id": str, "sentence_count": int}
 
 
 def now() -> str:
@@ -77,16 +79,16 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "outlet": str,
             "author": str,
             "published": str,
-            "rules_digest": str,
-            "run_id": str,
-            "sentence_count": int,
+            **ARTICLE_RUN_COLUMNS,
             **STAMP_COLUMNS,
         },
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
         if_not_exists=True,
     )
-    for column, kind in STAMP_COLUMNS.items():  # databases from before re-runs skipped files by stamp
+    # databases from before a column was added (an article field, or the file stamps re-runs skip by)
+    wanted = {**dict.fromkeys(Article.model_fields, str), **ARTICLE_RUN_COLUMNS, **STAMP_COLUMNS}
+    for column, kind in wanted.items():
         if column not in db["articles"].columns_dict:
             db["articles"].add_column(column, kind)
     db["sentences"].create(
@@ -365,7 +367,6 @@ def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
     pages."""
     text = row["text"]
     row = {**row, "text": sum(len(part) for part in utf8_parts(text))}  # its length in UTF-8
-    db["articles"].add_missing_columns([row])  # databases from before a column was added
     db.execute(
         "INSERT INTO articles ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}".format(
             ", ".join(f"[{c}]" for c in row),
