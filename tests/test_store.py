@@ -162,3 +162,41 @@ def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path,
         store._upsert_article(db, row)
         assert db.execute("SELECT typeof(text), text FROM articles").fetchall() == [("text", text)]
         assert db["articles"].get(article.id)["content_sha256"] == article.content_sha256
+
+
+def test_a_batch_commits_its_articles_together_and_renames_their_files_after(tmp_path: Path, rules) -> None:
+    """A run stores a batch in one transaction: until it is committed, the database and the records
+    files show the previous versions (the new ones wait as pending files); a batch rolled back
+    leaves those, and no pending file."""
+    from claimdesk import durable
+
+    db, old = write(tmp_path, rules, "One. Two.")
+    durable.store_article(db, tmp_path, old, rules, "run1")
+    first = durable.records_path(tmp_path, old.article.id)
+    before = first.read_text(encoding="utf-8")
+    new = [
+        annotate(make_article(key, key, text), rules)
+        for key, text in [("a.txt", "Three."), ("b.txt", "Four.")]
+    ]
+    later = durable.records_path(tmp_path, new[1].article.id)
+    with pytest.raises(RuntimeError), durable.batch(db) as batch:
+        for done in new:
+            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+        assert first.read_text(encoding="utf-8") == before and not later.exists()
+        assert len(list((tmp_path / "records").glob("*.pending"))) == 2
+        raise RuntimeError("the run dies before the commit")
+    assert [r["text"] for r in db["sentences"].rows_where(order_by="article_id, position")] == [
+        "One.",
+        "Two.",
+    ]
+    assert first.read_text(encoding="utf-8") == before and not later.exists()
+    assert not list((tmp_path / "records").glob("*.pending"))
+    with durable.batch(db) as batch:
+        for done in new:
+            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+    assert [r["text"] for r in db["sentences"].rows_where(order_by="article_id, position")] == [
+        "Three.",
+        "Four.",
+    ]
+    assert '"text": "Three."' in first.read_text(encoding="utf-8") and later.exists()
+    assert not list((tmp_path / "records").glob("*.pending"))
