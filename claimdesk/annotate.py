@@ -10,9 +10,19 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 
-from claimdesk.records import Article, SentenceRecord, build_record, sentence_id, to_json, validation_errors
+from claimdesk.records import (
+    Article,
+    SentenceRecord,
+    Written,
+    build_record,
+    sentence_id,
+    to_json,
+    validation_errors,
+    write_out,
+)
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span, segment
 from claimdesk.tag import Cue, Tagged, tag_sentences
@@ -56,6 +66,14 @@ def expand(v: Verdict, sentence: str) -> Tagged:
     )
 
 
+ROWS_AT_ONCE = 1_800
+"""Records written at a time. An article of at most this many sentences comes back from the
+worker that tagged it already written out (:attr:`Annotated.prepared`: its records are made there
+once, to be validated, so the one writer only writes); a longer one keeps only its compact
+verdicts, and its records are made again as they are written, this many at a time, so a huge
+article's records are never all in memory."""
+
+
 @dataclass
 class Annotated:
     """An article tagged: where its sentences are and the tagger's verdicts, from which
@@ -73,6 +91,8 @@ class Annotated:
     """(record as JSON, reason) for every record that failed its schema."""
     rejected: frozenset[int] = frozenset()
     """Positions of those records: :meth:`records` leaves them out."""
+    prepared: Written | None = None
+    """The valid records written out, for an article of at most ``ROWS_AT_ONCE`` sentences."""
 
     def all_records(self) -> Iterator[SentenceRecord]:
         """Every sentence's record in order, valid or not, each made as it is asked for."""
@@ -92,6 +112,16 @@ class Annotated:
     def records(self) -> Iterator[SentenceRecord]:
         """The article's valid records in order, each made as it is asked for."""
         return (r for r in self.all_records() if r.position not in self.rejected)
+
+    def written(self) -> Iterator[Written]:
+        """The valid records as lines and rows, in order: those made where the article was tagged,
+        or made now, ``ROWS_AT_ONCE`` at a time."""
+        if self.prepared is not None:
+            yield self.prepared
+            return
+        records = self.records()
+        while chunk := list(islice(records, ROWS_AT_ONCE)):
+            yield write_out((r, to_json(r)) for r in chunk)
 
     @property
     def sentence_count(self) -> int:
@@ -123,11 +153,16 @@ def annotate(article: Article, rules: RuleSet) -> Annotated:
     )
     del spans, tagged
     rejected: set[int] = set()
+    valid: list[tuple[SentenceRecord, dict]] | None = [] if len(verdicts) <= ROWS_AT_ONCE else None
     for record in done.all_records():
         data = to_json(record)
         problems = validation_errors("sentence", data)
         if problems:
             done.rejects.append((data, "; ".join(problems)))
             rejected.add(record.position)
+        elif valid is not None:
+            valid.append((record, data))
     done.rejected = frozenset(rejected)
+    if valid is not None:
+        done.prepared = write_out(valid)
     return done

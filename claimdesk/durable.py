@@ -3,21 +3,27 @@ moment leaves the two matching, or leaves a pending file the next run completes.
 
 The database transaction is the commit point. The records file is first written beside its
 final name as ``records/<id>.jsonl.pending``, then the article's rows are committed, then the
-pending file is renamed over ``<id>.jsonl``. A run killed before the commit leaves a pending file
-that does not match the database (the old file still does), a run killed after it leaves one that
-does; before it reads anything, the next run renames the second kind and deletes the first
-(:func:`recover`).
+pending file is renamed over ``<id>.jsonl``. A run stores a batch of articles in one transaction
+(:func:`batch`, each article in a savepoint of it: a commit per article was a fifth of the
+writer's time) and renames their pending files once it is committed. A run killed before the
+commit leaves pending files that do not match the database (the old files still do), a run
+killed after it leaves ones that do; before it reads anything, the next run renames the second
+kind and deletes the first (:func:`recover`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import sqlite_utils
 
-from claimdesk import store
+from claimdesk import claims, store
 from claimdesk.annotate import Annotated
 from claimdesk.incremental import FileStamp
 from claimdesk.rules import RuleSet
@@ -37,24 +43,92 @@ def store_article(
     rules: RuleSet,
     run_id: str,
     stamp: FileStamp | None = None,
+    batch: Batch | None = None,
 ) -> None:
     """Write the records file and the rows of one article, crash-safely (see the module); ``stamp``
-    is the file it was read from, stored with it so a re-run can skip that file unread."""
+    is the file it was read from, stored with it so a re-run can skip that file unread.
+
+    ``batch``: the article is part of a batch (:func:`batch`) whose commit is still to come: its
+    pending file goes to disk while its rows are written, and is renamed after the commit. Without
+    it the article is committed and renamed now."""
     target = records_path(output, done.article.id)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
         raise IsADirectoryError(f"{target} is not a file")
     pending = target.with_name(target.name + PENDING)
-    with pending.open("w", encoding="utf-8") as fh:
-        store.write_records(fh, done.records())
+    fh = pending.open("w", encoding="utf-8")
+    try:
+        store.write_records(fh, done)
         fh.flush()
-        os.fsync(fh.fileno())
+        if batch is None:
+            os.fsync(fh.fileno())
+    except BaseException:
+        fh.close()
+        pending.unlink(missing_ok=True)
+        raise
+    if batch is None:
+        fh.close()
+    else:
+        batch.sync(fh)
     try:
         store.write_article(db, done, rules, run_id, stamp)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
-    os.replace(pending, target)
+    if batch is None:
+        os.replace(pending, target)
+    else:
+        batch.renames.append((pending, target))
+
+
+class Batch:
+    """The articles of a :func:`batch`: their pending files, put on disk (``fsync``) by a thread of
+    their own while the rows are written (one wait of a third of a millisecond per article, in the
+    one writer, was a tenth of a run), and renamed after the commit."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.syncing: list[Future[None]] = []
+        self.renames: list[tuple[Path, Path]] = []
+
+    def sync(self, fh: TextIO) -> None:
+        """Put ``fh``'s file on disk, then close it (in the background)."""
+        self.syncing.append(self.pool.submit(_sync_and_close, fh))
+
+    def synced(self) -> None:
+        """Wait until every pending file is on disk (raise if one could not be)."""
+        for future in self.syncing:
+            future.result()
+
+
+def _sync_and_close(fh: TextIO) -> None:
+    try:
+        os.fsync(fh.fileno())
+    finally:
+        fh.close()
+
+
+@contextmanager
+def batch(db: sqlite_utils.Database) -> Iterator[Batch]:
+    """One transaction for the articles stored inside it (pass what it yields to
+    :func:`store_article`), committed once their records files are on disk; their pending files
+    are renamed after it. An article that fails is rolled back alone (its savepoint); if the whole
+    batch is rolled back, its pending files are deleted."""
+    with ThreadPoolExecutor(1, thread_name_prefix="claimdesk-fsync") as pool:
+        done = Batch(pool)
+        try:
+            with db.atomic():
+                yield done
+                done.synced()
+        except BaseException:
+            claims.forget(db)  # grouping's memory of the database holds what was rolled back
+            for future in done.syncing:  # each file closed before it is deleted
+                future.exception()
+            for pending, _ in done.renames:
+                pending.unlink(missing_ok=True)
+            raise
+    for pending, target in done.renames:
+        os.replace(pending, target)
 
 
 def matches(db: sqlite_utils.Database, article_id: str, path: Path) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,6 +116,59 @@ def build_record(
 def to_json(record: BaseModel) -> dict:
     """The JSON form of a record, as written and validated."""
     return record.model_dump(mode="json")
+
+
+SENTENCE_COLUMNS = (
+    "id",
+    "article_id",
+    "position",
+    "start",
+    "end",
+    "text",
+    "status",
+    "attributed_to",
+    "source_type",
+    "decided_by",
+    "quoted",
+)
+"""The ``sentences`` columns a record fills, in the order of :attr:`Written.sentences`."""
+CUE_COLUMNS = ("sentence_id", "rule_id", "status", "text", "start", "end")
+"""The ``cues`` columns a record's cue fills, in the order of :attr:`Written.cues`."""
+
+
+class Written(NamedTuple):
+    """Some records of an article as they are written: their lines of ``records/<id>.jsonl`` and
+    their rows. Made in plain values, so a worker can make them and send them to the writer."""
+
+    lines: str
+    sentences: list[tuple[Any, ...]]
+    cues: list[tuple[Any, ...]]
+
+
+def write_out(records: Iterable[tuple[SentenceRecord, dict]]) -> Written:
+    """Records (each with its JSON form, :func:`to_json`) as lines and rows."""
+    lines: list[str] = []
+    sentences: list[tuple[Any, ...]] = []
+    cues: list[tuple[Any, ...]] = []
+    for r, data in records:
+        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        sentences.append(
+            (
+                r.id,
+                r.article_id,
+                r.position,
+                r.start,
+                r.end,
+                r.text,
+                r.status,
+                r.attributed_to,
+                r.source_type,
+                r.decided_by,
+                int(r.quoted),
+            )
+        )
+        cues += [(r.id, c.rule_id, c.status, c.text, c.start, c.end) for c in r.cues]
+    return Written("".join(lines), sentences, cues)
 
 
 def validation_errors(kind: str, data: dict) -> list[str]:

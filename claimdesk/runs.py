@@ -337,27 +337,30 @@ class Run:
             yield waiting
 
     def store(self, results: list[Annotated | Failure]) -> None:
-        """Write each tagged article's records file and rows; one that cannot be stored is rejected
-        (stage ``store``) and the rest go on."""
-        for item in results:
-            if isinstance(item, Failure):
-                self.fail(item.source, item.stage, item.reason)
-                continue
-            stamp = self.stamps.pop(item.article.id, None)
-            try:
-                durable.store_article(self.db, self.output, item, self.rules, self.run_id, stamp)
-            except Exception as exc:
-                logging.getLogger("claimdesk.run").exception("storing %s failed", item.article.uri)
-                self.fail(item.article.uri, "store", ingest.unexpected(exc))
-                continue
-            for record, reason in item.rejects:
-                store.write_reject(
-                    self.db, self.output, self.run_id, item.article.uri, "validate", reason, record
-                )
-                self.totals["rejected"] += 1
-            self.totals["articles"] += 1
-            self.totals["sentences"] += item.sentence_count
-            self.totals.update({f"status:{s}": n for s, n in item.statuses().items()})
+        """Write each tagged article's records file and rows, the batch in one transaction; one that
+        cannot be stored is rejected (stage ``store``) and the rest go on."""
+        with durable.batch(self.db) as batch:
+            for item in results:
+                if isinstance(item, Failure):
+                    self.fail(item.source, item.stage, item.reason)
+                    continue
+                stamp = self.stamps.pop(item.article.id, None)
+                try:
+                    durable.store_article(self.db, self.output, item, self.rules, self.run_id, stamp, batch)
+                except Exception as exc:
+                    if not self.db.conn.in_transaction:  # the error rolled back the whole batch
+                        raise
+                    logging.getLogger("claimdesk.run").exception("storing %s failed", item.article.uri)
+                    self.fail(item.article.uri, "store", ingest.unexpected(exc))
+                    continue
+                for record, reason in item.rejects:
+                    store.write_reject(
+                        self.db, self.output, self.run_id, item.article.uri, "validate", reason, record
+                    )
+                    self.totals["rejected"] += 1
+                self.totals["articles"] += 1
+                self.totals["sentences"] += item.sentence_count
+                self.totals.update({f"status:{s}": n for s, n in item.statuses().items()})
         self.batches_stored += 1
         progress.info(
             "batch %d stored (%s so far)", self.batches_stored, plural(self.totals["articles"], "article")

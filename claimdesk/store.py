@@ -1,7 +1,8 @@
 """Writing results: JSON Lines records per article and the SQLite database.
 
-Every article is written in one transaction (sentences and cues replaced
-together), so a crash never leaves half an article. The database is in WAL
+Every article is written in one transaction, or one savepoint of a run's batch
+transaction (sentences and cues replaced together; see :mod:`claimdesk.durable`),
+so a crash never leaves half an article. The database is in WAL
 mode so Datasette can read while a run writes; FTS5 indexes on sentence text
 and article titles are kept current by triggers.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -23,12 +22,14 @@ from claimdesk import claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
-from claimdesk.records import SentenceRecord, to_json
+from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article
 from claimdesk.rules import RuleSet
 
 DB_NAME = "claims.db"
 # The file an article was read from, as it was then: a re-run skips the file while these still hold.
 STAMP_COLUMNS = {"source_path": str, "source_size": int, "source_mtime_ns": int}
+# What an article's row says of the run that stored it, besides the article itself.
+ARTICLE_RUN_COLUMNS = {"rules_digest": str, "run_id": str, "sentence_count": int}
 
 
 def now() -> str:
@@ -78,16 +79,16 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "outlet": str,
             "author": str,
             "published": str,
-            "rules_digest": str,
-            "run_id": str,
-            "sentence_count": int,
+            **ARTICLE_RUN_COLUMNS,
             **STAMP_COLUMNS,
         },
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
         if_not_exists=True,
     )
-    for column, kind in STAMP_COLUMNS.items():  # databases from before re-runs skipped files by stamp
+    # databases from before a column was added (an article field, or the file stamps re-runs skip by)
+    wanted = {**dict.fromkeys(Article.model_fields, str), **ARTICLE_RUN_COLUMNS, **STAMP_COLUMNS}
+    for column, kind in wanted.items():
         if column not in db["articles"].columns_dict:
             db["articles"].add_column(column, kind)
     db["sentences"].create(
@@ -293,10 +294,11 @@ def write_reject(
         fh.write(json.dumps({**row, "record": record}, ensure_ascii=False) + "\n")
 
 
-def write_records(fh: TextIO, records: Iterable[SentenceRecord]) -> None:
-    """Records as JSON Lines, one line at a time: a huge article's file is never one string in memory."""
-    for r in records:
-        fh.write(json.dumps(to_json(r), ensure_ascii=False, sort_keys=True) + "\n")
+def write_records(fh: TextIO, done: Annotated) -> None:
+    """An article's records as JSON Lines, a part at a time: a huge article's file is never one
+    string in memory."""
+    for part in done.written():
+        fh.write(part.lines)
 
 
 def write_records_file(output: Path, done: Annotated) -> Path:
@@ -306,7 +308,7 @@ def write_records_file(output: Path, done: Annotated) -> Path:
     target = folder / f"{done.article.id}.jsonl"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jsonl")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        write_records(fh, done.records())
+        write_records(fh, done)
     os.replace(tmp, target)
     return target
 
@@ -344,7 +346,7 @@ def _write_article(
                 **_stamp_row(stamp),
             },
         )
-        _insert_rows(db, done.records())
+        _insert_rows(db, done)
         claims.join(
             db,
             article.model_dump(),
@@ -365,7 +367,6 @@ def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
     pages."""
     text = row["text"]
     row = {**row, "text": sum(len(part) for part in utf8_parts(text))}  # its length in UTF-8
-    db["articles"].add_missing_columns([row])  # databases from before a column was added
     db.execute(
         "INSERT INTO articles ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}".format(
             ", ".join(f"[{c}]" for c in row),
@@ -380,37 +381,16 @@ def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
             blob.write(part)
 
 
-ROWS_AT_ONCE = 1_800
-"""Records made and inserted at a time: a huge article's rows are written a part at a time, never
-all held. A multiple of the 90 sentence rows sqlite-utils puts in one INSERT (999 variables, 11
-columns), so the statements are those of one insert of the whole article and the full-text index
-is laid out as it would be then: the database is the same, byte for byte."""
+SENTENCES_INSERT = "INSERT INTO sentences ({}) VALUES ({})".format(
+    ", ".join(f"[{c}]" for c in SENTENCE_COLUMNS), ", ".join("?" * len(SENTENCE_COLUMNS))
+)
+CUES_INSERT = "INSERT INTO cues ({}) VALUES ({})".format(
+    ", ".join(f"[{c}]" for c in CUE_COLUMNS), ", ".join("?" * len(CUE_COLUMNS))
+)
 
 
-def _insert_rows(db: sqlite_utils.Database, records: Iterable[SentenceRecord]) -> None:
-    """The sentences and cues of ``records``, ``ROWS_AT_ONCE`` records at a time."""
-    for chunk in _chunks(records, ROWS_AT_ONCE):
-        db["sentences"].insert_all(_sentence_row(r) for r in chunk)
-        db["cues"].insert_all({"sentence_id": r.id, **c.model_dump()} for r in chunk for c in r.cues)
-
-
-def _chunks(records: Iterable[SentenceRecord], size: int) -> Iterator[list[SentenceRecord]]:
-    it = iter(records)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def _sentence_row(r: SentenceRecord) -> dict:
-    return {
-        "id": r.id,
-        "article_id": r.article_id,
-        "position": r.position,
-        "start": r.start,
-        "end": r.end,
-        "text": r.text,
-        "status": r.status,
-        "attributed_to": r.attributed_to,
-        "source_type": r.source_type,
-        "decided_by": r.decided_by,
-        "quoted": int(r.quoted),
-    }
+def _insert_rows(db: sqlite_utils.Database, done: Annotated) -> None:
+    """The article's sentences and cues, a part at a time (see :meth:`Annotated.written`)."""
+    for part in done.written():
+        db.conn.executemany(SENTENCES_INSERT, part.sentences)
+        db.conn.executemany(CUES_INSERT, part.cues)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from claimdesk import annotate as annotate_module
 from claimdesk import store
 from claimdesk.annotate import annotate
 from claimdesk.ingest import make_article
@@ -61,11 +62,13 @@ def test_rewriting_an_article_replaces_its_sentences(tmp_path: Path, rules) -> N
 
 def test_a_failure_mid_article_leaves_the_previous_version_whole(tmp_path: Path, rules) -> None:
     db, done = write(tmp_path, rules, "One. Two. Three.")
+    store.start_run(db, "run2", rules, ["a.txt"])
     bad = annotate(make_article("a.txt", "a.txt", "New one. New two."), rules)
     # a cue of a rule the database does not know: its row breaks a foreign key, after the
     # article's sentences are inserted, so the insert fails half-way
-    *verdict, cues = bad.verdicts[1]
-    bad.verdicts[1] = (*verdict, (*cues, ("no-such-rule", "alleged", 0, 3)))
+    assert bad.prepared is not None
+    sentence_id = bad.prepared.sentences[1][0]
+    bad.prepared.cues.append((sentence_id, "no-such-rule", "alleged", "New", 0, 3))
     with pytest.raises(sqlite3.IntegrityError):
         store.write_article(db, bad, rules, "run2")
     texts = [r["text"] for r in db["sentences"].rows_where(order_by="position")]
@@ -119,21 +122,30 @@ def test_an_article_written_a_part_at_a_time_is_stored_as_if_written_whole(
     tmp_path: Path, rules, monkeypatch
 ) -> None:
     """A long article's rows are made and inserted a part at a time (so its records are never all
-    in memory); its rows, claims and search index are those of one insert of the whole article."""
-    sentences = store.ROWS_AT_ONCE + 250
+    in memory); a short one's come from its worker already made. Either way its rows, claims and
+    search index are those of one insert of the whole article."""
+    sentences = annotate_module.ROWS_AT_ONCE + 250
     text = "\n".join(f"Officials said that {i} drones were supplied to the army." for i in range(sentences))
     article = make_article("long.txt", "long.txt", text, published="2024-01-01")
     done = annotate(article, rules)
+    assert done.prepared is None  # too long to be sent whole: its records are made as written
+    monkeypatch.setattr(annotate_module, "ROWS_AT_ONCE", 10**9)
+    prepared = annotate(article, rules)
+    assert prepared.prepared is not None
     dumps = {}
-    for name, rows_at_once in [("parts", store.ROWS_AT_ONCE), ("whole", 10**9)]:
-        monkeypatch.setattr(store, "ROWS_AT_ONCE", rows_at_once)
+    for name, rows_at_once, annotated in [
+        ("parts", sentences - 250, done),
+        ("whole", 10**9, done),
+        ("prepared", 10**9, prepared),
+    ]:
+        monkeypatch.setattr(annotate_module, "ROWS_AT_ONCE", rows_at_once)
         db = store.open_db(tmp_path / name)
         store.write_rules(db, rules)
         store.start_run(db, "run1", rules, ["long.txt"])
-        store.write_article(db, done, rules, "run1")
+        store.write_article(db, annotated, rules, "run1")
         dumps[name] = [line for line in db.conn.iterdump() if not line.startswith('INSERT INTO "runs"')]
         assert db["sentences"].count == sentences
-    assert dumps["parts"] == dumps["whole"]
+    assert dumps["parts"] == dumps["whole"] == dumps["prepared"]
 
 
 def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path, rules) -> None:
@@ -150,3 +162,41 @@ def test_an_articles_text_is_stored_exactly_as_read_however_long(tmp_path: Path,
         store._upsert_article(db, row)
         assert db.execute("SELECT typeof(text), text FROM articles").fetchall() == [("text", text)]
         assert db["articles"].get(article.id)["content_sha256"] == article.content_sha256
+
+
+def test_a_batch_commits_its_articles_together_and_renames_their_files_after(tmp_path: Path, rules) -> None:
+    """A run stores a batch in one transaction: until it is committed, the database and the records
+    files show the previous versions (the new ones wait as pending files); a batch rolled back
+    leaves those, and no pending file."""
+    from claimdesk import durable
+
+    db, old = write(tmp_path, rules, "One. Two.")
+    durable.store_article(db, tmp_path, old, rules, "run1")
+    first = durable.records_path(tmp_path, old.article.id)
+    before = first.read_text(encoding="utf-8")
+    new = [
+        annotate(make_article(key, key, text), rules)
+        for key, text in [("a.txt", "Three."), ("b.txt", "Four.")]
+    ]
+    later = durable.records_path(tmp_path, new[1].article.id)
+    with pytest.raises(RuntimeError), durable.batch(db) as batch:
+        for done in new:
+            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+        assert first.read_text(encoding="utf-8") == before and not later.exists()
+        assert len(list((tmp_path / "records").glob("*.pending"))) == 2
+        raise RuntimeError("the run dies before the commit")
+    assert [r["text"] for r in db["sentences"].rows_where(order_by="article_id, position")] == [
+        "One.",
+        "Two.",
+    ]
+    assert first.read_text(encoding="utf-8") == before and not later.exists()
+    assert not list((tmp_path / "records").glob("*.pending"))
+    with durable.batch(db) as batch:
+        for done in new:
+            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+    assert [r["text"] for r in db["sentences"].rows_where(order_by="article_id, position")] == [
+        "Three.",
+        "Four.",
+    ]
+    assert '"text": "Three."' in first.read_text(encoding="utf-8") and later.exists()
+    assert not list((tmp_path / "records").glob("*.pending"))
