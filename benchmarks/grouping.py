@@ -32,7 +32,7 @@ import yaml
 
 from claimdesk import store
 from claimdesk.annotate import annotate
-from claimdesk.claimeval import load_pairs, report, report_slices, score
+from claimdesk.claimeval import Scores, load_pairs, report, report_slices, score
 from claimdesk.claims import grouping_of
 from claimdesk.corpus import CorpusError
 from claimdesk.ingest import make_article
@@ -114,10 +114,12 @@ def sweep(corpus: Path) -> int:
         settings = dict(zip(SWEEP, values, strict=True))
         trial = dataclasses.replace(g, **settings)
         joined = [(similarity(a, b, trial) >= trial.threshold, same) for a, b, same in sigs]
-        tp = sum(j and same for j, same in joined)
-        fp = sum(j and not same for j, same in joined)
-        fn = sum(same and not j for j, same in joined)
-        found.append((tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0, settings))
+        s = Scores(
+            tp=sum(j and same for j, same in joined),
+            fp=sum(j and not same for j, same in joined),
+            fn=sum(same and not j for j, same in joined),
+        )
+        found.append((s.precision, s.recall, settings))
     print(f"grouping settings sweep: {len(found)} settings on all {len(pairs)} labelled pairs;")
     print("the best precision at each recall (targets: precision 0.9 with recall 0.8):")
     best_recall = -1.0

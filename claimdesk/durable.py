@@ -43,14 +43,18 @@ def store_article(
     rules: RuleSet,
     run_id: str,
     stamp: FileStamp | None = None,
-    batch: Batch | None = None,
+    into: Batch | None = None,
 ) -> None:
     """Write the records file and the rows of one article, crash-safely (see the module); ``stamp``
     is the file it was read from, stored with it so a re-run can skip that file unread.
 
-    ``batch``: the article is part of a batch (:func:`batch`) whose commit is still to come: its
+    ``into``: the batch (:func:`batch`) the article joins, whose commit is still to come: its
     pending file goes to disk while its rows are written, and is renamed after the commit. Without
-    it the article is committed and renamed now."""
+    one the article is a batch of its own, committed and renamed now."""
+    if into is None:
+        with batch(db) as alone:
+            store_article(db, output, done, rules, run_id, stamp, alone)
+        return
     target = records_path(output, done.article.id)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_file():  # the rename after the commit would fail: fail before it
@@ -60,25 +64,17 @@ def store_article(
     try:
         store.write_records(fh, done)
         fh.flush()
-        if batch is None:
-            os.fsync(fh.fileno())
     except BaseException:
         fh.close()
         pending.unlink(missing_ok=True)
         raise
-    if batch is None:
-        fh.close()
-    else:
-        batch.sync(fh)
+    into.sync(fh)
     try:
         store.write_article(db, done, rules, run_id, stamp)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
-    if batch is None:
-        os.replace(pending, target)
-    else:
-        batch.renames.append((pending, target))
+    into.renames.append((pending, target))
 
 
 class Batch:

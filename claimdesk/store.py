@@ -381,12 +381,13 @@ def _upsert_article(db: sqlite_utils.Database, row: dict) -> None:
             blob.write(part)
 
 
-SENTENCES_INSERT = "INSERT INTO sentences ({}) VALUES ({})".format(
-    ", ".join(f"[{c}]" for c in SENTENCE_COLUMNS), ", ".join("?" * len(SENTENCE_COLUMNS))
-)
-CUES_INSERT = "INSERT INTO cues ({}) VALUES ({})".format(
-    ", ".join(f"[{c}]" for c in CUE_COLUMNS), ", ".join("?" * len(CUE_COLUMNS))
-)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f"[{c}]" for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+
+SENTENCES_INSERT = _insert_sql("sentences", SENTENCE_COLUMNS)
+CUES_INSERT = _insert_sql("cues", CUE_COLUMNS)
 
 
 def _insert_rows(db: sqlite_utils.Database, done: Annotated) -> None:

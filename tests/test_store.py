@@ -181,7 +181,7 @@ def test_a_batch_commits_its_articles_together_and_renames_their_files_after(tmp
     later = durable.records_path(tmp_path, new[1].article.id)
     with pytest.raises(RuntimeError), durable.batch(db) as batch:
         for done in new:
-            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+            durable.store_article(db, tmp_path, done, rules, "run1", into=batch)
         assert first.read_text(encoding="utf-8") == before and not later.exists()
         assert len(list((tmp_path / "records").glob("*.pending"))) == 2
         raise RuntimeError("the run dies before the commit")
@@ -193,7 +193,7 @@ def test_a_batch_commits_its_articles_together_and_renames_their_files_after(tmp
     assert not list((tmp_path / "records").glob("*.pending"))
     with durable.batch(db) as batch:
         for done in new:
-            durable.store_article(db, tmp_path, done, rules, "run1", batch=batch)
+            durable.store_article(db, tmp_path, done, rules, "run1", into=batch)
     assert [r["text"] for r in db["sentences"].rows_where(order_by="article_id, position")] == [
         "Three.",
         "Four.",
