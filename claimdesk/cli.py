@@ -149,7 +149,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("claimdesk: schedule stopped.", file=sys.stderr)
+        pass
+    except SystemExit as exc:  # SIGTERM: Prefect's runner pauses the schedule, then exits
+        if exc.code not in (0, None):
+            raise
+    print(
+        "claimdesk: schedule stopped; its deployment is paused until claimdesk schedule serves it again.",
+        file=sys.stderr,
+    )
     return 0
 
 

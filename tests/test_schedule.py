@@ -28,8 +28,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def stop(process: subprocess.Popen, first: int = signal.SIGINT, grace: float = 30) -> None:
-    """Ask a process group to stop, then make sure it has."""
+def stop(process: subprocess.Popen, first: int = signal.SIGINT, grace: float = 30) -> bool:
+    """Ask a process group to stop, then make sure it has; whether it stopped when asked."""
     if process.poll() is None:
         os.killpg(process.pid, first)
         try:
@@ -37,6 +37,8 @@ def stop(process: subprocess.Popen, first: int = signal.SIGINT, grace: float = 3
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+            return False
+    return True
 
 
 def wait_for(check: Callable[[], object], what: str, process: subprocess.Popen, log: Path) -> object:
@@ -186,6 +188,11 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         ).json()
         assert found and all(run["deployment_id"] for run in found), "runs came from the deployment"
         assert {run["parameters"]["sources"] for run in found} == {str(config)}
+        assert stop(served), "Ctrl-C stops the schedule"  # SIGINT to the group, as a terminal sends it
+        assert served.returncode == 0
+        assert "schedule stopped" in log.read_text()
+        deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
+        assert [d["paused"] for d in deployments] == [True], "no runs are scheduled while nobody serves"
     finally:
         stop(served)
 
@@ -219,6 +226,15 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
                 ).json()
 
             runs = wait_for(failed, "a scheduled run to end Failed", served, log)
+            # A service manager stops it with SIGTERM: it says so, exits 0, and pauses its schedule
+            # so that the server does not pile up runs nobody will pick up.
+            assert stop(served, signal.SIGTERM)
+            assert served.returncode == 0
+            said = log.read_text()
+            assert "schedule stopped" in said
+            assert "never awaited" not in said and "RuntimeWarning" not in said
+            deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
+            assert [d["paused"] for d in deployments] == [True]
         finally:
             stop(served)
     assert "another claimdesk run is writing to" in runs[0]["state"]["message"]

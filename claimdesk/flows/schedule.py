@@ -8,11 +8,14 @@ ever trigger the runs, so that is refused rather than silently idle.
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from prefect.client.orchestration import get_client
 from prefect.deployments.runner import EntrypointType
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
 
 from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline
@@ -60,19 +63,36 @@ def serve_schedule(
     check_server()
     if cron is None and interval is None:
         interval = DEFAULT_INTERVAL_SECONDS
-    run_pipeline.serve(
-        name=DEPLOYMENT_NAME,
-        cron=cron,
-        interval=timedelta(seconds=interval) if interval is not None else None,
-        parameters={
-            "paths": [_absolute(p) for p in paths],
-            "sources": _absolute(sources) if sources else None,
-            "output": _absolute(output),
-            "rules_path": _absolute(rules_path) if rules_path else None,
-            "batch_size": batch_size,
-            "allow_private": allow_private,
-        },
-        description="Tags what is new or changed in the sources since the last run.",
-        limit=1,  # one run at a time: a slow run is never overlapped by the next
-        entrypoint_type=EntrypointType.MODULE_PATH,
-    )
+    # On SIGTERM (a service manager's stop) Prefect's runner exits at once, calling its async stop()
+    # without awaiting it (a RuntimeWarning, not ours to show) and not always pausing the schedule.
+    warnings.filterwarnings("ignore", "coroutine 'Runner.astop' was never awaited", RuntimeWarning)
+    try:
+        run_pipeline.serve(
+            name=DEPLOYMENT_NAME,
+            cron=cron,
+            interval=timedelta(seconds=interval) if interval is not None else None,
+            parameters={
+                "paths": [_absolute(p) for p in paths],
+                "sources": _absolute(sources) if sources else None,
+                "output": _absolute(output),
+                "rules_path": _absolute(rules_path) if rules_path else None,
+                "batch_size": batch_size,
+                "allow_private": allow_private,
+            },
+            description="Tags what is new or changed in the sources since the last run.",
+            limit=1,  # one run at a time: a slow run is never overlapped by the next
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+    finally:
+        pause()
+
+
+def pause() -> None:
+    """Pause the deployment's schedule, so that the server does not pile up runs that no one serves
+    (``claimdesk schedule`` resumes it when it serves again)."""
+    try:
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(f"{run_pipeline.name}/{DEPLOYMENT_NAME}")
+            client.pause_deployment(deployment.id)
+    except (ObjectNotFound, httpx.HTTPError):  # never served, or the server is gone: nothing to pause
+        pass
