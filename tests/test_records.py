@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from claimdesk import schemas
 from claimdesk.annotate import annotate
@@ -55,3 +58,65 @@ def test_a_record_that_breaks_the_schema_is_reported_with_the_field(rules) -> No
     data["status"] = "probably"
     problems = validation_errors("sentence", data)
     assert problems and problems[0].startswith("status:")
+
+
+def _valid_sentence() -> dict:
+    return {
+        "id": "seed-1:0001",
+        "article_id": "seed-1",
+        "position": 1,
+        "start": 0,
+        "end": 30,
+        "text": "Tehran has denied these claims.",
+        "status": "denied",
+        "decided_by": "denial-verb",
+        "attributed_to": "Tehran",
+        "source_type": "organisation",
+        "quoted": False,
+        "cues": [{"rule_id": "denial-verb", "status": "denied", "text": "denied", "start": 11, "end": 17}],
+        "rules_version": "1",
+    }
+
+
+_ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.sampled_from(["", "none", "confirmed", "alleged", "person", "outlet", "probably", "x:0001", "Tehran"]),
+    st.just([]),
+    st.just({}),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from([*_valid_sentence(), "cues.0.status", "cues.0.start", "extra"]), _ODD_VALUES
+        ),
+        max_size=3,
+    ),
+    drop=st.sets(st.sampled_from(sorted(_valid_sentence())), max_size=2),
+)
+def test_records_are_judged_as_the_published_schema_judges_them(changes, drop) -> None:
+    """Records are checked against :func:`schemas.plain` of the published schema (faster): it must
+    accept and refuse exactly what the published schema does, whatever a record holds."""
+    record = _valid_sentence()
+    for key, value in changes:
+        if key.startswith("cues.0."):
+            cues = record.get("cues")
+            if isinstance(cues, list) and cues and isinstance(cues[0], dict):
+                cues[0][key.removeprefix("cues.0.")] = value
+        else:
+            record[key] = value
+    for key in drop:
+        record.pop(key, None)
+    published = Draft202012Validator(schemas.load_schema("sentence"))
+    assert schemas.validator("sentence").is_valid(record) == published.is_valid(record)
+    assert bool(validation_errors("sentence", record)) == (not published.is_valid(record))
+
+
+@pytest.mark.parametrize("name", ["sentence", "article", "web-annotation", "sources"])
+def test_the_plain_form_of_each_published_schema_is_a_valid_schema(name: str) -> None:
+    Draft202012Validator.check_schema(schemas.plain(schemas.load_schema(name)))
