@@ -118,6 +118,23 @@ def test_reopening_keeps_one_search_index(tmp_path: Path, rules) -> None:
     assert db["sentences"].detect_fts() == "sentences_fts"
 
 
+def test_a_database_from_before_indexes_each_new_sentence_once(tmp_path: Path, rules) -> None:
+    """Databases made before sentences were indexed an article at a time have an insert trigger;
+    opened now, it goes, so no sentence is found twice and the index stays whole."""
+    db = store.open_db(tmp_path)
+    db.execute(
+        'CREATE TRIGGER IF NOT EXISTS "sentences_ai" AFTER INSERT ON "sentences" BEGIN '
+        'INSERT INTO "sentences_fts" (rowid, "text") VALUES (new.rowid, new."text"); END'
+    )
+    db.close()
+    db, _ = write(tmp_path, rules, "Tehran has denied these claims.")
+    assert search(db, "sentences", "Tehran") == ["Tehran has denied these claims."]
+    db.execute("INSERT INTO sentences_fts (sentences_fts) VALUES ('integrity-check')")  # raises if not
+    triggers = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "sentences_ai" not in triggers  # it would index every sentence a second time, slowly
+    assert {"sentences_ad", "sentences_au"} <= triggers  # deletes and rewrites still follow
+
+
 def test_an_article_written_a_part_at_a_time_is_stored_as_if_written_whole(
     tmp_path: Path, rules, monkeypatch
 ) -> None:
