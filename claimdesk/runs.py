@@ -39,7 +39,7 @@ from claimdesk.sources import load_sources
 from claimdesk.status import LABELS
 from claimdesk.wording import plural
 
-BATCH_SIZE = 100
+BATCH_SIZE = 250
 """Articles per batch (per Prefect task): each task run costs the flow about 30 ms of CPU, so a
 batch is large enough that this stays a few percent of tagging and storing it, and small enough
 that a few batches in memory and the progress shown between them stay small."""
