@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
-from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError
+from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError, choose_task_runner
 from claimdesk.sources import SourcesError, load_sources
 from claimdesk.wording import plural
 
@@ -103,8 +103,11 @@ def _run(args: argparse.Namespace) -> int:
 
             gc.freeze()  # the modules and objects imported so far: later collections pass them by
             gc.enable()
+            kind = choose_task_runner(
+                args.task_runner, paths, str(args.sources) if args.sources else None, args.batch_size
+            )
             summary = run_with(
-                args.task_runner,
+                kind,
                 args.dask_address,
                 paths=paths,
                 output=str(args.output),
@@ -121,9 +124,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
     print(server.describe())
+    print(
+        f"Tagged on {TAGGED_ON[kind]}"
+        + (", as --task-runner auto chose." if args.task_runner == "auto" else ".")
+    )
     print_summary(summary)
     gc.freeze()  # and the interpreter's last collection at exit too (the run's files are closed by now)
     return 1 if summary["rejected"] else 0
+
+
+TAGGED_ON = {
+    "threads": "two threads in this process (one core)",
+    "processes": f"{os.cpu_count() or 1} worker processes",
+    "dask": "a Dask cluster",
+}
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -394,9 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--task-runner",
         choices=TASK_RUNNERS,
-        default="threads",
+        default="auto",
         help="where articles are tagged: threads (two, in this process), processes (one per core), "
-        "or dask (a cluster at --dask-address, else a local one of worker processes); default: threads",
+        "dask (a cluster at --dask-address, else a local one of worker processes), or auto: processes "
+        "when the inputs hold more files than one batch and the machine more than one core, else "
+        "threads; default: auto",
     )
     run.add_argument(
         "--dask-address",

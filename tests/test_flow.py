@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -130,6 +131,22 @@ def test_cli_run_prints_summary_and_datasette_command_without_tracebacks(tmp_pat
     assert "Tagged 5 articles" in result.stdout
     assert f"datasette {output / 'claims.db'} -m {output / 'metadata.yml'}" in result.stdout
     assert "Traceback" not in combined and "ERROR" not in combined
+    assert "Tagged on two threads in this process (one core), as --task-runner auto chose." in result.stdout
+
+    # More files than a batch: auto tags them on worker processes (one per core), to the same records.
+    many = subprocess.run(
+        [str(claimdesk), "run", str(seeds), "--output", str(tmp_path / "many"), "--batch-size", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert many.returncode == 0, many.stdout + many.stderr
+    if (os.cpu_count() or 1) > 1:
+        assert f"Tagged on {os.cpu_count()} worker processes, as --task-runner auto chose." in many.stdout
+    records = sorted((output / "records").iterdir())
+    assert [p.name for p in records] == sorted(p.name for p in (tmp_path / "many" / "records").iterdir())
+    assert all(p.read_bytes() == (tmp_path / "many" / "records" / p.name).read_bytes() for p in records)
 
 
 def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) -> None:

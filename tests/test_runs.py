@@ -190,3 +190,21 @@ def test_the_flow_on_worker_processes_stores_what_a_plain_run_does(
         summary = run_with(kind, paths=[str(SEEDS)], output=str(tmp_path / kind), batch_size=2)
     assert counts(summary) == counts(plain)
     assert stored(tmp_path / kind) == stored(tmp_path / "plain")
+
+
+def test_auto_tags_on_worker_processes_only_when_there_is_more_than_a_batch_to_read(tmp_path: Path) -> None:
+    """Starting worker processes costs a second or two: worth it for a large run, not for a few files."""
+    from claimdesk.runs import choose_task_runner
+
+    seeds = [str(SEEDS)]
+    assert choose_task_runner("auto", seeds, None, batch_size=250) == "threads"
+    many = "processes" if (os.cpu_count() or 1) > 1 else "threads"
+    assert choose_task_runner("auto", seeds, None, batch_size=3) == many
+    listed = tmp_path / "sources.yaml"
+    listed.write_text(
+        f"sources:\n  - folder: {SEEDS}\n  - urls: [https://example.org/a, https://example.org/b]\n"
+    )
+    assert choose_task_runner("auto", [], str(listed), batch_size=4) == many  # 5 files; URLs not counted
+    assert choose_task_runner("auto", [], str(listed), batch_size=5) == "threads"
+    for kind in ("threads", "processes", "dask"):
+        assert choose_task_runner(kind, seeds, None, batch_size=1) == kind

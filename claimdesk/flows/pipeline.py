@@ -264,7 +264,14 @@ def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple
     return DaskTaskRunner(address=dask_address), max(2 * threads, WINDOW)
 
 
-def run_with(kind: str = "threads", dask_address: str | None = None, **parameters) -> dict:
-    """:func:`run_pipeline` with its tagging on the task runner ``kind`` (see :func:`task_runner`)."""
+def run_with(kind: str = "auto", dask_address: str | None = None, **parameters) -> dict:
+    """:func:`run_pipeline` with its tagging on the task runner ``kind`` (see :func:`task_runner`;
+    ``auto``: :func:`claimdesk.runs.choose_task_runner`)."""
+    kind = runs.choose_task_runner(
+        kind,
+        [str(p) for p in parameters.get("paths") or []],
+        parameters.get("sources"),
+        parameters.get("batch_size", BATCH_SIZE),
+    )
     runner, in_flight = task_runner(kind, dask_address)
     return run_pipeline.with_options(task_runner=runner)(**parameters, in_flight=in_flight)
