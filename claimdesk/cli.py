@@ -8,6 +8,7 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from importlib.metadata import PackageNotFoundError, version
@@ -559,7 +560,22 @@ def package_version() -> str:
         return "unknown (not installed)"
 
 
+class CtrlC:
+    """Ctrl-C raises KeyboardInterrupt as Python's own handler does, and is remembered: a run whose
+    worker processes the same Ctrl-C ended (a terminal signals every process of the run) fails with
+    their error, which is the interrupt all the same."""
+
+    pressed = False
+
+    @classmethod
+    def handler(cls, signum: int, frame: object) -> None:
+        cls.pressed = True
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when Ctrl-C is ignored
+        signal.signal(signal.SIGINT, CtrlC.handler)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # bare `claimdesk`: say what it can do
@@ -591,6 +607,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # one line for the user; the traceback with --verbose (and in Prefect's logs)
+        if CtrlC.pressed:
+            print("claimdesk: interrupted.", file=sys.stderr)
+            return 130
         if args.verbose:
             traceback.print_exc()
         print(f"claimdesk: {args.command} failed: {one_line(exc)}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,50 @@ def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) ->
     assert "rule 'r', field regex[0]: invalid regular expression" in result.stderr
     assert "Traceback" not in result.stderr
     assert not output.exists()
+
+
+@pytest.mark.parametrize("runner", ["threads", "processes"])
+def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(tmp_path: Path, runner: str) -> None:
+    """Ctrl-C reaches every process of the run (the terminal signals its process group): the run
+    stops within seconds, says so in one line, and leaves nothing running and nothing half-stored.
+    The temporary Prefect server is in a session of its own, so the run can report its end to it."""
+    from benchmarks.__main__ import make_corpus
+
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 600)
+    output = tmp_path / "out"
+    command = [str(Path(sys.executable).parent / "claimdesk"), "run", str(corpus), "-o", str(output)]
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # a temporary server
+    run = subprocess.Popen(
+        [*command, "--batch-size", "10", "--task-runner", runner],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        for line in run.stderr:  # wait until it is well into tagging (every worker started), then Ctrl-C
+            if "batch 30 stored" in line:
+                break
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 130, err
+    assert err.strip().endswith("claimdesk: interrupted.") and "Traceback" not in err, err
+    table = subprocess.run(
+        ["ps", "-e", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True
+    ).stdout
+    left = [row for row in table.splitlines() if row.split()[1] == str(run.pid) and row.split()[2][0] != "Z"]
+    assert left == []  # no process of the run's group is left running (a zombie is already dead)
+
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    db = sqlite_utils.Database(output / "claims.db")
+    assert db["articles"].count == 600
+    assert sorted(p.name for p in (output / "records").iterdir() if p.suffix == ".jsonl") == sorted(
+        f"{row['id']}.jsonl" for row in db["articles"].rows
+    )

@@ -9,7 +9,9 @@ a Dask cluster); the results come back to the flow, the one writer, which stores
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -124,6 +126,12 @@ def select_changed(current: Run, articles: list[Article]) -> list[Article]:
 def tag_batch(articles: Parcel[Article], rules: runs.RuleSet | runs.RulesRef) -> list[Annotated | Failure]:
     """Tag each article; one that fails becomes a Failure with its reason, never the batch's end."""
     return runs.tag_batch(articles.items, rules, logger())
+
+
+def leave_ctrl_c_to_the_run() -> None:
+    """A worker process ignores Ctrl-C, which a terminal sends to every process of the run: the run
+    itself stops its workers (:func:`stop_workers`), instead of each printing a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def logger() -> logging.Logger | logging.LoggerAdapter:
@@ -242,7 +250,7 @@ def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple
         return ThreadPoolTaskRunner(max_workers=WORKERS), WORKERS + 2
     cores = os.cpu_count() or 1
     if kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=cores), 2 * cores
+        return ProcessPoolTaskRunner(max_workers=cores, initializer=leave_ctrl_c_to_the_run), 2 * cores
     if kind != "dask":
         raise TaskRunnerError(f"unknown task runner {kind!r}: choose one of {', '.join(TASK_RUNNERS)}")
     try:
@@ -274,4 +282,22 @@ def run_with(kind: str = "auto", dask_address: str | None = None, **parameters) 
         parameters.get("batch_size", BATCH_SIZE),
     )
     runner, in_flight = task_runner(kind, dask_address)
-    return run_pipeline.with_options(task_runner=runner)(**parameters, in_flight=in_flight)
+    try:
+        return run_pipeline.with_options(task_runner=runner)(**parameters, in_flight=in_flight)
+    except KeyboardInterrupt:
+        stop_workers()
+        raise
+
+
+def stop_workers(grace: float = 5.0) -> None:
+    """End this process's worker processes, after Ctrl-C: interrupted mid-batch, a worker blocks
+    sending its results to a pool that no longer reads them, and the interpreter's exit, which
+    waits for its children, would then wait for ever. Their work is lost either way: the batch
+    being stored is rolled back, and the next run tags those articles again."""
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(grace)
+        if worker.is_alive():
+            worker.kill()

@@ -299,6 +299,9 @@ def _temporary_server() -> Iterator[PrefectServer]:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                # its own session: the Ctrl-C a terminal sends to the run's process group must not
+                # stop the server the run then reports its end to (it stops it itself, below)
+                start_new_session=True,
                 preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 (single-threaded here, by design)
             )
             if _wait_until_healthy(api, lambda server=server: server.poll() is None):
