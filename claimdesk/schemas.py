@@ -54,7 +54,8 @@ _SCHEMA_ONE = frozenset(
 
 def plain(schema: dict[str, Any]) -> dict[str, Any]:
     """An equivalent schema without the indirections pydantic writes, which cost jsonschema a
-    step each: annotations dropped, local ``$ref`` to ``$defs`` written in place, and an
+    step each: annotations dropped, a local ``$ref`` to ``$defs`` written in place (``$defs`` are
+    kept for any other reference to them), and an
     ``anyOf`` of plain types or constants written as one ``type`` list or one ``enum``
     (``anyOf: [{enum: [a, b], type: string}, {type: null}]`` is ``enum: [a, b, null]``)."""
     defs = schema.get("$defs", {})
@@ -67,7 +68,7 @@ def plain(schema: dict[str, Any]) -> dict[str, Any]:
             return walk(defs[ref.removeprefix("#/$defs/")])
         out: dict[str, Any] = {}
         for key, value in node.items():
-            if key in _ANNOTATIONS or key == "$defs":
+            if key in _ANNOTATIONS:
                 continue
             if key in _SCHEMA_MAPS:
                 out[key] = {k: walk(v) for k, v in value.items()}

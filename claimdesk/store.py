@@ -4,7 +4,8 @@ Every article is written in one transaction, or one savepoint of a run's batch
 transaction (sentences and cues replaced together; see :mod:`claimdesk.durable`),
 so a crash never leaves half an article. The database is in WAL
 mode so Datasette can read while a run writes; FTS5 indexes on sentence text
-and article titles are kept current by triggers.
+and article titles are kept current by triggers, except new sentences, which
+an article's insert indexes itself (see :func:`enable_search`).
 """
 
 from __future__ import annotations
