@@ -74,10 +74,11 @@ def classify(article: Article, stored: Stored | None, rules_digest: str) -> Chan
     return "changed"
 
 
-def stamp_of(path: str) -> FileStamp | None:
-    """The file's stamp, or ``None`` when it cannot be trusted yet (just written) or cannot be had."""
+def stamp_of(path: str, resolved: str | None = None) -> FileStamp | None:
+    """The file's stamp, or ``None`` when it cannot be trusted yet (just written) or cannot be had.
+    ``resolved``: the path with its links resolved, when the caller knows it already."""
     try:
-        resolved = os.path.realpath(path)
+        resolved = resolved or os.path.realpath(path)
         info = os.stat(resolved)
     except OSError:
         return None

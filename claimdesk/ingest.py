@@ -41,6 +41,8 @@ class Source:
     """Forced format (a ``feed:`` entry); ``None`` lets the content type, suffix or bytes decide."""
     allow_private: bool = False
     """Links in its documents, and redirects, may lead to loopback or private addresses."""
+    resolved: str | None = None
+    """A file's path with every link resolved, when discovery worked it out (``None``: not known)."""
 
     @property
     def is_url(self) -> bool:
@@ -101,29 +103,49 @@ def _folder(
     path: Path, outlet: str | None, allow_private: bool = False
 ) -> tuple[list[Source], list[tuple[str, str]]]:
     """Article files under ``path``; folders that cannot be read are reported, symlinked folders
-    are not followed (no loops), symlinked files are read."""
+    are not followed (no loops), symlinked files are read. Each folder's path is resolved once, not
+    each file's (a re-run of a large archive is mostly this walk)."""
     problems: list[tuple[str, str]] = []
-
-    def unreadable(error: OSError) -> None:
-        problems.append((str(error.filename or path), f"cannot read folder: {error.strerror}"))
-
-    found = sorted(
-        Path(folder) / name
-        for folder, _, files in os.walk(path, onerror=unreadable)
-        for name in files
-        if Path(name).suffix.lower() in ARTICLE_SUFFIXES and (Path(folder) / name).is_file()
-    )
+    found: list[tuple[Path, str]] = []  # (file, its resolved path)
+    pending = [(str(path), os.path.realpath(path))]
+    while pending:
+        folder, real = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            problems.append((str(error.filename or path), f"cannot read folder: {error.strerror}"))
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, os.path.join(real, entry.name)))
+                elif os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES and entry.is_file():
+                    link = entry.is_symlink()
+                    found.append(
+                        (
+                            Path(entry.path),
+                            os.path.realpath(entry.path) if link else os.path.join(real, entry.name),
+                        )
+                    )
+            except OSError:  # gone, or a link that cannot be followed, since it was listed
+                continue
     if not found and not problems:
         kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
         return [], [(str(path), f"folder holds no article files ({kinds})")]
-    root = path.resolve().parent
-    return [Source(str(p), _key(p, root), outlet, allow_private=allow_private) for p in found], problems
+    found.sort()
+    root = os.path.dirname(os.path.realpath(path))
+    return [
+        Source(str(file), _key(resolved, root), outlet, allow_private=allow_private, resolved=resolved)
+        for file, resolved in found
+    ], problems
 
 
-def _key(file: Path, root: Path) -> str:
-    """The id key: the path below the folder given (resolved, so a symlinked file keeps its target's)."""
-    resolved = file.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved.as_posix()
+def _key(resolved: str, root: str) -> str:
+    """The id key: the file's resolved path below the folder given (so a symlinked file keeps its
+    target's), or its whole resolved path when it lies elsewhere."""
+    below = root.rstrip("/") + "/"
+    return resolved[len(below) :] if resolved.startswith(below) else resolved
 
 
 def _distinct_keys(sources: list[Source]) -> list[Source]:
@@ -168,14 +190,14 @@ def discover(
             sources += found
             problems += missing
         elif path.is_file():
-            sources.append(Source(str(path), path.name, spec.outlet, forced, private))
+            sources.append(Source(str(path), path.name, spec.outlet, forced, private, os.path.realpath(path)))
         elif path.exists():
             problems.append((str(path), "not a regular file or folder"))
         else:
             problems.append((str(path), "no such file or folder"))
     unique: dict[str, Source] = {}
     for source in sources:  # the first mention wins, so its key (and the article's id) is stable,
-        where = source.location if source.is_url else str(Path(source.location).resolve())
+        where = source.location if source.is_url else source.resolved or os.path.realpath(source.location)
         first = unique.setdefault(where, source)
         if first.outlet is None and source.outlet:  # but an outlet named by a later mention counts
             unique[where] = replace(first, outlet=source.outlet)

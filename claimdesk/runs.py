@@ -310,18 +310,26 @@ class Run:
         store.update_stamps(self.db, refreshed)
         return todo
 
-    def read_files(self, sources: list[ingest.Source]) -> list[Article]:
-        """The new and changed articles of some files: a file whose size and modification time are
-        those stored (and whose articles the same rules tagged) is counted unchanged, not read."""
-        articles: list[Article] = []
+    def to_read(self, sources: list[ingest.Source]) -> list[tuple[ingest.Source, FileStamp | None]]:
+        """The files that must be read, each with its stamp: a file whose size and modification time
+        are those stored (and whose articles the same rules tagged) is counted unchanged instead."""
+        wanted: list[tuple[ingest.Source, FileStamp | None]] = []
         for source in sources:
-            stamp = stamp_of(source.location)
+            stamp = stamp_of(source.location, source.resolved)
             known = self.files.get(stamp.path, []) if stamp else []
             if unchanged_file(stamp, known, self.rules.digest, source.outlet):
                 for stored in known:
                     if self._first(stored.article_id, stored.uri):
                         self.totals["unchanged"] += 1
-                continue
+            else:
+                wanted.append((source, stamp))
+        return wanted
+
+    def read_files(self, files: list[tuple[ingest.Source, FileStamp | None]]) -> list[Article]:
+        """The new and changed articles of files :meth:`to_read` wants read (read and hashed)."""
+        articles: list[Article] = []
+        for source, stamp in files:
+            known = self.files.get(stamp.path, []) if stamp else []
             parsed = ingest.read_files([source])
             clean = not parsed.failures and not parsed.errors  # a file with a bad item is read every run
             if len(known) == 1 and len(parsed.articles) == 1 and parsed.articles[0].id != known[0].article_id:
@@ -339,14 +347,17 @@ class Run:
         self,
         sources: list[ingest.Source],
         batch_size: int,
-        read: Callable[[list[ingest.Source]], list[Article]] | None = None,
+        read: Callable[[list[tuple[ingest.Source, FileStamp | None]]], list[Article]] | None = None,
     ) -> Iterator[list[Article]]:
-        """Batches of ``batch_size`` new or changed articles, reading ``batch_size`` files at a time
-        and only when the next batch is wanted (``read``: :meth:`read_files`, or a task wrapping it)."""
+        """Batches of ``batch_size`` new or changed articles, taking ``batch_size`` files at a time and
+        only when the next batch is wanted: those unchanged by their stamps are counted here, the rest
+        read by ``read`` (:meth:`read_files`, or a task wrapping it; not called when none is left)."""
         read = read or self.read_files
         waiting: list[Article] = []
         for start in range(0, len(sources), batch_size):
-            waiting += read(sources[start : start + batch_size])
+            files = self.to_read(sources[start : start + batch_size])
+            if files:
+                waiting += read(files)
             while len(waiting) >= batch_size:
                 yield waiting[:batch_size]
                 waiting = waiting[batch_size:]

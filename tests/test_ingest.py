@@ -27,6 +27,32 @@ def test_folders_are_read_recursively_and_bad_paths_reported(tmp_path: Path) -> 
     assert problems == [(str(tmp_path / "missing.txt"), "no such file or folder")]
 
 
+def test_folder_links_are_not_followed_and_a_linked_file_keeps_its_targets_id(tmp_path: Path) -> None:
+    """A symlinked folder inside the one given is not walked (no loops, no file read twice); a
+    symlinked file is read under its target's key; a broken link is skipped; and a folder reached
+    through a link gives the ids it gives under its own name."""
+    articles, elsewhere = tmp_path / "articles", tmp_path / "elsewhere"
+    (articles / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (articles / "a.txt").write_text("A.", encoding="utf-8")
+    (articles / "sub" / "b.txt").write_text("B.", encoding="utf-8")
+    (elsewhere / "c.txt").write_text("C.", encoding="utf-8")
+    (articles / "link.txt").symlink_to(elsewhere / "c.txt")
+    (articles / "loop").symlink_to(articles, target_is_directory=True)
+    (articles / "gone.txt").symlink_to(tmp_path / "nothing.txt")
+    (tmp_path / "alias").symlink_to(articles, target_is_directory=True)
+
+    sources, problems = discover([articles])
+    assert problems == []
+    assert [(Path(s.location).relative_to(articles).as_posix(), s.key) for s in sources] == [
+        ("a.txt", "articles/a.txt"),
+        ("link.txt", "elsewhere/c.txt"),
+        ("sub/b.txt", "articles/sub/b.txt"),
+    ]
+    through_link, _ = discover([tmp_path / "alias"])
+    assert [s.key for s in through_link] == [s.key for s in sources]
+
+
 def test_urls_are_sources_and_the_same_file_twice_is_read_once(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("One.", encoding="utf-8")
     sources, problems = discover(["http://127.0.0.1:9/a.html", tmp_path / "one.txt", tmp_path])

@@ -24,6 +24,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from claimdesk import fetch, ingest, runs
 from claimdesk.annotate import Annotated
+from claimdesk.incremental import FileStamp
 from claimdesk.lock import output_lock
 from claimdesk.records import Article
 from claimdesk.rules import load_rules
@@ -102,9 +103,9 @@ def _collect(fetches: list[tuple[object, str, PrefectFuture]], fail) -> list[tup
 
 
 @task(name="read article files", cache_policy=NO_CACHE)
-def read_files(current: Run, sources: Parcel[ingest.Source]) -> list[Article]:
-    """A batch of files: those unchanged by stamp are skipped unread, the rest read and hashed."""
-    return current.read_files(sources.items)
+def read_files(current: Run, files: Parcel[tuple[ingest.Source, FileStamp | None]]) -> list[Article]:
+    """A batch of new or changed files (those unchanged by their stamps are not read), read and hashed."""
+    return current.read_files(files.items)
 
 
 @task(name="parse fetched documents", cache_policy=NO_CACHE)
