@@ -125,10 +125,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
     print(server.describe())
-    print(
-        f"Tagged on {TAGGED_ON[kind]}"
-        + (", as --task-runner auto chose." if args.task_runner == "auto" else ".")
-    )
+    if summary["articles"]:  # a run with nothing new to tag does not say where it would have
+        print(
+            f"Tagged on {TAGGED_ON[kind]}"
+            + (", as --task-runner auto chose." if args.task_runner == "auto" else ".")
+        )
     print_summary(summary)
     gc.freeze()  # and the interpreter's last collection at exit too (the run's files are closed by now)
     return 1 if summary["rejected"] else 0

@@ -110,6 +110,7 @@ def test_cli_prints_new_changed_unchanged_failed(tmp_path: Path) -> None:
     assert "Articles: 5 new, 0 changed, 0 unchanged, 0 failed." in outputs[0]
     assert "Articles: 0 new, 0 changed, 5 unchanged, 0 failed." in outputs[1]
     assert "Tagged 0 articles" in outputs[1]
+    assert "Tagged on" in outputs[0] and "Tagged on" not in outputs[1]  # nothing tagged, nowhere to say
     counts = json.loads(
         sqlite_utils.Database(tmp_path / "out" / "claims.db")
         .execute("SELECT json_group_array(unchanged) FROM runs")
