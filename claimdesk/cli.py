@@ -16,7 +16,7 @@ from pathlib import Path
 
 from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
-from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError, choose_task_runner
+from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError
 from claimdesk.sources import SourcesError, load_sources
 from claimdesk.wording import plural
 
@@ -104,11 +104,8 @@ def _run(args: argparse.Namespace) -> int:
 
             gc.freeze()  # the modules and objects imported so far: later collections pass them by
             gc.enable()
-            kind = choose_task_runner(
-                args.task_runner, paths, str(args.sources) if args.sources else None, args.batch_size
-            )
             summary = run_with(
-                kind,
+                args.task_runner,
                 args.dask_address,
                 paths=paths,
                 output=str(args.output),
@@ -127,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     print(server.describe())
     if summary["articles"]:  # a run with nothing new to tag does not say where it would have
         print(
-            f"Tagged on {TAGGED_ON[kind]}"
+            f"Tagged on {TAGGED_ON[summary['task_runner']]}"
             + (", as --task-runner auto chose." if args.task_runner == "auto" else ".")
         )
     print_summary(summary)

@@ -21,7 +21,7 @@ def seeded_run(prefect_api, tmp_path_factory):
     from claimdesk.flows.pipeline import run_pipeline
 
     output = tmp_path_factory.mktemp("out")
-    summary = run_pipeline(paths=[str(SEEDS)], output=str(output), batch_size=2)
+    summary = run_pipeline(paths=[str(SEEDS)], output=str(output), batch_size=2, task_runner="threads")
     return summary, output
 
 
@@ -90,6 +90,7 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
     text = artifacts[-1].data
     assert f"run {summary['run_id']}" in "\n".join(a.data for a in artifacts)
     assert "| disputed |" in text and "| none |" in text
+    assert any(f"run {summary['run_id']}" in a.data and "(task runner: threads)" in a.data for a in artifacts)
 
 
 def test_bad_input_is_rejected_and_the_rest_still_processed(

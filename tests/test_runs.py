@@ -192,19 +192,37 @@ def test_the_flow_on_worker_processes_stores_what_a_plain_run_does(
     assert stored(tmp_path / kind) == stored(tmp_path / "plain")
 
 
+def test_a_deployed_run_chooses_where_to_tag_from_the_files_it_finds(
+    prefect_api, worker_processes, tmp_path: Path
+) -> None:
+    """A scheduled or deployed run calls the flow itself, with no command line to choose for it:
+    ``auto`` is decided in the flow, from the files it found, and the summary says what it chose."""
+    from claimdesk.flows.pipeline import run_pipeline
+
+    few = run_pipeline(paths=[str(SEEDS)], output=str(tmp_path / "few"))
+    many = run_pipeline(paths=[str(SEEDS)], output=str(tmp_path / "many"), batch_size=2)
+    assert few["task_runner"] == "threads"
+    assert many["task_runner"] == ("processes" if (os.cpu_count() or 1) > 1 else "threads")
+    assert counts(few) == counts(many)
+    assert stored(tmp_path / "few") == stored(tmp_path / "many")
+
+
 def test_auto_tags_on_worker_processes_only_when_there_is_more_than_a_batch_to_read(tmp_path: Path) -> None:
     """Starting worker processes costs a second or two: worth it for a large run, not for a few files."""
+    from claimdesk.ingest import discover
     from claimdesk.runs import choose_task_runner
+    from claimdesk.sources import load_sources
 
-    seeds = [str(SEEDS)]
-    assert choose_task_runner("auto", seeds, None, batch_size=250) == "threads"
+    seeds, _ = discover([str(SEEDS)])
+    assert choose_task_runner("auto", seeds, batch_size=250) == "threads"
     many = "processes" if (os.cpu_count() or 1) > 1 else "threads"
-    assert choose_task_runner("auto", seeds, None, batch_size=3) == many
+    assert choose_task_runner("auto", seeds, batch_size=3) == many
     listed = tmp_path / "sources.yaml"
     listed.write_text(
         f"sources:\n  - folder: {SEEDS}\n  - urls: [https://example.org/a, https://example.org/b]\n"
     )
-    assert choose_task_runner("auto", [], str(listed), batch_size=4) == many  # 5 files; URLs not counted
-    assert choose_task_runner("auto", [], str(listed), batch_size=5) == "threads"
+    found, _ = discover([], load_sources(str(listed)))
+    assert choose_task_runner("auto", found, batch_size=4) == many  # 5 files; URLs not counted
+    assert choose_task_runner("auto", found, batch_size=5) == "threads"
     for kind in ("threads", "processes", "dask"):
-        assert choose_task_runner(kind, seeds, None, batch_size=1) == kind
+        assert choose_task_runner(kind, seeds, batch_size=1) == kind

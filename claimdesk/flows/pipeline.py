@@ -163,7 +163,8 @@ def _artifact(summary: dict) -> None:
             f"# claimdesk run {summary['run_id']}\n\n"
             f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
             f"{summary['failed']} failed.\n\n"
-            f"{summary['articles']} articles tagged, {summary['sentences']} sentences, "
+            f"{summary['articles']} articles tagged (task runner: {summary['task_runner']}), "
+            f"{summary['sentences']} sentences, "
             f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n{failed_table}"
         ),
     )
@@ -178,7 +179,8 @@ def run_pipeline(
     sources: str | None = None,
     wait: float = 0.0,
     allow_private: bool = False,
-    in_flight: int = WINDOW,
+    task_runner: str = "auto",
+    dask_address: str | None = None,
 ) -> dict:
     """Tag what is new or changed under ``paths`` and ``sources``; write records, database, metadata.
 
@@ -186,7 +188,9 @@ def run_pipeline(
     seconds, then raises :class:`~claimdesk.lock.RunLocked`, so the flow run (a scheduled
     one too) ends Failed with the reason rather than Completed having done nothing.
     ``allow_private`` lets links found in the documents of ``paths`` (and redirects) reach
-    loopback and private addresses. ``in_flight``: batches being tagged at once, at most.
+    loopback and private addresses. ``task_runner`` is where articles are tagged (see
+    :func:`tagging_runner`); ``auto`` is chosen from the files found, so a scheduled or deployed
+    run chooses too. The summary says which was used (``task_runner``).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -194,54 +198,65 @@ def run_pipeline(
     out = Path(output)
     paths = [str(p) for p in paths or []]
     with output_lock(out, wait), Run.open(out, rules, runs.inputs(paths, sources)) as current:
-        summary = _tag_all(current, paths, sources, batch_size, allow_private, in_flight)
+        summary = _tag_all(current, paths, sources, batch_size, allow_private, task_runner, dask_address)
     _artifact(summary)
     return summary
 
 
 def _tag_all(
-    current: Run, paths: list[str], sources: str | None, batch_size: int, allow_private: bool, in_flight: int
+    current: Run,
+    paths: list[str],
+    sources: str | None,
+    batch_size: int,
+    allow_private: bool,
+    task_runner: str,
+    dask_address: str | None,
 ) -> dict:
     found = find_sources(current, paths, sources, allow_private)
+    kind = runs.choose_task_runner(task_runner, found, batch_size)
     # URLs download while local files are read and tagged. URLs the user gave are trusted; links
     # found in documents are not, and reach internal addresses only if their source allows it.
     fetches = [
         (s, s.location, fetch_url.submit(s.location, True, s.allow_private)) for s in found if s.is_url
     ]
     ref = runs.rules_ref(current.rules)  # workers in other processes parse the rules once each
+    runner, in_flight = tagging_runner(kind, dask_address)
+    with runner:
 
-    def submit(batch: list[Article]) -> PrefectFuture:
-        return tag_batch.submit(Parcel(batch), ref)
+        def submit(batch: list[Article]) -> PrefectFuture:
+            return runner.submit(tag_batch, {"articles": Parcel(batch), "rules": ref})
 
-    def store(results: list[Annotated | Failure]) -> None:
-        store_batch(current, Parcel(results))
+        def store(results: list[Annotated | Failure]) -> None:
+            store_batch(current, Parcel(results))
 
-    files = [s for s in found if not s.is_url]
-    batches = current.file_batches(files, batch_size, read=lambda chunk: read_files(current, Parcel(chunk)))
-    current.tag_and_store(batches, submit, store, in_flight)
-
-    parsed = ingest.Parsed()
-    documents = _collect(fetches, current.fail)
-    if documents:
-        parsed.extend(parse_documents(documents))
-    if parsed.links:
-        pages = _collect(
-            [
-                (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
-                for link in parsed.links
-            ],
-            current.fail,
+        files = [s for s in found if not s.is_url]
+        batches = current.file_batches(
+            files, batch_size, read=lambda chunk: read_files(current, Parcel(chunk))
         )
-        if pages:
-            parsed.extend(extract_pages(pages))
-    articles = current.accept(parsed)
-    if articles:
-        todo = select_changed(current, articles)
-        current.tag_and_store(runs.chunks(todo, batch_size), submit, store, in_flight)
-    return current.finish()
+        current.tag_and_store(batches, submit, store, in_flight)
+
+        parsed = ingest.Parsed()
+        documents = _collect(fetches, current.fail)
+        if documents:
+            parsed.extend(parse_documents(documents))
+        if parsed.links:
+            pages = _collect(
+                [
+                    (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
+                    for link in parsed.links
+                ],
+                current.fail,
+            )
+            if pages:
+                parsed.extend(extract_pages(pages))
+        articles = current.accept(parsed)
+        if articles:
+            todo = select_changed(current, articles)
+            current.tag_and_store(runs.chunks(todo, batch_size), submit, store, in_flight)
+    return {**current.finish(), "task_runner": kind}
 
 
-def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple[TaskRunner, int]:
+def tagging_runner(kind: str = "threads", dask_address: str | None = None) -> tuple[TaskRunner, int]:
     """The task runner that tags, and how many batches to keep in flight for it.
 
     ``threads``: two threads in this process (one interpreter lock: one core at a time);
@@ -274,17 +289,13 @@ def task_runner(kind: str = "threads", dask_address: str | None = None) -> tuple
 
 
 def run_with(kind: str = "auto", dask_address: str | None = None, **parameters) -> dict:
-    """:func:`run_pipeline` with its tagging on the task runner ``kind`` (see :func:`task_runner`;
-    ``auto``: :func:`claimdesk.runs.choose_task_runner`)."""
-    kind = runs.choose_task_runner(
-        kind,
-        [str(p) for p in parameters.get("paths") or []],
-        parameters.get("sources"),
-        parameters.get("batch_size", BATCH_SIZE),
-    )
-    runner, in_flight = task_runner(kind, dask_address)
+    """:func:`run_pipeline` with its tagging on the task runner ``kind`` (see :func:`tagging_runner`;
+    ``auto``: :func:`claimdesk.runs.choose_task_runner`). A runner that cannot be had (an unknown
+    name, Dask missing or not answering) stops the run here, before anything is read or written."""
+    if kind != "auto":
+        tagging_runner(kind, dask_address)
     try:
-        return run_pipeline.with_options(task_runner=runner)(**parameters, in_flight=in_flight)
+        return run_pipeline(**parameters, task_runner=kind, dask_address=dask_address)
     except KeyboardInterrupt:
         stop_workers()
         raise
