@@ -79,7 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         gc.enable()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _check_task_runner(args: argparse.Namespace) -> None:
+    """Refuse a task runner the command line cannot have, before anything starts."""
     if args.dask_address and args.task_runner != "dask":
         raise UsageError("--dask-address needs --task-runner dask")
     if args.task_runner == "dask" and importlib.util.find_spec("prefect_dask") is None:
@@ -87,6 +88,10 @@ def _run(args: argparse.Namespace) -> int:
             "--task-runner dask needs prefect-dask: in a checkout .venv/bin/pip install -c constraints.txt "
             "-e '.[dask]', elsewhere pip install 'claimdesk[dask]'"
         )
+
+
+def _run(args: argparse.Namespace) -> int:
+    _check_task_runner(args)
     load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
     if args.sources:
         load_sources(args.sources)
@@ -140,6 +145,7 @@ TAGGED_ON = {
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    _check_task_runner(args)
     load_rules(args.rules)
     if args.sources:
         load_sources(args.sources)
@@ -157,8 +163,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             cron=args.cron,
             interval=args.interval,
             allow_private=args.allow_private,
+            task_runner=args.task_runner,
+            dask_address=args.dask_address,
         )
-    except ScheduleError as exc:
+    except (ScheduleError, TaskRunnerError) as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -325,6 +333,25 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_task_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where articles are tagged: shared by ``run`` and ``schedule`` (each scheduled run chooses)."""
+    parser.add_argument(
+        "--task-runner",
+        choices=TASK_RUNNERS,
+        default="auto",
+        help="where articles are tagged: threads (two, in this process), processes (one per core), "
+        "dask (a cluster at --dask-address, else a local one of worker processes), or auto: processes "
+        "when the inputs hold more files than one batch and the machine more than one core, else "
+        "threads; default: auto",
+    )
+    parser.add_argument(
+        "--dask-address",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="the scheduler of a running Dask cluster to tag on (with --task-runner dask)",
+    )
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """What to read and where to write: shared by ``run`` and ``schedule``."""
     parser.add_argument(
@@ -404,21 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="if another run is writing to OUTPUT, wait this long for it (default: 0, stop at once)",
     )
-    run.add_argument(
-        "--task-runner",
-        choices=TASK_RUNNERS,
-        default="auto",
-        help="where articles are tagged: threads (two, in this process), processes (one per core), "
-        "dask (a cluster at --dask-address, else a local one of worker processes), or auto: processes "
-        "when the inputs hold more files than one batch and the machine more than one core, else "
-        "threads; default: auto",
-    )
-    run.add_argument(
-        "--dask-address",
-        default=None,
-        metavar="tcp://HOST:PORT",
-        help="the scheduler of a running Dask cluster to tag on (with --task-runner dask)",
-    )
+    _add_task_runner_arguments(run)
     where = run.add_mutually_exclusive_group()
     where.add_argument(
         "--server",
@@ -445,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(exit status 2).",
     )
     _add_run_arguments(schedule)
+    _add_task_runner_arguments(schedule)
     when = schedule.add_mutually_exclusive_group()
     when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/15 * * * *'")
     when.add_argument(

@@ -64,9 +64,10 @@ def test_option_values_are_checked_up_front_in_one_line(args: list[str], says: s
     assert not output.exists()
 
 
-def test_a_dask_address_without_the_dask_task_runner_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["run", "schedule"])
+def test_a_dask_address_without_the_dask_task_runner_is_a_usage_error(tmp_path: Path, command: str) -> None:
     output = tmp_path / "out"
-    result = claimdesk("run", str(SEEDS), "--dask-address", "tcp://127.0.0.1:8786", "--output", str(output))
+    result = claimdesk(command, str(SEEDS), "--dask-address", "tcp://127.0.0.1:8786", "--output", str(output))
     assert result.returncode == 2
     assert result.stderr == "claimdesk: --dask-address needs --task-runner dask\n"
     assert not output.exists()

@@ -128,7 +128,8 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
     log = tmp_path / "schedule.log"
     with log.open("w") as out:
         served = subprocess.Popen(
-            [CLAIMDESK, "schedule", "--sources", str(config), "--interval", "2", "--output", str(output)],
+            [CLAIMDESK, "schedule", "--sources", str(config), "--interval", "2", "--output", str(output)]
+            + ["--task-runner", "threads"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -188,6 +189,7 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         ).json()
         assert found and all(run["deployment_id"] for run in found), "runs came from the deployment"
         assert {run["parameters"]["sources"] for run in found} == {str(config)}
+        assert {run["parameters"]["task_runner"] for run in found} == {"threads"}  # as the option said
         assert stop(served), "Ctrl-C stops the schedule"  # SIGINT to the group, as a terminal sends it
         assert served.returncode == 0
         assert "schedule stopped" in log.read_text()

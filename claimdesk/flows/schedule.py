@@ -18,7 +18,7 @@ from prefect.deployments.runner import EntrypointType
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
 
-from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline
+from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline, tagging_runner
 
 DEPLOYMENT_NAME = "claimdesk-scheduled"
 DEFAULT_INTERVAL_SECONDS = 3600
@@ -58,8 +58,13 @@ def serve_schedule(
     cron: str | None = None,
     interval: float | None = None,
     allow_private: bool = False,
+    task_runner: str = "auto",
+    dask_address: str | None = None,
 ) -> None:
-    """Serve the run as deployment ``claimdesk-run/claimdesk-scheduled`` until interrupted."""
+    """Serve the run as deployment ``claimdesk-run/claimdesk-scheduled`` until interrupted; each run
+    tags on ``task_runner`` (``auto``: chosen by each run from the files it finds)."""
+    if task_runner != "auto":
+        tagging_runner(task_runner, dask_address)  # an unknown or unreachable one: refused now
     check_server()
     if cron is None and interval is None:
         interval = DEFAULT_INTERVAL_SECONDS
@@ -78,6 +83,8 @@ def serve_schedule(
                 "rules_path": _absolute(rules_path) if rules_path else None,
                 "batch_size": batch_size,
                 "allow_private": allow_private,
+                "task_runner": task_runner,
+                "dask_address": dask_address,
             },
             description="Tags what is new or changed in the sources since the last run.",
             limit=1,  # one run at a time: a slow run is never overlapped by the next
