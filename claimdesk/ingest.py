@@ -107,7 +107,8 @@ def _folder(
     each file's (a re-run of a large archive is mostly this walk)."""
     problems: list[tuple[str, str]] = []
     found: list[tuple[Path, str]] = []  # (file, its resolved path)
-    pending = [(str(path), os.path.realpath(path))]
+    real_root = os.path.realpath(path)
+    pending = [(str(path), real_root)]
     while pending:
         folder, real = pending.pop()
         try:
@@ -134,7 +135,7 @@ def _folder(
         kinds = ", ".join(sorted(ARTICLE_SUFFIXES))
         return [], [(str(path), f"folder holds no article files ({kinds})")]
     found.sort()
-    root = os.path.dirname(os.path.realpath(path))
+    root = os.path.dirname(real_root)
     return [
         Source(str(file), _key(resolved, root), outlet, allow_private=allow_private, resolved=resolved)
         for file, resolved in found
@@ -197,7 +198,7 @@ def discover(
             problems.append((str(path), "no such file or folder"))
     unique: dict[str, Source] = {}
     for source in sources:  # the first mention wins, so its key (and the article's id) is stable,
-        where = source.location if source.is_url else source.resolved or os.path.realpath(source.location)
+        where = source.resolved or source.location  # every file found here has its resolved path
         first = unique.setdefault(where, source)
         if first.outlet is None and source.outlet:  # but an outlet named by a later mention counts
             unique[where] = replace(first, outlet=source.outlet)

@@ -48,7 +48,7 @@ WINDOW = 4
 """Batches sent to the tagger and not yet stored, at most: enough to keep every worker busy while
 the writer stores, few enough that memory does not grow with the corpus."""
 TASK_RUNNERS = ("auto", "threads", "processes", "dask")
-"""Where the flow can tag (:func:`claimdesk.flows.pipeline.task_runner`), named here for the CLI;
+"""Where the flow can tag (:func:`claimdesk.flows.pipeline.tagging_runner`), named here for the CLI;
 ``auto`` is decided by :func:`choose_task_runner`."""
 
 
