@@ -67,6 +67,8 @@ class _Grammar:
     """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
+    gender_title: regex.Pattern[str]
+    """A gendered title before a name ("Mrs. Clinton"): group ``female`` or ``male``, then ``name``."""
 
 
 def _last_words(phrases: frozenset[str]) -> frozenset[str]:
@@ -132,6 +134,10 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 name: tuple(w[name])
                 for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
             },
+            gender_title=regex.compile(
+                rf"\b(?i:(?P<female>{_any(w['female_titles'])})|(?P<male>{_any(w['male_titles'])}))\.?"
+                r"\s+(?P<name>(?:\p{Lu}[\p{L}’'-]*\.?\s+){0,3}\p{Lu}[\p{L}’'-]+)"
+            ),
         )
     return cached
 
@@ -509,7 +515,10 @@ def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozens
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
-    if words and words[0].lower().strip(",") in g.w["sentence_leaders"]:
+    opener = words[0].lower().strip(",") if words else ""
+    if opener in g.w["sentence_leaders"] or opener in g.w["sentence_openers"] or opener in g.leading:
+        return None  # "Until ...", "Its ...", "More ...": no name opens the sentence
+    if opener in g.w["possessive_determiners"] or opener in g.w["clause_terminators"]:
         return None
     if words and g.participle.search(words[0].lower()):
         return None  # "Asked about the delay, she said ..." opens with a participle
@@ -577,28 +586,72 @@ def _lower_words(text: str):
     return (m.group() for m in _LOWER_WORD.finditer(text))
 
 
+class _Genders:
+    """Whether a person is a woman or a man, where the text shows it: by a given name from the
+    lexicons ("Nancy Pelosi"), else by a title the article puts before the surname ("Mrs.
+    Clinton", "spokesman Brian Fallon"). The article is read for titles once, on the first
+    name no given name decides."""
+
+    def __init__(self, sentences: Sequence[str], rules: RuleSet) -> None:
+        self._sentences, self._rules = sentences, rules
+        self._by_surname: dict[str, str] | None = None
+
+    def of(self, name: str) -> str | None:
+        words = name.split()
+        first = words[0].lower().rstrip(".") if len(words) > 1 else ""  # "Graham" alone is a surname
+        w = self._rules.words
+        if first in w["female_given_names"]:
+            return "female"
+        if first in w["male_given_names"]:
+            return "male"
+        if self._by_surname is None:
+            votes: dict[str, Counter[str]] = {}
+            g = _grammar(self._rules)
+            for sentence in self._sentences:
+                for m in g.gender_title.finditer(sentence):
+                    surname = _POSSESSIVE.sub("", m.group("name").split()[-1])
+                    votes.setdefault(surname, Counter())["female" if m.group("female") else "male"] += 1
+            self._by_surname = {
+                s: c.most_common(1)[0][0]
+                for s, c in votes.items()
+                if len(c) == 1 or c.most_common(2)[1][1] * 3 <= c.most_common(1)[0][1]
+            }
+        return self._by_surname.get(_POSSESSIVE.sub("", words[-1]))
+
+
+def _gender_of_word(word: str, rules: RuleSet) -> str | None:
+    """The gender a pronoun or a role word shows ("she", "actress"), if any."""
+    w = word.lower()
+    if w in rules.words["female_pronouns"] or w in rules.words["female_titles"]:
+        return "female"
+    if w in rules.words["male_pronouns"] or w in rules.words["male_titles"]:
+        return "male"
+    return None
+
+
 def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
-    """Name the source a reference points back to: "he"/"she" the last person named as a speaker
-    or a sentence's subject, "it" the last organisation that spoke, and "the agency" the last
-    named source with "agency" in its name ("Medicines Safety Agency")."""
-    last_person: str | None = None
+    """Name the source a reference points back to: "he"/"she" the latest person of that gender (or
+    of none the text shows) named as a speaker or a sentence's subject, "it" the last organisation
+    that spoke, and "the agency" the last named source with "agency" in its name ("Medicines Safety
+    Agency")."""
+    people: list[str] = []  # persons named as speakers or subjects, latest last
     last_org: str | None = None
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
     lower_case = _LowerCaseWords(sentences)
-    # Sentences whose subject, the latest found first, becomes the last person: read only when a
-    # reference asks for the last person (most never do), so most sentences' subjects are never read.
+    genders = _Genders(sentences, rules)
+    # Sentences whose subjects join the people: read only when a reference asks for a person (most
+    # never do), so most sentences' subjects are never read.
     subjects: list[str] = []
 
-    def person() -> str | None:
-        nonlocal last_person
-        for sentence in reversed(subjects):
-            found = _subject(sentence, rules, lower_case)
-            if found:
-                last_person = found
-                break
-        subjects.clear()
-        return last_person
+    def person(gender: str | None = None) -> str | None:
+        if subjects:
+            people.extend(found for found in (_subject(s, rules, lower_case) for s in subjects) if found)
+            subjects.clear()
+        for name in reversed(people):
+            if gender is None or genders.of(name) in (None, gender):
+                return name
+        return None
 
     organisation_pronouns, group_pronouns = (
         rules.lexicon("organisation_pronouns"),
@@ -615,10 +668,13 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
         elif lowered in group_pronouns:
             t.attributed_to = last_group
         elif lowered in rules.pronouns:
-            t.attributed_to = person()
+            t.attributed_to = person(_gender_of_word(lowered, rules))
         elif name.islower() and name.split()[-1] in rules.titles and person():
             # "said the 74-year-old comedian": a role names the person last named
-            t.attributed_to = person()
+            role = name.split()[-1]  # a spokeswoman speaks for whoever she speaks for
+            t.attributed_to = person(
+                None if role in rules.words["speaks_for"] else _gender_of_word(role, rules)
+            )
         elif (
             len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
@@ -630,8 +686,8 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif (kind := source_type(name, rules)) == "person":
-            last_person = name
-            subjects.clear()
+            person()  # the subjects before this speaker come before it
+            people.append(name)
         elif kind == "organisation":
             last_org = last_group = name
         else:

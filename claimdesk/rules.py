@@ -94,6 +94,12 @@ REQUIRED_LEXICONS = (
     "subject_pronouns",
     "abbreviations_before_numbers",
     "letter_words",
+    "female_pronouns",
+    "male_pronouns",
+    "female_titles",
+    "male_titles",
+    "female_given_names",
+    "male_given_names",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
@@ -134,7 +140,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 

@@ -283,3 +283,32 @@ def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
     from claimdesk import quotes
 
     assert quotes.find_quotes(text, open_at_start) == quotes._read_marks(quotes._marks(text), open_at_start)
+
+
+@pytest.mark.parametrize(
+    ("text", "pronoun_sentence", "speaker"),
+    [
+        # The latest person is a woman: "he" goes back past her to the man named before.
+        (
+            "Senator John Ramos criticised the plan on Monday. Governor Alice Whitfield signed it anyway. "
+            "He said the plan would raise rents.",
+            "He said",
+            "John Ramos",
+        ),
+        (
+            "Governor Alice Whitfield signed the plan. Senator John Ramos criticised it on Monday. "
+            "She said the plan would lower rents.",
+            "She said",
+            "Alice Whitfield",
+        ),
+        # No given name says it, the article's own titles do: "Ms. Okafor" is a woman.
+        (
+            "Ms. Okafor, the council's treasurer, signed the plan. Mr. Lindqvist opposed it. "
+            "Mr. Lindqvist spoke first. She said the plan would lower rents.",
+            "She said",
+            "Okafor",
+        ),
+    ],
+)
+def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_sentence, speaker) -> None:
+    assert find(tag_article(text, rules), pronoun_sentence).attributed_to == speaker
