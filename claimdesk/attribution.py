@@ -30,6 +30,7 @@ _TAIL_SPLIT = regex.compile(r"[,”\"]")
 _CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
 _LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
 _INITIAL = regex.compile(r"\p{Lu}\.")
+_PARTY_STATE = regex.compile(r"\p{Lu}-\p{Lu}[\p{L}.-]*")  # "R-Wis.", "D-N.Y.": a party and a state
 
 
 def _any(words: frozenset[str]) -> str:
@@ -254,13 +255,37 @@ def _plausible_source(word: str, rules: RuleSet) -> bool:
     return word.endswith(_grammar(rules).endings["plural_endings"]) and len(word) > 3
 
 
-def _is_appositive(segment: str, g: _Grammar) -> bool:
+def _is_appositive(segment: str, rules: RuleSet) -> bool:
     """Does a comma segment describe the name before it (", the ambassador,", ", 58,",
-    ", who owns homes,")? ", the BSK," is a name itself."""
+    ", who owns homes,", ", R-Wis.,", ", Democrat of Tennessee,")? ", the BSK," is a name
+    itself, and a clause with a verb of its own (", the plant is hanging on,") describes no one."""
+    g = _grammar(rules)
     text = segment.strip()
-    if g.the_name.match(text) and len(text.split()) <= 4 and text.split()[-1][:1].isupper():
+    words = text.split()
+    if not words:
+        return False
+    if _PARTY_STATE.fullmatch(text):
+        return True  # "Sen. Ron Johnson, R-Wis., said"
+    if (
+        len(words) <= 4
+        and words[0].lower() in rules.titles
+        and len(words) > 2
+        and words[1] in g.w["name_prepositions"]
+        and words[-1][:1].isupper()
+    ):
+        return True  # "Representative Steve Cohen, Democrat of Tennessee, told"
+    if g.the_name.match(text) and len(words) <= 4 and words[-1][:1].isupper():
         return False  # ", the BSK," but not ", the Chinese ambassador,"
-    return text[:1].islower() or text[:1].isdigit()
+    if not (text[:1].islower() or text[:1].isdigit()):
+        return False
+    # An auxiliary makes a clause (", the plant is hanging on,"), unless a relative pronoun opens
+    # the clause inside the description (", a friend who was her chief of staff,").
+    for w in words:
+        if w.lower() in g.w["relative_pronouns"]:
+            return True
+        if w.lower() in g.w["auxiliaries"]:
+            return False
+    return True
 
 
 def _last_clause(text: str, g: _Grammar) -> str:
@@ -291,7 +316,7 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
         parts = _COMMA.split(left[:-1])  # "1,200 homes" is one segment
-        while len(parts) > 1 and _is_appositive(parts[-1], g):
+        while len(parts) > 1 and _is_appositive(parts[-1], rules):
             parts.pop()
         left = ",".join(parts)
     clause = _last_clause(left, g)

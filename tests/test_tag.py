@@ -312,3 +312,30 @@ def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
 )
 def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_sentence, speaker) -> None:
     assert find(tag_article(text, rules), pronoun_sentence).attributed_to == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A party and state, or "Democrat of Tennessee", describe the speaker named before them.
+        ("Sen. Ron Johnson, R-Wis., said the department had failed to act.", "Ron Johnson"),
+        ("Representative Steve Cohen, Democrat of Tennessee, said the speech went well.", "Steve Cohen"),
+        # A description with a clause of its own still describes: the speaker stands before it.
+        (
+            "Melanne Verveer, a friend who was her chief of staff, said the talks had failed.",
+            "Melanne Verveer",
+        ),
+    ],
+)
+def test_a_description_between_speaker_and_verb_is_skipped(rules, text, speaker) -> None:
+    assert tag_article(text, rules)[text].attributed_to == speaker
+
+
+def test_a_clause_before_a_tail_verb_names_no_speaker(rules) -> None:
+    """'In nearby Decatur, the plant is hanging on, said the chief executive': the clauses before
+    the verb are what was said; the place they open with is no speaker."""
+    text = (
+        "In nearby Decatur, the big steel plant is hanging on, but it is under pressure, "
+        "said the company's chief."
+    )
+    assert tag_article(text, rules)[text].attributed_to != "Decatur"
