@@ -68,6 +68,8 @@ class _Grammar:
     """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
+    closing_stops: frozenset[str]
+    """Words no name ends with (prepositions, determiners, auxiliaries, pronouns...)."""
     gender_title: regex.Pattern[str]
     """A gendered title before a name ("Mrs. Clinton"): group ``female`` or ``male``, then ``name``."""
 
@@ -135,6 +137,14 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 name: tuple(w[name])
                 for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
             },
+            closing_stops=w["prepositions"]
+            | w["determiners"]
+            | w["conjunctions"]
+            | w["auxiliaries"]
+            | w["possessive_determiners"]
+            | w["subject_pronouns"]
+            | w["clause_terminators"]
+            | w["name_ending_stops"],
             gender_title=regex.compile(
                 rf"\b(?i:(?P<female>{_any(w['female_titles'])})|(?P<male>{_any(w['male_titles'])}))\.?"
                 r"\s+(?P<name>(?:\p{Lu}[\p{L}’'-]*\.?\s+){0,3}\p{Lu}[\p{L}’'-]+)"
@@ -223,6 +233,11 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         return None  # "s massacre": a possessive cut from its name
     if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
         return None  # "Victory took Real to": a clause, not a name
+    parts = name.split()
+    if len(parts) > 1 and parts[-1].lower() in g.closing_stops:
+        return None  # "Sunday to", "Comey cannot", "clear he": a name cut inside a clause
+    if all(w.lower() in w_["time_words"] for w in name.split()):
+        return None  # "Sunday": a day speaks for no one
     return name if any(c.isalpha() for c in name) else None
 
 

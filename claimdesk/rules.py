@@ -100,6 +100,7 @@ REQUIRED_LEXICONS = (
     "male_titles",
     "female_given_names",
     "male_given_names",
+    "name_ending_stops",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
