@@ -203,7 +203,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
         if titled and titled[-1] < len(run) - 1 and run[-1].lower() not in rules.organisations:
             run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
-        words = run
+        words = _person_of_place(run, rules)
     elif (
         len(words) > 1
         and words[-1].lower() in w_["speaks_for"]
@@ -239,6 +239,19 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if all(w.lower() in w_["time_words"] for w in name.split()):
         return None  # "Sunday": a day speaks for no one
     return name if any(c.isalpha() for c in name) else None
+
+
+def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
+    """A person's name before "of" and the place or body they belong to ("Meenakshi Ganguly of Human
+    Rights Watch", "Lee Zeldin of New York") is the person's; "Bank of England" and "Republican
+    Party of Wyoming" stay whole."""
+    for i, w in enumerate(run):
+        if w.lower() in rules.words["name_prepositions"] and i >= 2:
+            before = run[:i]
+            if all(x[:1].isupper() and x.lower().rstrip(".") not in rules.organisations for x in before):
+                return before
+            break
+    return run
 
 
 def _proper(words: list[str]) -> bool:
