@@ -68,6 +68,8 @@ class _Grammar:
     """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
+    title_words: frozenset[str]
+    """Titles, and the abbreviations that stand before names ("Capt.", "Sgt."), dropped from a name."""
     closing_stops: frozenset[str]
     """Words no name ends with (prepositions, determiners, auxiliaries, pronouns...)."""
     gender_title: regex.Pattern[str]
@@ -137,6 +139,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 name: tuple(w[name])
                 for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
             },
+            title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
             | w["determiners"]
             | w["conjunctions"]
@@ -200,8 +203,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
                 run.insert(0, w)
             else:
                 break
-        titled = [i for i, w in enumerate(run) if w.lower().rstrip(".") in rules.titles]
-        if titled and titled[-1] < len(run) - 1 and run[-1].lower() not in rules.organisations:
+        titled = [i for i, w in enumerate(run[:-1]) if w.lower().rstrip(".") in g.title_words]
+        if titled and run[-1].lower() not in rules.organisations:
             run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
         words = _person_of_place(run, rules)
     elif (
@@ -210,9 +213,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         and words[-2][:1].isupper()
         and not words[-2].endswith(g.endings["demonym_endings"])  # "Tanzanian official" is a person
     ):
-        words = [
-            w for w in words[:-1] if w[:1].isupper()
-        ]  # "a PowerFirst spokesperson" speaks for PowerFirst
+        # "a PowerFirst spokesperson" speaks for PowerFirst; "a Department for Work and Pensions
+        # spokeswoman" for the whole name, its particles included.
+        caps = [i for i, w in enumerate(words[:-1]) if w[:1].isupper()]
+        inside = words[caps[0] : caps[-1] + 1]
+        if all(w[:1].isupper() or w.lower() in w_["name_particles"] for w in inside):
+            words = inside
+        else:
+            words = [w for w in words[:-1] if w[:1].isupper()]
     elif len(words) > 4:
         words = words[-2:]
     while len(words) > 1 and words[-1].lower() in w_["place_adverbs"]:

@@ -354,3 +354,19 @@ def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
     source than one of these."""
     source = tag_article(text, rules)[text].attributed_to
     assert source is None or source.split()[-1].lower() not in {"to", "he", "she", "cannot"}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“We are ready,” said Army Capt. Christian Pardo.", "Christian Pardo"),
+        (
+            "A Department for Work and Pensions spokeswoman said the award was deserved.",
+            "Department for Work and Pensions",
+        ),
+        ("Ambassador Stefan Johannesson of Iceland warned that work remained.", "Stefan Johannesson"),
+    ],
+)
+def test_the_name_a_reader_expects(rules, text, speaker) -> None:
+    """Titles abbreviated, the particles of an organisation's name, and a place after a person."""
+    assert tag_article(text, rules)[text].attributed_to == speaker
