@@ -179,7 +179,10 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         and words[0][:1].isupper()
         and words[1].lower() not in w_["conjunctions"]  # "Dockers' and Transport Union" is one name
     ):
-        words = words[1:]  # "Malawi's health ministry" -> "health ministry"
+        if len(words) == 2 and words[1].lower() in rules.organisations:
+            words = [_POSSESSIVE.sub("", words[0]), words[1]]  # "Sanders' campaign" -> "Sanders campaign"
+        else:
+            words = words[1:]  # "Malawi's health ministry" -> "health ministry"
     for i, w in enumerate(words[1:], start=1):
         if w[:1].isupper() or len(w) <= 4:
             continue

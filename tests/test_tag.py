@@ -370,3 +370,9 @@ def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
 def test_the_name_a_reader_expects(rules, text, speaker) -> None:
     """Titles abbreviated, the particles of an organisation's name, and a place after a person."""
     assert tag_article(text, rules)[text].attributed_to == speaker
+
+
+def test_a_campaign_is_named_for_its_candidate(rules) -> None:
+    """The guide's "Trump campaign": the possessor stays, without its 's."""
+    text = "Sanders’ campaign called the report a rush to judgment."
+    assert tag_article(text, rules)[text].attributed_to == "Sanders campaign"
