@@ -247,6 +247,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     parts = name.split()
     if len(parts) > 1 and parts[-1].lower() in g.closing_stops:
         return None  # "Sunday to", "Comey cannot", "clear he": a name cut inside a clause
+    if len(parts) > 1 and any(p.lower() in w_["subject_pronouns"] for p in parts):
+        return None  # "I just", "Sometimes I didn't": a clause, not a name
     if all(w.lower() in w_["time_words"] for w in name.split()):
         return None  # "Sunday": a day speaks for no one
     return name if any(c.isalpha() for c in name) else None
