@@ -261,8 +261,12 @@ def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
     for i, w in enumerate(run):
         if w.lower() in rules.words["name_prepositions"] and i >= 2:
             before = run[:i]
-            if all(x[:1].isupper() and x.lower().rstrip(".") not in rules.organisations for x in before):
-                return before
+            given = rules.words["female_given_names"] | rules.words["male_given_names"]
+            person = before[0].lower() in given or any(_INITIAL.fullmatch(x) for x in before[1:])
+            if person and all(
+                x[:1].isupper() and x.lower().rstrip(".") not in rules.organisations for x in before
+            ):
+                return before  # a given name or an initial shows a person, not "Syrian Observatory for ..."
             break
     return run
 
@@ -319,13 +323,15 @@ def _is_appositive(segment: str, rules: RuleSet) -> bool:
         return False  # ", the BSK," but not ", the Chinese ambassador,"
     if not (text[:1].islower() or text[:1].isdigit()):
         return False
+    if g.participle.search(words[0].lower()):
+        return True  # ", speaking on condition of anonymity because talks were private,"
     # An auxiliary makes a clause (", the plant is hanging on,"), unless a relative pronoun opens
     # the clause inside the description (", a friend who was her chief of staff,").
-    for w in words:
+    for i, w in enumerate(words):
         if w.lower() in g.w["relative_pronouns"]:
             return True
         if w.lower() in g.w["auxiliaries"]:
-            return False
+            return i == 0  # ", has filed a lawsuit," is the predicate of the name before it
     return True
 
 

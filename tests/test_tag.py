@@ -366,6 +366,20 @@ def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
             "Department for Work and Pensions",
         ),
         ("Ambassador Stefan Johannesson of Iceland warned that work remained.", "Stefan Johannesson"),
+        (
+            "According to the Syrian Observatory for Human Rights, 23 fighters were killed.",
+            "Syrian Observatory for Human Rights",
+        ),
+        (
+            "A Marrakandi official, speaking on condition of anonymity because the talks were private, "
+            "said the deal was off.",
+            "Marrakandi official",
+        ),
+        (
+            "Talia Monroe's former manager, Vincent Lasker, has filed a lawsuit against the pop star, "
+            "claiming she owes him $12m.",
+            "Vincent Lasker",
+        ),
     ],
 )
 def test_the_name_a_reader_expects(rules, text, speaker) -> None:
