@@ -701,28 +701,46 @@ def _gender_of_word(word: str, rules: RuleSet) -> str | None:
     return None
 
 
+PEOPLE_KEPT = 32
+"""How many speakers, and stretches of sentences between them, a pronoun may walk back over."""
+
+
 def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
     """Name the source a reference points back to: "he"/"she" the latest person of that gender (or
     of none the text shows) named as a speaker or a sentence's subject, "it" the last organisation
     that spoke, and "the agency" the last named source with "agency" in its name ("Medicines Safety
     Agency")."""
-    people: list[str] = []  # persons named as speakers or subjects, latest last
+    # Persons named as speakers or subjects, latest last. A list among them holds the sentences
+    # with no source between two speakers: their subjects are read only when a pronoun walks back
+    # to them (most never do), and then once. The last few entries are kept, not everyone a huge
+    # article names.
+    people: list[str | list[str]] = []
     last_org: str | None = None
     last_group: str | None = None  # an organisation or a plural of unnamed sources, for "they"
     named: list[str] = []  # proper names of sources so far, latest last
     lower_case = _LowerCaseWords(sentences)
     genders = _Genders(sentences, rules)
-    # Sentences whose subjects join the people: read only when a reference asks for a person (most
-    # never do), so most sentences' subjects are never read.
-    subjects: list[str] = []
+    subjects: list[str] = []  # sentences with no source since the last speaker
+
+    def park() -> None:
+        if subjects:
+            people.append(subjects.copy())
+            subjects.clear()
+        del people[:-PEOPLE_KEPT]
 
     def person(gender: str | None = None) -> str | None:
-        if subjects:
-            people.extend(found for found in (_subject(s, rules, lower_case) for s in subjects) if found)
-            subjects.clear()
-        for name in reversed(people):
-            if gender is None or genders.of(name) in (None, gender):
-                return name
+        park()
+        k = len(people) - 1
+        while k >= 0:
+            entry = people[k]
+            if isinstance(entry, list):  # read these sentences' subjects now, in their order
+                found = [f for f in (_subject(s, rules, lower_case) for s in entry) if f]
+                people[k : k + 1] = found
+                k += len(found) - 1
+                continue
+            if gender is None or genders.of(entry) in (None, gender):
+                return entry
+            k -= 1
         return None
 
     organisation_pronouns, group_pronouns = (
@@ -758,7 +776,7 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
         elif (kind := source_type(name, rules)) == "person":
-            person()  # the subjects before this speaker come before it
+            park()  # the subjects before this speaker come before it
             people.append(name)
         elif kind == "organisation":
             last_org = last_group = name
