@@ -30,6 +30,8 @@ _TAIL_SPLIT = regex.compile(r"[,”\"]")
 _CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
 _LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
 _INITIAL = regex.compile(r"\p{Lu}\.")
+_NOT_IN_NAMES = frozenset('"“”<>')
+_CONTRACTION = regex.compile(r"[’'][\p{L}]+$")  # "I've" -> "I"
 _PARTY_STATE = regex.compile(r"\p{Lu}-\p{Lu}[\p{L}.-]*")  # "R-Wis.", "D-N.Y.": a party and a state
 
 
@@ -137,7 +139,13 @@ def _grammar(rules: RuleSet) -> _Grammar:
             speakers=rules.anonymous | rules.organisations,
             endings={
                 name: tuple(w[name])
-                for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
+                for name in (
+                    "demonym_endings",
+                    "past_endings",
+                    "plural_endings",
+                    "progressive_endings",
+                    "adverb_endings",
+                )
             },
             title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
@@ -173,6 +181,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         words = words[:-1]  # "Souness - who ...": a dash is no part of a name
     while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:
         words = words[1:]  # "Yet Evan Mann", "Although Weiner": a clause's first word is no part of a name
+    while len(words) > 1 and words[1][:1].isupper() and _opens_clause(words[0], rules):
+        words = words[1:]  # "Making Trump", "Immediately Clinton": a verb form or adverb opens a clause
     if (
         len(words) > 1
         and _POSSESSIVE.search(words[0])
@@ -251,6 +261,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         return None  # "I just", "Sometimes I didn't": a clause, not a name
     if all(w.lower() in w_["time_words"] for w in name.split()):
         return None  # "Sunday": a day speaks for no one
+    if any(c in _NOT_IN_NAMES for c in name):
+        return None  # '"The discussions', "America</": a quote or markup, not a name
+    if (
+        len(parts) == 1
+        and _CONTRACTION.sub("", name.lower()) in w_["subject_pronouns"]
+        and name.lower() not in w_["subject_pronouns"]
+    ):
+        return None  # "I've", "They've": a contracted pronoun and verb
     return name if any(c.isalpha() for c in name) else None
 
 
@@ -269,6 +287,18 @@ def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
                 return before  # a given name or an initial shows a person, not "Syrian Observatory for ..."
             break
     return run
+
+
+def _opens_clause(word: str, rules: RuleSet) -> bool:
+    """An adverb ("Immediately") or a verb's participle ("Making", "Speaking"): it opens a clause,
+    never a name ("Downing Street" and "United States" are neither)."""
+    w = word.lower()
+    if len(w) <= 4:
+        return False
+    g = _grammar(rules)
+    return w.endswith(g.endings["adverb_endings"]) or (
+        w in rules.finite_verbs and bool(g.participle.search(w))
+    )
 
 
 def _proper(words: list[str]) -> bool:

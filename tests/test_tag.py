@@ -348,13 +348,14 @@ def test_a_clause_before_a_tail_verb_names_no_speaker(rules) -> None:
         "Continuing to explain his view, Carson rejected the notion that the episode was over.",
         "He also made clear he intended to take seriously what he perceives as his role.",
         "“I just hope the backs carry on where they left off,” the captain said.",
+        "“I've been there before,” he said after the match.",
     ],
 )
 def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
     """'Sunday to', 'Continuing to', 'clear he' are cut from a clause: a reader would rather see no
     source than one of these."""
     source = tag_article(text, rules)[text].attributed_to
-    assert source is None or not {"to", "he", "she", "cannot", "i"} & set(source.lower().split())
+    assert source is None or not {"to", "he", "she", "cannot", "i", "i've"} & set(source.lower().split())
 
 
 @pytest.mark.parametrize(
