@@ -858,6 +858,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         return
     wanted = {name for _, name in surnames}
     skip = _grammar(rules).not_surnames
+    given_names = rules.words["female_given_names"] | rules.words["male_given_names"]
     body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
@@ -871,6 +872,8 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
             continue
+        if given[0].lower() not in given_names and given[0] in lower_case:
+            continue  # "Following Sanders", "Against Trump": a word the article writes in lower case
         found = body_names if 0 <= body < m.start() else headline_names
         found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
         if found is body_names and len(given) == 1 and given[0][1:].islower():
@@ -879,4 +882,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     for t, name in surnames:
         options = body_names.get(name) or headline_names.get(name) or first_names.get(name)
         if options:
-            t.attributed_to = max(options.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+            # A known given name first ("Bernie Sanders", not "Following Sanders"), then the most frequent
+            t.attributed_to = max(
+                options.items(), key=lambda kv: (kv[0].split()[0].lower() in given_names, kv[1], len(kv[0]))
+            )[0]

@@ -392,3 +392,12 @@ def test_a_campaign_is_named_for_its_candidate(rules) -> None:
     """The guide's "Trump campaign": the possessor stays, without its 's."""
     text = "Sanders’ campaign called the report a rush to judgment."
     assert tag_article(text, rules)[text].attributed_to == "Sanders campaign"
+
+
+def test_a_surname_takes_the_given_name_not_the_word_before_it(rules) -> None:
+    """'Following Sanders on MSNBC' writes the surname after a capitalised word that is no name."""
+    text = (
+        "Following Sanders on MSNBC, Clinton took questions. Bernie Sanders spoke in Ohio. "
+        "“We are telling the truth,” Sanders said."
+    )
+    assert find(tag_article(text, rules), "“We are").attributed_to == "Bernie Sanders"
