@@ -70,6 +70,8 @@ class _Grammar:
     """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
+    given_names: frozenset[str]
+    """Given names of either lexicon: a capitalised word among them opens a person's name."""
     title_words: frozenset[str]
     """Titles, and the abbreviations that stand before names ("Capt.", "Sgt."), dropped from a name."""
     closing_stops: frozenset[str]
@@ -147,6 +149,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
                     "adverb_endings",
                 )
             },
+            given_names=w["female_given_names"] | w["male_given_names"],
             title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
             | w["determiners"]
@@ -279,8 +282,9 @@ def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
     for i, w in enumerate(run):
         if w.lower() in rules.words["name_prepositions"] and i >= 2:
             before = run[:i]
-            given = rules.words["female_given_names"] | rules.words["male_given_names"]
-            person = before[0].lower() in given or any(_INITIAL.fullmatch(x) for x in before[1:])
+            person = before[0].lower() in _grammar(rules).given_names or any(
+                _INITIAL.fullmatch(x) for x in before[1:]
+            )
             if person and all(
                 x[:1].isupper() and x.lower().rstrip(".") not in rules.organisations for x in before
             ):
@@ -691,12 +695,12 @@ def _lower_words(text: str):
 class _Genders:
     """Whether a person is a woman or a man, where the text shows it: by a given name from the
     lexicons ("Nancy Pelosi"), else by a title the article puts before the surname ("Mrs.
-    Clinton", "spokesman Brian Fallon"). The article is read for titles once, on the first
-    name no given name decides."""
+    Clinton", "spokesman Brian Fallon"). For a name no given name decides, the sentences that
+    hold its surname are read for titles, once a surname."""
 
     def __init__(self, sentences: Sequence[str], rules: RuleSet) -> None:
         self._sentences, self._rules = sentences, rules
-        self._by_surname: dict[str, str] | None = None
+        self._by_surname: dict[str, str | None] = {}
 
     def of(self, name: str) -> str | None:
         words = name.split()
@@ -706,19 +710,19 @@ class _Genders:
             return "female"
         if first in w["male_given_names"]:
             return "male"
-        if self._by_surname is None:
-            votes: dict[str, Counter[str]] = {}
+        surname = _POSSESSIVE.sub("", words[-1])
+        if surname not in self._by_surname:
+            votes: Counter[str] = Counter()
             g = _grammar(self._rules)
             for sentence in self._sentences:
-                for m in g.gender_title.finditer(sentence):
-                    surname = _POSSESSIVE.sub("", m.group("name").split()[-1])
-                    votes.setdefault(surname, Counter())["female" if m.group("female") else "male"] += 1
-            self._by_surname = {
-                s: c.most_common(1)[0][0]
-                for s, c in votes.items()
-                if len(c) == 1 or c.most_common(2)[1][1] * 3 <= c.most_common(1)[0][1]
-            }
-        return self._by_surname.get(_POSSESSIVE.sub("", words[-1]))
+                if surname in sentence:  # a cheap test first: most sentences never name them
+                    for m in g.gender_title.finditer(sentence):
+                        if _POSSESSIVE.sub("", m.group("name").split()[-1]) == surname:
+                            votes["female" if m.group("female") else "male"] += 1
+            ranked = votes.most_common(2)
+            clear = ranked and (len(ranked) == 1 or ranked[1][1] * 3 <= ranked[0][1])
+            self._by_surname[surname] = ranked[0][0] if clear else None
+        return self._by_surname[surname]
 
 
 def _gender_of_word(word: str, rules: RuleSet) -> str | None:
@@ -763,10 +767,15 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
         k = len(people) - 1
         while k >= 0:
             entry = people[k]
-            if isinstance(entry, list):  # read these sentences' subjects now, in their order
-                found = [f for f in (_subject(s, rules, lower_case) for s in entry) if f]
-                people[k : k + 1] = found
-                k += len(found) - 1
+            if isinstance(entry, list):  # read these sentences' subjects, the latest first, as needed
+                if not entry:
+                    del people[k]
+                    k -= 1
+                    continue
+                found = _subject(entry.pop(), rules, lower_case)
+                if found:
+                    people.insert(k + 1, found)  # after the sentences before it, before the ones read
+                    k += 1
                 continue
             if gender is None or genders.of(entry) in (None, gender):
                 return entry
@@ -858,7 +867,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         return
     wanted = {name for _, name in surnames}
     skip = _grammar(rules).not_surnames
-    given_names = rules.words["female_given_names"] | rules.words["male_given_names"]
+    given_names = _grammar(rules).given_names
     body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
@@ -872,8 +881,6 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
             continue
-        if given[0].lower() not in given_names and given[0] in lower_case:
-            continue  # "Following Sanders", "Against Trump": a word the article writes in lower case
         found = body_names if 0 <= body < m.start() else headline_names
         found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
         if found is body_names and len(given) == 1 and given[0][1:].islower():
