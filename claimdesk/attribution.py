@@ -508,10 +508,13 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
         return own[0]
     # Passive voice ("the claims were dismissed by the ministry"): the source follows "by";
     # the subject of a passive verb is what was said, not who said it.
-    stance = sent[start:end].split()[-1].lower() in g.w["stance_adjectives"]  # "is confident" is no passive
+    verb = sent[start:end].split()[-1].lower()
+    stance = verb in g.w["stance_adjectives"]  # "is confident" is no passive
+    progressive = verb.endswith(g.endings["progressive_endings"])  # "is telling reporters" is no passive
     if (
         rule.source != "after"
         and not stance
+        and not progressive
         and (
             g.passive_aux.search(sent, 0, start)
             or sent[start:end].split()[0].lower() in g.w["passive_auxiliaries"]

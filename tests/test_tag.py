@@ -367,6 +367,7 @@ def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
             "Department for Work and Pensions",
         ),
         ("Ambassador Stefan Johannesson of Iceland warned that work remained.", "Stefan Johannesson"),
+        ("Security firms are warning that a virus disguises itself as a greeting card.", "Security firms"),
         (
             "According to the Syrian Observatory for Human Rights, 23 fighters were killed.",
             "Syrian Observatory for Human Rights",
