@@ -250,6 +250,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if words[-1].islower() and not described and not _plausible_source(words[-1], rules):
         return None  # "the last thing we expected", "her support": an adjective or event names no one
     name = " ".join(words).strip(" .,’'…")
+    if words[-1].lower().rstrip(".") in w_["name_suffixes"] and words[-1].endswith("."):
+        name += "."  # "Joseph R. Biden Jr." keeps its period
     if not words[-1][:1].isupper():
         name = name.lower() if name[:1].isupper() and " " not in name else name
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
@@ -648,6 +650,13 @@ def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozens
     name = _clean_name(run, rules) if run else None
     if name and " " not in name and name in lower_case:
         return None  # "Victory took Real to ...": a word the article also writes in lower case
+    if (
+        name
+        and " " not in name
+        and isinstance(lower_case, _LowerCaseWords)
+        and not lower_case.written_as_name(name)
+    ):
+        return None  # "Soon, he ...": capitalised only where it opens a sentence, so no name
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
     return None
@@ -673,6 +682,19 @@ class _LowerCaseWords:
     def __init__(self, sentences: Sequence[str]) -> None:
         self._sentences = sentences
         self._words: frozenset[str] | None = None
+        self._names: frozenset[str] | None = None
+
+    def written_as_name(self, word: str) -> bool:
+        """Does the text capitalise ``word`` after some sentence's first word, as names are? A
+        short text says too little to tell: there, every word may be a name."""
+        if len(self._sentences) < _SAYS_ENOUGH:
+            return True
+        if self._names is None:
+            names: set[str] = set()
+            for text in self._sentences:
+                names.update(_MID_CAPITAL.findall(text) if len(text) < _AT_ONCE else _mid_capitals(text))
+            self._names = frozenset(names)
+        return word in self._names
 
     @property
     def read(self) -> bool:
@@ -689,6 +711,16 @@ class _LowerCaseWords:
 
 _AT_ONCE = 100_000
 """Texts shorter than this give their lower-case words as one list; longer ones a word at a time."""
+
+
+_SAYS_ENOUGH = 8
+"""Sentences a text needs before a word it never capitalises mid-sentence is taken for no name."""
+_MID_CAPITAL = regex.compile(r"(?<=\s)\p{Lu}[\p{L}’'-]*")
+"""A capitalised word after white space: not a sentence's first word."""
+
+
+def _mid_capitals(text: str):
+    return (m.group() for m in _MID_CAPITAL.finditer(text))
 
 
 def _lower_words(text: str):
@@ -717,11 +749,20 @@ class _Genders:
         if surname not in self._by_surname:
             votes: Counter[str] = Counter()
             g = _grammar(self._rules)
+            w = self._rules.words
             for sentence in self._sentences:
                 if surname in sentence:  # a cheap test first: most sentences never name them
                     for m in g.gender_title.finditer(sentence):
                         if _POSSESSIVE.sub("", m.group("name").split()[-1]) == surname:
                             votes["female" if m.group("female") else "male"] += 1
+                    for m in _CAPITALISED_RUN.finditer(sentence):  # "Hillary Clinton" ... "Clinton"
+                        run = m.group().split()
+                        if _POSSESSIVE.sub("", run[-1]).strip(",") == surname:
+                            first = run[0].lower()
+                            if first in w["female_given_names"]:
+                                votes["female"] += 1
+                            elif first in w["male_given_names"]:
+                                votes["male"] += 1
             ranked = votes.most_common(2)
             clear = ranked and (len(ranked) == 1 or ranked[1][1] * 3 <= ranked[0][1])
             self._by_surname[surname] = ranked[0][0] if clear else None
@@ -871,6 +912,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     wanted = {name for _, name in surnames}
     skip = _grammar(rules).not_surnames
     given_names = _grammar(rules).given_names
+    suffixes = rules.lexicon("name_suffixes")
     body = text.lstrip().find("\n") + len(text) - len(text.lstrip())
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
@@ -879,13 +921,17 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         if not any(name in m.group() for name in wanted):
             continue  # the run cannot end with a surname looked for
         words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        suffix = words.pop() if len(words) > 2 and words[-1].lower().rstrip(".") in suffixes else None
+        if suffix and text[m.end() : m.end() + 1] == ".":
+            suffix += "."  # "Jr." keeps the period the run stops before
         surname = words[-1].rstrip(".")
         size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
             continue
         found = body_names if 0 <= body < m.start() else headline_names
-        found.setdefault(surname, Counter())[" ".join([*given, surname])] += 1
+        # "Joseph R. Biden Jr.": the suffix stays with the name
+        found.setdefault(surname, Counter())[" ".join([*given, surname, *([suffix] if suffix else [])])] += 1
         if found is body_names and len(given) == 1 and given[0][1:].islower():
             # "Lou Jiwei" ... "Mr. Lou": some names put the family name first
             first_names.setdefault(given[0], Counter())[" ".join([*given, surname])] += 1

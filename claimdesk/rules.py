@@ -101,6 +101,7 @@ REQUIRED_LEXICONS = (
     "female_given_names",
     "male_given_names",
     "name_ending_stops",
+    "name_suffixes",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"

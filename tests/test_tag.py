@@ -402,3 +402,21 @@ def test_a_surname_takes_the_given_name_not_the_word_before_it(rules) -> None:
         "“We are telling the truth,” Sanders said."
     )
     assert find(tag_article(text, rules), "“We are").attributed_to == "Bernie Sanders"
+
+
+def test_a_suffix_stays_with_the_name(rules) -> None:
+    text = (
+        "Vice President Joseph R. Biden Jr. spoke in Scranton on Monday. The crowd was large. "
+        "“This is not a joke,” Mr. Biden said."
+    )
+    assert find(tag_article(text, rules), "“This is").attributed_to == "Joseph R. Biden Jr."
+
+
+def test_a_surname_alone_has_the_gender_its_full_name_shows(rules) -> None:
+    """'Clinton' is a woman where the article names her Hillary Clinton: 'she' goes back to her."""
+    text = (
+        "Hillary Clinton spoke in Iowa on Monday. Clinton met voters in Ames. "
+        "Senator Tom Osborne criticised the plan. The plan was announced last week. "
+        "“We will win,” she said."
+    )
+    assert find(tag_article(text, rules), "“We will").attributed_to == "Hillary Clinton"
