@@ -141,13 +141,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
             speakers=rules.anonymous | rules.organisations,
             endings={
                 name: tuple(w[name])
-                for name in (
-                    "demonym_endings",
-                    "past_endings",
-                    "plural_endings",
-                    "progressive_endings",
-                    "adverb_endings",
-                )
+                for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
             },
             given_names=w["female_given_names"] | w["male_given_names"],
             title_words=rules.titles | w["abbreviations_before_names"],
@@ -185,7 +179,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:
         words = words[1:]  # "Yet Evan Mann", "Although Weiner": a clause's first word is no part of a name
     while len(words) > 1 and words[1][:1].isupper() and _opens_clause(words[0], rules):
-        words = words[1:]  # "Making Trump", "Immediately Clinton": a verb form or adverb opens a clause
+        words = words[1:]  # "Making Trump", "Speaking Tuesday Clinton": a verb form opens a clause
     if (
         len(words) > 1
         and _POSSESSIVE.search(words[0])
@@ -296,15 +290,11 @@ def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
 
 
 def _opens_clause(word: str, rules: RuleSet) -> bool:
-    """An adverb ("Immediately") or a verb's participle ("Making", "Speaking"): it opens a clause,
-    never a name ("Downing Street" and "United States" are neither)."""
+    """A verb's participle ("Making", "Speaking"): it opens a clause, never a name ("Downing
+    Street" and "United States" are no verbs the lexicon knows; an ending alone would take "Kelly
+    Ayotte" for an adverb and a name)."""
     w = word.lower()
-    if len(w) <= 4:
-        return False
-    g = _grammar(rules)
-    return w.endswith(g.endings["adverb_endings"]) or (
-        w in rules.finite_verbs and bool(g.participle.search(w))
-    )
+    return len(w) > 4 and w in rules.finite_verbs and bool(_grammar(rules).participle.search(w))
 
 
 def _proper(words: list[str]) -> bool:

@@ -368,6 +368,7 @@ def test_no_source_is_a_phrase_cut_inside_a_clause(rules, text) -> None:
         ),
         ("Ambassador Stefan Johannesson of Iceland warned that work remained.", "Stefan Johannesson"),
         ("Security firms are warning that a virus disguises itself as a greeting card.", "Security firms"),
+        ("Kelly Ayotte said the vote would be close.", "Kelly Ayotte"),
         (
             "According to the Syrian Observatory for Human Rights, 23 fighters were killed.",
             "Syrian Observatory for Human Rights",
