@@ -532,13 +532,13 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
 
 
 def _participle_clause(sent: str, start: int, end: int, g: _Grammar) -> bool:
-    """A cue opening a participle clause after a comma ("..., saying that"): it shares the
+    """A cue opening a participle clause after a comma or dash ("..., saying that"): it shares the
     subject of the main clause, not the nearest name before it."""
     cue = sent[start:end].split()
     return (
         len(cue) == 1
         and cue[0].lower().endswith(g.endings["progressive_endings"])
-        and sent[:start].rstrip().endswith(",")
+        and sent[:start].rstrip().endswith((",", "-", "–", "—"))
     )
 
 
