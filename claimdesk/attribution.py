@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,9 @@ class _Grammar:
     """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
+    no_subject: frozenset[str]
+    """Words that, opening a sentence, show no name is its subject (leaders, openers, determiners,
+    prepositions, possessives, clause words)."""
     given_names: frozenset[str]
     """Given names of either lexicon: a capitalised word among them opens a person's name."""
     title_words: frozenset[str]
@@ -143,6 +146,13 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 name: tuple(w[name])
                 for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
             },
+            no_subject=w["sentence_leaders"]
+            | w["sentence_openers"]
+            | w["determiners"]
+            | w["prepositions"]
+            | w["conjunctions"]
+            | w["possessive_determiners"]
+            | w["clause_terminators"],
             given_names=w["female_given_names"] | w["male_given_names"],
             title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
@@ -258,7 +268,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         return None  # "Sunday to", "Comey cannot", "clear he": a name cut inside a clause
     if len(parts) > 1 and any(p.lower() in w_["subject_pronouns"] for p in parts):
         return None  # "I just", "Sometimes I didn't": a clause, not a name
-    if all(w.lower() in w_["time_words"] for w in name.split()):
+    if all(p.lower() in w_["time_words"] for p in parts):
         return None  # "Sunday": a day speaks for no one
     if any(c in _NOT_IN_NAMES for c in name):
         return None  # '"The discussions', "America</": a quote or markup, not a name
@@ -612,15 +622,12 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozenset()) -> str | None:
+def _subject(sentence: str, rules: RuleSet, lower_case: _LowerCaseWords) -> str | None:
     """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
     words = sentence.split()
     g = _grammar(rules)
-    opener = words[0].lower().strip(",") if words else ""
-    if opener in g.w["sentence_leaders"] or opener in g.w["sentence_openers"] or opener in g.leading:
+    if words and words[0].lower().strip(",") in g.no_subject:
         return None  # "Until ...", "Its ...", "More ...": no name opens the sentence
-    if opener in g.w["possessive_determiners"] or opener in g.w["clause_terminators"]:
-        return None
     if words and g.participle.search(words[0].lower()):
         return None  # "Asked about the delay, she said ..." opens with a participle
     run = []
@@ -640,12 +647,7 @@ def _subject(sentence: str, rules: RuleSet, lower_case: Container[str] = frozens
     name = _clean_name(run, rules) if run else None
     if name and " " not in name and name in lower_case:
         return None  # "Victory took Real to ...": a word the article also writes in lower case
-    if (
-        name
-        and " " not in name
-        and isinstance(lower_case, _LowerCaseWords)
-        and not lower_case.written_as_name(name)
-    ):
+    if name and " " not in name and not lower_case.written_as_name(name):
         return None  # "Soon, he ...": capitalised only where it opens a sentence, so no name
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
@@ -680,10 +682,7 @@ class _LowerCaseWords:
         if len(self._sentences) < _SAYS_ENOUGH:
             return True
         if self._names is None:
-            names: set[str] = set()
-            for text in self._sentences:
-                names.update(_MID_CAPITAL.findall(text) if len(text) < _AT_ONCE else _mid_capitals(text))
-            self._names = frozenset(names)
+            self._names = _read_words(self._sentences, _MID_CAPITAL)
         return word in self._names
 
     @property
@@ -691,11 +690,8 @@ class _LowerCaseWords:
         return self._words is not None
 
     def __contains__(self, word: str) -> bool:
-        if self._words is None:  # read without a list of every word (a huge article has millions)
-            words: set[str] = set()
-            for text in self._sentences:
-                words.update(_LOWER_WORD.findall(text) if len(text) < _AT_ONCE else _lower_words(text))
-            self._words = frozenset(words)
+        if self._words is None:
+            self._words = _read_words(self._sentences, _LOWER_WORD)
         return word.lower() in self._words
 
 
@@ -709,12 +705,15 @@ _MID_CAPITAL = regex.compile(r"(?<=\s)\p{Lu}[\p{L}’'-]*")
 """A capitalised word after white space: not a sentence's first word."""
 
 
-def _mid_capitals(text: str):
-    return (m.group() for m in _MID_CAPITAL.finditer(text))
-
-
-def _lower_words(text: str):
-    return (m.group() for m in _LOWER_WORD.finditer(text))
+def _read_words(sentences: Sequence[str], pattern: regex.Pattern[str]) -> frozenset[str]:
+    """The distinct words ``pattern`` finds, read without a list of every word (a huge article has
+    millions): a short text gives its words as one list, a long one a word at a time."""
+    words: set[str] = set()
+    for text in sentences:
+        words.update(
+            pattern.findall(text) if len(text) < _AT_ONCE else (m.group() for m in pattern.finditer(text))
+        )
+    return frozenset(words)
 
 
 class _Genders:
@@ -729,17 +728,12 @@ class _Genders:
 
     def of(self, name: str) -> str | None:
         words = name.split()
-        first = words[0].lower().rstrip(".") if len(words) > 1 else ""  # "Graham" alone is a surname
-        w = self._rules.words
-        if first in w["female_given_names"]:
-            return "female"
-        if first in w["male_given_names"]:
-            return "male"
+        if len(words) > 1 and (known := _gender_of_given(words[0], self._rules)):
+            return known  # "Graham" alone is a surname, so a one-word name is looked up below
         surname = _POSSESSIVE.sub("", words[-1])
         if surname not in self._by_surname:
             votes: Counter[str] = Counter()
             g = _grammar(self._rules)
-            w = self._rules.words
             for sentence in self._sentences:
                 if surname in sentence:  # a cheap test first: most sentences never name them
                     for m in g.gender_title.finditer(sentence):
@@ -747,16 +741,24 @@ class _Genders:
                             votes["female" if m.group("female") else "male"] += 1
                     for m in _CAPITALISED_RUN.finditer(sentence):  # "Hillary Clinton" ... "Clinton"
                         run = m.group().split()
-                        if _POSSESSIVE.sub("", run[-1]).strip(",") == surname:
-                            first = run[0].lower()
-                            if first in w["female_given_names"]:
-                                votes["female"] += 1
-                            elif first in w["male_given_names"]:
-                                votes["male"] += 1
+                        if _POSSESSIVE.sub("", run[-1]).strip(",") == surname and (
+                            known := _gender_of_given(run[0], self._rules)
+                        ):
+                            votes[known] += 1
             ranked = votes.most_common(2)
             clear = ranked and (len(ranked) == 1 or ranked[1][1] * 3 <= ranked[0][1])
             self._by_surname[surname] = ranked[0][0] if clear else None
         return self._by_surname[surname]
+
+
+def _gender_of_given(word: str, rules: RuleSet) -> str | None:
+    """The gender a given name shows ("Nancy", "Bernie"), if the lexicons know it."""
+    w = word.lower().rstrip(".")
+    if w in rules.words["female_given_names"]:
+        return "female"
+    if w in rules.words["male_given_names"]:
+        return "male"
+    return None
 
 
 def _gender_of_word(word: str, rules: RuleSet) -> str | None:
