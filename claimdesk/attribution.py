@@ -141,7 +141,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
             not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
             leading=w["determiners"] | w["prepositions"] | w["conjunctions"],
             after_stops=w["prepositions"] | w["after_name_stops"],
-            speakers=rules.anonymous | rules.organisations,
+            speakers=rules.anonymous | rules.organisations | rules.documents,
             endings={
                 name: tuple(w[name])
                 for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
@@ -182,8 +182,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
-    while words and words[0].lower() in g.leading:
-        words = words[1:]
+    while words and (words[0].lower() in g.leading or words[0] in w_["leading_adjectives"]):
+        words = words[1:]  # "the", "a new": case matters for the adjective ("New York Times")
     while words and not any(c.isalpha() for c in words[-1]):
         words = words[:-1]  # "Souness - who ...": a dash is no part of a name
     while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:

@@ -102,6 +102,7 @@ REQUIRED_LEXICONS = (
     "male_given_names",
     "name_ending_stops",
     "name_suffixes",
+    "leading_adjectives",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"
