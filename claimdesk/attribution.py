@@ -867,8 +867,8 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             named.append(t.attributed_to)
 
 
-# Capitalised words, and initials ("James B. Comey"), on one line and not across a full stop.
-_CAPITALISED_RUN = regex.compile(r"\p{Lu}[\p{L}’'-]*(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
+# Capitalised words and initials ("James B. Comey", "E. J. Fleming"), on one line and not across a full stop.
+_CAPITALISED_RUN = regex.compile(r"(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*)(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
@@ -917,7 +917,9 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         if suffix and text[m.end() : m.end() + 1] == ".":
             suffix += "."  # "Jr." keeps the period the run stops before
         surname = words[-1].rstrip(".")
-        size = 3 if len(words) >= 3 and _INITIAL.fullmatch(words[-2]) else 2
+        # "James B. Comey", "E. J. Fleming", "Marcel Lehel Lazar": a middle initial or name after a given one
+        middle = len(words) >= 3 and (_INITIAL.fullmatch(words[-2]) or words[-3].lower() in given_names)
+        size = 3 if middle else 2
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
             continue
