@@ -177,6 +177,12 @@ class Signature:
         return self.stored
 
     @functools.cached_property
+    def ordered(self) -> tuple[str, ...]:
+        """``terms`` in a fixed order (a set's order of strings changes with Python's hash seed); sorted
+        once per signature, which is compared again and again."""
+        return tuple(sorted(self.terms))
+
+    @functools.cached_property
     def stored(self) -> str:
         """As stored in ``claim_mentions.signature``; made once (a repeated sentence's signature is one
         object, see :func:`signature`)."""
@@ -650,10 +656,12 @@ def _tally(row: tuple[Any, ...], mentions: list[Mention], outlet: str | None, se
     """A claim's ``TALLY`` columns (``row``) after one article gave it ``mentions``."""
     counts = dict(zip(("confirmed", "alleged", "denied", "disputed"), row[:4], strict=True))
     who = dict(zip(WHO.values(), row[4:8], strict=True))
+    added: dict[str, list[str]] = {}
     for s in mentions:
         counts[s.status] += 1
-        column = WHO[s.status]
-        who[column] = _listing([*_names(who[column]), _label(s.attributed_to, outlet, s.status)])
+        added.setdefault(WHO[s.status], []).append(_label(s.attributed_to, outlet, s.status))
+    for column, labels in added.items():  # one listing for all of them, as for a merge (_listing)
+        who[column] = _listing([*_names(who[column]), *labels])
     return {
         **counts,
         **who,
@@ -790,8 +798,8 @@ class _Index:
         """The ``compare`` claims sharing most terms with ``sig`` (at least enough to match)."""
         keys = self.memory.keys
         # Terms in a fixed order, so that claims sharing as many terms are taken in the same order
-        # in every process (a set's order of strings changes with Python's hash seed).
-        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sorted(sig.terms) if t in keys))
+        # in every process.
+        shared = Counter(itertools.chain.from_iterable(keys[t] for t in sig.ordered if t in keys))
         alias, gone = self.memory.alias, self.memory.gone
         if alias:  # claims merged since the index was read count for the claim they became
             for c in [c for c in shared if c in alias]:
