@@ -67,7 +67,8 @@ class _Grammar:
     after_stops: frozenset[str]
     """Words that, right after a verb, show no speaker follows it (prepositions, ``after_name_stops``)."""
     speakers: frozenset[str]
-    """Lower-case words that name a speaker after a verb ("said officials"): anonymous, organisations."""
+    """Lower-case words that name a speaker after a verb ("said officials", "said the study"): anonymous,
+    organisations, documents."""
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
     no_subject: frozenset[str]
