@@ -194,13 +194,17 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     if (
         len(words) > 1
         and _POSSESSIVE.search(words[0])
-        and words[0][:1].isupper()
         and words[1].lower() not in w_["conjunctions"]  # "Dockers' and Transport Union" is one name
     ):
         if len(words) == 2 and words[1].lower() in rules.organisations:
-            words = [_POSSESSIVE.sub("", words[0]), words[1]]  # "Sanders' campaign" -> "Sanders campaign"
+            if words[0][:1].isupper():  # "the governor's office" stays whole
+                words = [_POSSESSIVE.sub("", words[0]), words[1]]  # "Sanders' campaign" -> "Sanders campaign"
         else:
-            words = words[1:]  # "Malawi's health ministry" -> "health ministry"
+            words = words[
+                1:
+            ]  # "Malawi's health ministry" -> "health ministry", "the company's annual report"
+            while len(words) > 1 and words[0] in w_["leading_adjectives"]:
+                words = words[1:]  # "the company's own records"
     for i, w in enumerate(words[1:], start=1):
         if w[:1].isupper() or len(w) <= 4:
             continue
@@ -224,7 +228,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
                 run.insert(0, w)
             else:
                 break
-        titled = [i for i, w in enumerate(run[:-1]) if w.lower().rstrip(".") in g.title_words]
+        titled = [i for i, w in enumerate(run[:-1]) if _is_title(w, g)]
         if titled and run[-1].lower() not in rules.organisations:
             run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
         words = _person_of_place(run, rules)
@@ -262,7 +266,9 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
     if name.lower() in w_["non_sources"] or _CUT_POSSESSIVE.match(name):
         return None  # "s massacre": a possessive cut from its name
-    if len(words) > 1 and any(w.islower() and w in rules.finite_verbs for w in name.split()):
+    if len(words) > 1 and any(
+        w.islower() and w in rules.finite_verbs and w not in g.known_kinds for w in name.split()
+    ):
         return None  # "Victory took Real to": a clause, not a name
     parts = name.split()
     if len(parts) > 1 and parts[-1].lower() in g.closing_stops:
@@ -280,6 +286,12 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     ):
         return None  # "I've", "They've": a contracted pronoun and verb
     return name if any(c.isalpha() for c in name) else None
+
+
+def _is_title(word: str, g: _Grammar) -> bool:
+    """A title, or a compound of titles ("Secretary-Treasurer", "Vice-President")."""
+    w = word.lower().rstrip(".")
+    return w in g.title_words or ("-" in w and any(p in g.title_words for p in w.split("-")))
 
 
 def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
@@ -358,6 +370,11 @@ def _is_appositive(segment: str, rules: RuleSet) -> bool:
         return True  # "Representative Steve Cohen, Democrat of Tennessee, told"
     if g.the_name.match(text) and len(words) <= 4 and words[-1][:1].isupper():
         return False  # ", the BSK," but not ", the Chinese ambassador,"
+    if len(words) > 1 and _POSSESSIVE.search(words[0]) and words[0][:1].isupper() and words[1][:1].islower():
+        return True  # "Marlon Marshall, Clinton's director of state campaigns, said"
+    titles = [i for i, w in enumerate(words) if _is_title(w, g)]
+    if titles and (titles[-1] == len(words) - 1 or words[titles[-1] + 1].lower() in g.w["name_prepositions"]):
+        return True  # "Tony Banks, Labour MP for West Ham, said", "Jane Roe, Deputy Mayor, said"
     if not (text[:1].islower() or text[:1].isdigit()):
         return False
     if g.participle.search(words[0].lower()):
@@ -370,6 +387,13 @@ def _is_appositive(segment: str, rules: RuleSet) -> bool:
         if w.lower() in g.w["auxiliaries"]:
             return i == 0  # ", has filed a lawsuit," is the predicate of the name before it
     return True
+
+
+def _is_place(segment: str, before: str) -> bool:
+    """One or two capitalised words closing a place named before a comma ("in Columbus, Ohio"), not
+    the name an appositive describes ("Vos's spokeswoman, Mara Lindqvist")."""
+    words, previous = segment.split(), before.split()
+    return 0 < len(words) <= 2 and all(w[:1].isupper() for w in words) and previous[-1][:1].isupper()
 
 
 def _last_clause(text: str, g: _Grammar) -> str:
@@ -400,8 +424,15 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
         parts = _COMMA.split(left[:-1])  # "1,200 homes" is one segment
-        while len(parts) > 1 and _is_appositive(parts[-1], rules):
-            parts.pop()
+        while len(parts) > 1:
+            if _is_appositive(parts[-1], rules):
+                parts.pop()
+            elif len(parts) > 2 and _is_place(parts[-1], parts[-2]) and _is_appositive(parts[-2], rules):
+                del parts[
+                    -2:
+                ]  # "Clinton, during a meeting in Columbus, Ohio, said": a place ends the description
+            else:
+                break
         left = ",".join(parts)
     clause = _last_clause(left, g)
     if not clause.strip() and g.contrast_end.search(left):
@@ -423,7 +454,19 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
             # "The bank kept its dividend and said ...": the subject opens the clause, before its verb
             verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), k)
             words = words[:verb]
+            if not words and clause.strip() != left.strip():
+                return _described_subject(left[: len(left) - len(clause)], rules)
     return _clean_name(words, rules)
+
+
+def _described_subject(head: str, rules: RuleSet) -> str | None:
+    """The name opening a sentence before its description ("Brian Fallon, a spokesman for Mrs. Clinton,
+    called on the senator to apologise and said ..."): the subject of a verb whose clause has none."""
+    parts = _COMMA.split(head.rstrip().rstrip(","))
+    if len(parts) < 2 or not all(_is_appositive(p, rules) for p in parts[1:]):
+        return None
+    words = parts[0].split()
+    return _clean_name(words, rules) if 0 < len(words) <= 5 and _proper(words[-2:]) else None
 
 
 def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | None:
@@ -878,6 +921,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
     names no one by that surname ("Classy Henman")."""
+    _full_organisations(results, text, rules)
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
         name = t.attributed_to
@@ -937,3 +981,28 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             t.attributed_to = max(
                 options.items(), key=lambda kv: (kv[0].split()[0].lower() in given_names, kv[1], len(kv[0]))
             )[0]
+
+
+def _full_organisations(results: list[Tagged], text: str, rules: RuleSet) -> None:
+    """Give a body named by the last words of its name in lower case ("the budget office") the name the
+    article gives it in full ("Congressional Budget Office"): the most frequent capitalised run that
+    ends with those words and has more before them."""
+    short = {
+        t.attributed_to
+        for t in results
+        if t.attributed_to
+        and t.attributed_to.islower()
+        and " " in t.attributed_to
+        and t.attributed_to.split()[-1] in rules.organisations
+    }
+    if not short:
+        return
+    found: dict[str, Counter[str]] = {}
+    for m in _CAPITALISED_RUN.finditer(text):
+        run = m.group().lower()
+        for name in short:
+            if run.endswith(" " + name):
+                found.setdefault(name, Counter())[m.group()] += 1
+    for t in results:
+        if t.attributed_to in found:
+            t.attributed_to = found[t.attributed_to].most_common(1)[0][0]
