@@ -200,9 +200,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
             if words[0][:1].isupper():  # "the governor's office" stays whole
                 words = [_POSSESSIVE.sub("", words[0]), words[1]]  # "Sanders' campaign" -> "Sanders campaign"
         else:
-            words = words[
-                1:
-            ]  # "Malawi's health ministry" -> "health ministry", "the company's annual report"
+            # "Malawi's health ministry" -> "health ministry", "the company's annual report"
+            words = words[1:]
             while len(words) > 1 and words[0] in w_["leading_adjectives"]:
                 words = words[1:]  # "the company's own records"
     for i, w in enumerate(words[1:], start=1):
@@ -428,9 +427,8 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
             if _is_appositive(parts[-1], rules):
                 parts.pop()
             elif len(parts) > 2 and _is_place(parts[-1], parts[-2]) and _is_appositive(parts[-2], rules):
-                del parts[
-                    -2:
-                ]  # "Clinton, during a meeting in Columbus, Ohio, said": a place ends the description
+                # "Clinton, during a meeting in Columbus, Ohio, said": a place ends the description
+                del parts[-2:]
             else:
                 break
         left = ",".join(parts)
@@ -920,7 +918,8 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,
     so one person is one source across an article. A word the article also writes in lower case
     ("Ministers", "Drivers") is no surname; a Title Case headline is read only when the body
-    names no one by that surname ("Classy Henman")."""
+    names no one by that surname ("Classy Henman"). A body named by the last words of its name
+    gets its full name too ("the budget office": "Congressional Budget Office")."""
     _full_organisations(results, text, rules)
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
