@@ -452,8 +452,9 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
             # "The bank kept its dividend and said ...": the subject opens the clause, before its verb
             verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), k)
             words = words[:verb]
-            if not words and clause.strip() != left.strip():
-                return _described_subject(left[: len(left) - len(clause)], rules)
+            if not words and left.endswith(clause) and clause.strip() != left.strip():
+                # the clause is the end of ``left`` unless a relative clause was stepped over
+                return _described_subject(left.removesuffix(clause), rules)
     return _clean_name(words, rules)
 
 
