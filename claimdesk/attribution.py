@@ -145,7 +145,13 @@ def _grammar(rules: RuleSet) -> _Grammar:
             speakers=rules.anonymous | rules.organisations | rules.documents,
             endings={
                 name: tuple(w[name])
-                for name in ("demonym_endings", "past_endings", "plural_endings", "progressive_endings")
+                for name in (
+                    "demonym_endings",
+                    "past_endings",
+                    "plural_endings",
+                    "progressive_endings",
+                    "adverb_endings",
+                )
             },
             no_subject=w["sentence_leaders"]
             | w["sentence_openers"]
@@ -865,13 +871,23 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
         rules.lexicon("organisation_pronouns"),
         rules.lexicon("group_pronouns"),
     )
-    for t, sentence in zip(results, sentences, strict=True):
+    kinds = rules.lexicon("organisation_references")
+    for i, (t, sentence) in enumerate(zip(results, sentences, strict=True)):
         name = t.attributed_to
         if not name:  # no source: its subject may be the person a later reference points to
             subjects.append(sentence)
             continue
         lowered = name.lower()
-        if lowered in organisation_pronouns:
+        noun = _POSSESSIVE.sub("", lowered.removeprefix("the "))
+        if (
+            name.split()[-1].islower()  # "the company", not a headline's "Newspaper Says ..."
+            and noun in kinds
+            and not any(noun in n.lower().split() for n in named)
+            and (body := _body_before(noun, i, results, sentences, rules, genders, lower_case))
+        ):
+            # "the company said": the company the last sentences spoke of ("Twitter has now ...")
+            t.attributed_to = body
+        elif lowered in organisation_pronouns:
             t.attributed_to = last_org
         elif lowered in group_pronouns:
             t.attributed_to = last_group
@@ -908,6 +924,92 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             last_group = t.attributed_to
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
+
+
+_NAME_RUN = r"\p{Lu}[\p{L}’'&.-]*(?:\s+\p{Lu}[\p{L}’'&.-]*){0,4}"
+"""One to five capitalised words: a body's name ("Work Rights Watch", "Global Times")."""
+BODY_LOOKBACK = 4
+"""How many sentences back "the company" looks for the body it stands for."""
+
+
+def _body_before(
+    noun: str,
+    i: int,
+    results: list[Tagged],
+    sentences: Sequence[str],
+    rules: RuleSet,
+    genders: _Genders,
+    lower_case: _LowerCaseWords,
+) -> str | None:
+    """The body a generic noun ("the company", "the newspaper") stands for: a name written beside
+    that noun in the sentence or those just before ("the charity Work Rights Watch", "the Global
+    Times tabloid"), else the latest name there that is a source or opens a claim sentence and is
+    no person (no given name or title shows a gender)."""
+    window = range(i, max(-1, i - 1 - BODY_LOOKBACK), -1)
+    kind = regex.escape(noun)
+    after = regex.compile(rf"(?i:\b{kind})\s+({_NAME_RUN})")  # "the charity Work Rights Watch"
+    before = regex.compile(rf"(?:^|\s)({_NAME_RUN})\s+(?i:{kind})\b")  # "the Global Times tabloid"
+    for j in window:
+        for beside in (after, before):
+            for m in beside.finditer(sentences[j]):
+                name = _clean_name(m.group(1).split(), rules)
+                if name and name.split()[0].lower() not in _grammar(rules).no_subject:
+                    return name
+    for j in window[1:]:
+        if results[j].status is None:
+            continue  # a byline or a "Share this article" line names no body
+        source = results[j].attributed_to
+        if source and not all(w[:1].isupper() for w in source.split()):
+            source = None  # "Former employees", "CEO of Washington Restaurant Association": no body's name
+        for candidate in (_opening_name(sentences[j], rules, lower_case), source):
+            if (
+                candidate
+                and _written_as_name(candidate, rules, lower_case)
+                and candidate.lower() not in rules.pronouns
+                and source_type(candidate, rules) in ("person", "organisation")
+                and genders.of(candidate) is None
+            ):
+                return candidate
+    return None
+
+
+def _opening_name(sentence: str, rules: RuleSet, lower_case: _LowerCaseWords) -> str | None:
+    """The capitalised name that opens a sentence, after "The" ("Twitter has ...", "The Trayvon
+    Martin Foundation did ..."), if the text writes it as a name."""
+    words = sentence.split()
+    g = _grammar(rules)
+    if words and words[0].lower() in g.w["definite_articles"]:
+        words = words[1:]
+    run = []
+    for w in words:
+        if not w[:1].isupper():
+            break
+        run.append(w.rstrip(",:"))
+        if w.endswith((",", ":")):
+            break
+    if not run or run[0].lower() in g.no_subject or len(words) <= len(run):
+        return None
+    name = _clean_name(run, rules)
+    if name and source_type(name, rules) != "organisation" and not _verb_follows(words[len(run) :], rules):
+        return None  # "Oxygen masks dropped": the name must be what does something ("Twitter has now")
+    return name if name and _written_as_name(name, rules, lower_case) else None
+
+
+def _verb_follows(words: list[str], rules: RuleSet) -> bool:
+    """Do these words open with a verb, perhaps after an adverb ("also commented", "has")?"""
+    first = words[0].strip(",.").lower()
+    if len(words) > 1 and (
+        first in rules.lexicon("stop_words") or first.endswith(_grammar(rules).endings["adverb_endings"])
+    ):
+        first = words[1].strip(",.").lower()
+    return _looks_like_verb(first, rules)
+
+
+def _written_as_name(name: str, rules: RuleSet, lower_case: _LowerCaseWords) -> bool:
+    """Is ``name`` written as a name: its first word not one the text also writes in lower case
+    ("Sales of Mercedes' brands fell"), a single word capitalised inside sentences too?"""
+    first = name.split()[0]
+    return first not in lower_case and (first != name or lower_case.written_as_name(name))
 
 
 # Capitalised words and initials ("James B. Comey", "E. J. Fleming"), on one line and not across a full stop.

@@ -77,6 +77,7 @@ REQUIRED_LEXICONS = (
     "passive_description",
     "reference_pronouns",
     "organisation_pronouns",
+    "organisation_references",
     "group_pronouns",
     "participle_endings",
     "progressive_endings",
@@ -143,7 +144,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "8"
+ENGINE_VERSION = "9"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 

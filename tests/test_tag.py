@@ -315,6 +315,41 @@ def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_se
 
 
 @pytest.mark.parametrize(
+    ("text", "sentence", "speaker"),
+    [
+        # "The company" is the body the sentences before spoke of, not "company".
+        (
+            "Harbourline has cut its winter ferry timetable. The company said fuel costs had doubled.",
+            "The company said",
+            "Harbourline",
+        ),
+        # A name written beside the same noun decides ("the charity Open Doors").
+        (
+            "The council's plan was criticised by the charity Open Doors, which runs two shelters. "
+            "Councillor Maria Estevez defended it. The charity said the plan would close both shelters.",
+            "The charity said",
+            "Open Doors",
+        ),
+        # A person is no company: no body is named, so the noun stays.
+        (
+            "Martin Hughes has resigned as chairman. The company said profits would fall.",
+            "The company said",
+            "company",
+        ),
+        # A word the text also writes in lower case ("Ports", "ports") is no body's name.
+        (
+            "Two ports closed in March as the storm reached the coast. "
+            "Ports reported long queues. The company said it would raise prices.",
+            "The company said",
+            "company",
+        ),
+    ],
+)
+def test_a_generic_noun_names_the_body_just_spoken_of(rules, text, sentence, speaker) -> None:
+    assert find(tag_article(text, rules), sentence).attributed_to == speaker
+
+
+@pytest.mark.parametrize(
     ("text", "speaker"),
     [
         # A party and state, or "Democrat of Tennessee", describe the speaker named before them.
