@@ -193,8 +193,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         words = words[1:]  # "the", "a new": case matters for the adjective ("New York Times")
     while words and not any(c.isalpha() for c in words[-1]):
         words = words[:-1]  # "Souness - who ...": a dash is no part of a name
-    while len(words) > 1 and words[0].lower() in w_["sentence_leaders"]:
-        words = words[1:]  # "Yet Evan Mann", "Although Weiner": a clause's first word is no part of a name
+    while len(words) > 1 and (words[0].lower() in w_["sentence_leaders"] or _POSSESSIVE.fullmatch(words[0])):
+        words = words[1:]  # "Yet Evan Mann", "Although Weiner", "(That)'s why": a clause's first words
     while len(words) > 1 and words[1][:1].isupper() and _opens_clause(words[0], rules):
         words = words[1:]  # "Making Trump", "Speaking Tuesday Clinton": a verb form opens a clause
     if (
@@ -235,7 +235,9 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
                 break
         titled = [i for i, w in enumerate(run[:-1]) if _is_title(w, g)]
         if titled and run[-1].lower() not in rules.organisations:
-            run = run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov", not "Foreign Ministry"
+            title, run = run[titled[-1]], run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov"
+            if run and run[0].lower() in w_["name_particles"]:
+                run = [title.lower()]  # "the former CEO of Hewlett-Packard": a role, the person it names
         words = _person_of_place(run, rules)
     elif (
         len(words) > 1
