@@ -237,7 +237,11 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         if titled and run[-1].lower() not in rules.organisations:
             title, run = run[titled[-1]], run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov"
             if run and run[0].lower() in w_["name_particles"]:
-                run = [title.lower()]  # "the former CEO of Hewlett-Packard": a role, the person it names
+                given = [k for k, w in enumerate(run) if k >= 2 and w.lower() in g.given_names]
+                if given:
+                    run = run[given[0] :]  # "Secretary of State Ruth Adler": the person after the body
+                elif len(run) == 2:
+                    run = [title.lower()]  # "the former CEO of Hewlett-Packard": a role, the person it names
         words = _person_of_place(run, rules)
     elif (
         len(words) > 1

@@ -317,6 +317,27 @@ def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_se
 @pytest.mark.parametrize(
     ("text", "sentence", "speaker"),
     [
+        # An adverb before the verb is no speaker.
+        ("Mayor Ruth Adler has always maintained that the pier is safe.", "Mayor", "Ruth Adler"),
+        # "That's why" opens the clause; the team is the speaker's.
+        ("That's why Adler's team thinks the vote can be won.", "That's why", "Adler team"),
+        # A role "of" a body names the person last named, not "of Northgate".
+        (
+            "Ruth Adler spoke in Leeds on Monday. But, the former CEO of Northgate added, the plan is late.",
+            "But, the former CEO",
+            "Ruth Adler",
+        ),
+        # A title "of" a body, then the person: the person.
+        ("Secretary of State Ruth Adler said the plan was late.", "Secretary", "Ruth Adler"),
+    ],
+)
+def test_the_words_around_a_speaker_are_not_the_speaker(rules, text, sentence, speaker) -> None:
+    assert find(tag_article(text, rules), sentence).attributed_to == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "speaker"),
+    [
         # "The company" is the body the sentences before spoke of, not "company".
         (
             "Harbourline has cut its winter ferry timetable. The company said fuel costs had doubled.",
