@@ -27,6 +27,10 @@ _COMMA = regex.compile(r",(?!\d{3})")  # "1,200 homes" is one segment
 # A period inside a token (Kremlin.ru) or after a short capitalised abbreviation (Dr.) is no end.
 _AFTER_NAME = regex.compile(r"(?:[^,;:.!?“”\"()\[\]]|\.(?=\w)|(?<=\b[A-Z][a-z]{0,3})\.)+")
 _TAIL_SPLIT = regex.compile(r"[,”\"]")
+_NAMED_AFTER = regex.compile(
+    r"\s*,\s*(\p{Lu}[\p{L}’'-]+(?:\s+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]+)){1,3})\s*(?=[,.;]|$)"
+)
+"""A name in apposition after a role ("..., Johanna Bayer."): two to four capitalised words."""
 _CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
 _LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
 _INITIAL = regex.compile(r"\p{Lu}\.")
@@ -505,6 +509,9 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
             return None
         if any(w.lower() in w_["auxiliaries"] or w.lower() in rules.finite_verbs for w in head):
             return None
+    named = _NAMED_AFTER.match(right[m.end() :])
+    if named and 0 < len(words) == len(tokens) <= 4 and words[-1].islower():
+        return named.group(1)  # "said another Twitter user, Johanna Bayer": the role, then who
     return _clean_name(words[:8], rules)
 
 

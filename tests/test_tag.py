@@ -329,6 +329,14 @@ def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_se
         ),
         # A title "of" a body, then the person: the person.
         ("Secretary of State Ruth Adler said the plan was late.", "Secretary", "Ruth Adler"),
+        # A role after the verb, then the name in apposition: the name.
+        ('"The plan is late," said a local shopkeeper, Ruth Adler.', '"The plan', "Ruth Adler"),
+        # A longer phrase after "said" is what was said, and the name in it no speaker.
+        (
+            "Ruth Adler, the mayor, said the man who ran the depot for years, Tom Reyes, had left.",
+            "Ruth Adler",
+            "Ruth Adler",
+        ),
     ],
 )
 def test_the_words_around_a_speaker_are_not_the_speaker(rules, text, sentence, speaker) -> None:
