@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 # Root installs directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench eval-real schemas crash-test clean
+.PHONY: run test lint bench eval-real learned-layer schemas crash-test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,28 +55,22 @@ bench: $(STAMP)
 
 # Scores against published news kept outside the repo: make eval-real CORPUS=DIR, where DIR holds
 # polnear/ (PolNeAR's data folder; its train/ split only) and bbc/ (the BBC News corpus folders).
+TUNING_LABELS := $(foreach b,b1 b2 b3 b4 b5 heldback $(foreach n,2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23,heldback$(n)),tests/data/realnews/$(b).labels.jsonl)
+HELD_BACK_LABELS := $(foreach n,24 25 26 27 28,tests/data/realnews/heldback$(n).labels.jsonl)
+
 eval-real: $(STAMP)
 	@test -n "$(CORPUS)" || { echo "usage: make eval-real CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
 	@echo "== tuning part (b1-b5; heldback to heldback23, tuned on after each was scored at the end of its round)"
-	$(BIN)/claimdesk eval tests/data/realnews/b1.labels.jsonl tests/data/realnews/b2.labels.jsonl \
-	  tests/data/realnews/b3.labels.jsonl tests/data/realnews/b4.labels.jsonl tests/data/realnews/b5.labels.jsonl \
-	  tests/data/realnews/heldback.labels.jsonl tests/data/realnews/heldback2.labels.jsonl \
-	  tests/data/realnews/heldback3.labels.jsonl tests/data/realnews/heldback4.labels.jsonl \
-	  tests/data/realnews/heldback5.labels.jsonl tests/data/realnews/heldback6.labels.jsonl \
-	  tests/data/realnews/heldback7.labels.jsonl tests/data/realnews/heldback8.labels.jsonl \
-	  tests/data/realnews/heldback9.labels.jsonl tests/data/realnews/heldback10.labels.jsonl \
-	  tests/data/realnews/heldback11.labels.jsonl tests/data/realnews/heldback12.labels.jsonl \
-	  tests/data/realnews/heldback13.labels.jsonl tests/data/realnews/heldback14.labels.jsonl \
-	  tests/data/realnews/heldback15.labels.jsonl tests/data/realnews/heldback16.labels.jsonl \
-	  tests/data/realnews/heldback17.labels.jsonl tests/data/realnews/heldback18.labels.jsonl \
-	  tests/data/realnews/heldback19.labels.jsonl tests/data/realnews/heldback20.labels.jsonl \
-	  tests/data/realnews/heldback21.labels.jsonl tests/data/realnews/heldback22.labels.jsonl \
-	  tests/data/realnews/heldback23.labels.jsonl --corpus "$(CORPUS)" --misses 0
+	$(BIN)/claimdesk eval $(TUNING_LABELS) --corpus "$(CORPUS)" --misses 0
 	@echo "== held-back part (heldback24 to heldback28: never tuned on)"
-	$(BIN)/claimdesk eval tests/data/realnews/heldback24.labels.jsonl tests/data/realnews/heldback25.labels.jsonl \
-	  tests/data/realnews/heldback26.labels.jsonl tests/data/realnews/heldback27.labels.jsonl \
-	  tests/data/realnews/heldback28.labels.jsonl --corpus "$(CORPUS)" --misses 0
+	$(BIN)/claimdesk eval $(HELD_BACK_LABELS) --corpus "$(CORPUS)" --misses 0
 	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)/polnear" --misses 0
+
+# A classifier trained on the tuning part, scored on the held-back part beside the rules (a measurement).
+learned-layer: $(STAMP)
+	@test -n "$(CORPUS)" || { echo "usage: make learned-layer CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m benchmarks.learned_layer --corpus "$(CORPUS)" --train $(TUNING_LABELS) --test $(HELD_BACK_LABELS)
 
 schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records
