@@ -891,10 +891,9 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             subjects.append(sentence)
             continue
         lowered = name.lower()
-        noun = _POSSESSIVE.sub("", lowered.removeprefix("the "))
         if (
             name.split()[-1].islower()  # "the company", not a headline's "Newspaper Says ..."
-            and noun in kinds
+            and (noun := _POSSESSIVE.sub("", lowered.removeprefix("the "))) in kinds
             and not any(noun in n.lower().split() for n in named)
             and (body := _body_before(noun, i, results, sentences, rules, genders, lower_case))
         ):
