@@ -7,6 +7,7 @@ import gc
 import importlib.util
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -14,6 +15,8 @@ import traceback
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from claimdesk.layer import C as LAYER_C
+from claimdesk.layer import LayerError
 from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
 from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError
@@ -92,7 +95,7 @@ def _check_task_runner(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     _check_task_runner(args)
-    load_rules(args.rules)  # refuse a bad rules or sources file before Prefect starts or anything is read
+    load_rules(args.rules, args.layer)  # refuse a bad rules, layer or sources file before Prefect starts
     if args.sources:
         load_sources(args.sources)
     paths = _inputs(args)
@@ -115,6 +118,7 @@ def _run(args: argparse.Namespace) -> int:
                 paths=paths,
                 output=str(args.output),
                 rules_path=str(args.rules) if args.rules else None,
+                layer_path=str(args.layer) if args.layer else None,
                 batch_size=args.batch_size,
                 wait=args.wait,
                 sources=str(args.sources) if args.sources else None,
@@ -146,7 +150,7 @@ TAGGED_ON = {
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     _check_task_runner(args)
-    load_rules(args.rules)
+    load_rules(args.rules, args.layer)
     if args.sources:
         load_sources(args.sources)
     paths = _inputs(args)
@@ -159,6 +163,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             sources=str(args.sources) if args.sources else None,
             output=str(args.output),
             rules_path=str(args.rules) if args.rules else None,
+            layer_path=str(args.layer) if args.layer else None,
             batch_size=args.batch_size,
             cron=args.cron,
             interval=args.interval,
@@ -241,8 +246,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, GoldError) as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
         return 2
-    scores = evaluate(gold, load_rules(args.rules))
+    scores = evaluate(gold, load_rules(args.rules, args.layer))
     print(json.dumps(scores.to_dict(), indent=2) if args.json else report(scores, args.misses))
+    return 0
+
+
+def cmd_layer_train(args: argparse.Namespace) -> int:
+    from claimdesk.evaluate import GoldError, load_gold
+    from claimdesk.layer import train, write_layer
+
+    if args.corpus is not None and not args.corpus.is_dir():
+        print(f"claimdesk: --corpus {args.corpus}: not a folder", file=sys.stderr)
+        return 2
+    try:
+        gold = [row for path in args.labels for row in load_gold(path, args.corpus)]
+    except (OSError, GoldError) as exc:
+        print(f"claimdesk: {exc}", file=sys.stderr)
+        return 2
+    rules = load_rules(args.rules)
+    print(f"claimdesk: training on {len(gold)} labelled sentences ...", file=sys.stderr)
+    content = train(gold, rules, args.c)
+    out = write_layer(content, args.output)
+    made = content["trained"]
+    per_label = ", ".join(f"{k} {v}" for k, v in made["per_label"].items())
+    print(
+        f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): trained on {made['sentences']} sentences of "
+        f"{made['articles']} articles ({per_label}), {len(content['weights'])} features, "
+        f"over {made['rules']}."
+    )
+    print(f"Use it with --layer {out} (claimdesk run, schedule, eval); score it on labels it has not seen.")
     return 0
 
 
@@ -285,6 +317,11 @@ def positive_int(text: str) -> int:
     return _whole_number(text, 1, "at least 1")
 
 
+def positive_float(text: str) -> float:
+    """An argparse type: a number above 0."""
+    return _number(text, "a number", 0.0, strict=True)
+
+
 def non_negative_int(text: str) -> int:
     """An argparse type: a whole number of 0 or more."""
     return _whole_number(text, 0, "0 or more")
@@ -298,11 +335,16 @@ def port_number(text: str) -> int:
 
 
 def seconds(text: str, minimum: float = 0.0, strict: bool = False) -> float:
+    return _number(text, "a number of seconds", minimum, strict)
+
+
+def _number(text: str, what: str, minimum: float, strict: bool) -> float:
+    """A finite number of at least (``strict``: more than) ``minimum``."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")) or value < minimum or (strict and value == 0):
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
         raise argparse.ArgumentTypeError(
             f"must be {'more than' if strict else 'at least'} {minimum:g}, not {text}"
         )
@@ -377,6 +419,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="rules file to tag with (default: the shipped claimdesk/rules/default.yaml)",
     )
+    _add_layer_argument(parser)
     parser.add_argument(
         "--batch-size",
         type=positive_int,
@@ -390,6 +433,17 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "link-local or reserved addresses; refused by default",
     )
     _add_common(parser)
+
+
+def _add_layer_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--layer",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a learned layer (from claimdesk layer train) that may overrule the rules' status; "
+        "default: none, the rules alone",
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -504,12 +558,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder holding the files that offset labels point into (their sha256 is checked)",
     )
     ev.add_argument("--rules", type=Path, default=None, help="rules file (default: the shipped rules)")
+    _add_layer_argument(ev)
     ev.add_argument(
         "--misses", type=non_negative_int, default=20, help="how many misses to list (default: 20; 0: none)"
     )
     ev.add_argument("--json", action="store_true", help="print the scores as JSON instead of a report")
     _add_common(ev)
     ev.set_defaults(func=cmd_eval)
+
+    layer = sub.add_parser("layer", help="train a learned layer over the rules")
+    layer_sub = layer.add_subparsers(dest="layer_command", required=True, metavar="ACTION")
+    fit = layer_sub.add_parser(
+        "train",
+        help="learn a layer from labelled sentences",
+        description="Tag labelled sentences with the rules, then fit a logistic regression (scikit-learn, "
+        "the learn extra) to the labels over the rules' verdicts and the sentences' words, and write it as "
+        "one JSON file for --layer. Labels are read as by claimdesk eval. The file holds word weights "
+        "learned from your corpus: keep it with the corpus.",
+    )
+    fit.add_argument(
+        "labels",
+        type=Path,
+        nargs="+",
+        metavar="LABELS.jsonl",
+        help="annotated sentences or labels into a corpus, as for claimdesk eval; several files are "
+        "read together",
+    )
+    fit.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding the files that offset labels point into (their sha256 is checked)",
+    )
+    fit.add_argument("--rules", type=Path, default=None, help="rules file (default: the shipped rules)")
+    fit.add_argument(
+        "--output", "-o", type=Path, required=True, metavar="FILE", help="where to write the layer (JSON)"
+    )
+    fit.add_argument(
+        "--c",
+        type=positive_float,
+        default=LAYER_C,
+        help=f"inverse regularisation strength; smaller keeps weights smaller (default: {LAYER_C:g})",
+    )
+    _add_common(fit)
+    fit.set_defaults(func=cmd_layer_train)
 
     ui = sub.add_parser(
         "ui",
@@ -608,6 +701,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SourcesError as exc:
         print(f"claimdesk: sources error: {exc}", file=sys.stderr)
+        return 2
+    except LayerError as exc:
+        print(f"claimdesk: layer error: {exc}", file=sys.stderr)
         return 2
     except UsageError as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ Gold rows are JSON Lines, in one of two shapes:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,34 +173,41 @@ def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, s
     return GoldRow(n, text[start:end], status, data.get("attributed_to"), [], name, start, end, text)
 
 
-def predict(row: GoldRow, rules: RuleSet) -> Tagged:
-    """Tag the gold sentence after its context, as consecutive sentences of one paragraph."""
+def context_article(row: GoldRow) -> tuple[str, list[Span], list[str]]:
+    """A written-out gold sentence after its context, as consecutive sentences of one paragraph:
+    (text, spans, sentences)."""
     parts = [*row.context_before, row.text]
-    text = " ".join(parts)
     spans, cursor = [], 0
     for part in parts:
         spans.append(Span(cursor, cursor + len(part)))
         cursor += len(part) + 1
+    return " ".join(parts), spans, parts
+
+
+def predict(row: GoldRow, rules: RuleSet) -> Tagged:
+    """Tag the gold sentence after its context."""
+    text, spans, _ = context_article(row)
     return tag_sentences(text, spans, rules)[-1]
 
 
-def _predict_articles(rows: Sequence[GoldRow], rules: RuleSet) -> dict[int, Tagged]:
-    """Tag each labelled file once, as an article whose sentences are its labels' spans."""
+def tag_articles(rows: Sequence[GoldRow], rules: RuleSet) -> Iterator[tuple[list[GoldRow], list[Tagged]]]:
+    """Tag each labelled file once, as an article whose sentences are its labels' spans, in order."""
     by_file: dict[str, list[GoldRow]] = {}
     for row in rows:
         by_file.setdefault(row.article or "", []).append(row)
-    found: dict[int, Tagged] = {}
     for labelled in by_file.values():
         labelled.sort(key=lambda r: r.start)
         text = labelled[0].article_text
-        tagged = tag_sentences(text, [Span(r.start, r.end) for r in labelled], rules)
-        found.update({id(r): t for r, t in zip(labelled, tagged, strict=True)})
-    return found
+        yield labelled, tag_sentences(text, [Span(r.start, r.end) for r in labelled], rules)
 
 
 def evaluate(gold: list[GoldRow], rules: RuleSet) -> Scores:
     """Tag every gold sentence (whole labelled articles at once) and pair it with its label."""
-    articles = _predict_articles([r for r in gold if r.article], rules)
+    articles = {
+        id(r): t
+        for rows, tagged in tag_articles([r for r in gold if r.article], rules)
+        for r, t in zip(rows, tagged, strict=True)
+    }
     return Scores([Outcome(row, articles.get(id(row)) or predict(row, rules)) for row in gold])
 
 

@@ -65,7 +65,10 @@ class SentenceRecord(BaseModel):
     end: int = Field(ge=0, description="End offset (exclusive) in the article text.")
     text: str = Field(min_length=1, description="The sentence.")
     status: Status | None = Field(description="How the article presents the claim; null: no claim.")
-    decided_by: str = Field(description="Id of the rule that decided the status, or 'default'.")
+    decided_by: str = Field(
+        description="Id of the rule that decided the status, 'default', or 'learned-layer' when a learned "
+        "layer overruled the rules (their cues are kept)."
+    )
     attributed_to: str | None = Field(description="Who the claim is attributed to, if anyone.")
     source_type: SourceType | None = Field(
         description="Kind of source; 'outlet' for the article's own voice."

@@ -8,6 +8,7 @@ the rules can find the line.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
@@ -20,6 +21,7 @@ import regex
 import yaml
 
 from claimdesk import cpulimit
+from claimdesk.layer import Layer, load_layer
 from claimdesk.schemas import errors as schema_errors
 from claimdesk.status import PRECEDENCE
 
@@ -170,6 +172,8 @@ class RuleSet:
     """How many content words (of what length, cut to what stem) two sentences share to speak of one claim."""
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     """Patterns the engine modules compile from this rule set's lexicons, once per rule set."""
+    layer: Layer | None = None
+    """A learned layer that may overrule the rules (:mod:`claimdesk.layer`); its digest is in ``digest``."""
 
     # The lexicons the engine reads most, by name (the same sets as in ``words``).
     titles = property(lambda self: self.words["titles"])
@@ -420,8 +424,14 @@ def default_ruleset() -> RuleSet:
     return load_rules()
 
 
-def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Load a rules file (the shipped default when ``path`` is None)."""
+def with_layer(rules: RuleSet, layer: Layer) -> RuleSet:
+    """The same rules with a learned layer on top; the layer's digest joins the rules digest."""
+    digest = hashlib.sha256(f"{rules.digest}\nlayer {layer.digest}".encode()).hexdigest()
+    return dataclasses.replace(rules, layer=layer, digest=digest)
+
+
+def load_rules(path: str | Path | None = None, layer: str | Path | None = None) -> RuleSet:
+    """Load a rules file (the shipped default when ``path`` is None), with a layer file on top if given."""
     file = Path(path) if path else default_rules_path()
     try:
         text = file.read_text(encoding="utf-8")
@@ -429,4 +439,5 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         raise RulesError(f"{file}: cannot read rules file: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise RulesError(f"{file}: rules file is not UTF-8 text") from exc
-    return parse_rules(text, str(file))
+    rules = parse_rules(text, str(file))
+    return rules if layer is None else with_layer(rules, load_layer(layer))

@@ -32,10 +32,11 @@ import sqlite_utils
 from claimdesk import durable, fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
 from claimdesk.incremental import CHANGES, FileStamp, classify, stamp_of, unchanged_file
+from claimdesk.layer import parse_layer
 from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
-from claimdesk.rules import RuleSet, load_rules, parse_rules
+from claimdesk.rules import RuleSet, load_rules, parse_rules, with_layer
 from claimdesk.sources import load_sources
 from claimdesk.status import LABELS
 from claimdesk.wording import plural
@@ -94,11 +95,15 @@ class RulesRef:
     text: str
     path: str
     digest: str
+    layer: tuple[str, str] | None = None
+    """The learned layer's (text, path), when the rules carry one."""
 
     def get(self) -> RuleSet:
         rules = _PARSED.get(self.digest)
         if rules is None:
             rules = parse_rules(self.text, self.path)
+            if self.layer is not None:
+                rules = with_layer(rules, parse_layer(*self.layer))
             if rules.digest != self.digest:  # the same file, but this worker's engine is another version
                 raise RuntimeError(
                     f"this worker's claimdesk tags differently (rules digest {rules.digest[:12]}, "
@@ -114,7 +119,8 @@ _PARSED: dict[str, RuleSet] = {}
 def rules_ref(rules: RuleSet) -> RulesRef:
     """A reference to ``rules`` for workers; in this process it resolves to ``rules`` itself."""
     _PARSED[rules.digest] = rules
-    return RulesRef(Path(rules.path).read_text(encoding="utf-8"), rules.path, rules.digest)
+    layer = (Path(rules.layer.path).read_text(encoding="utf-8"), rules.layer.path) if rules.layer else None
+    return RulesRef(Path(rules.path).read_text(encoding="utf-8"), rules.path, rules.digest, layer)
 
 
 Log = logging.Logger | logging.LoggerAdapter
@@ -440,16 +446,18 @@ def run(
     wait: float = 0.0,
     allow_private: bool = False,
     executor: Executor | None = None,
+    layer_path: str | Path | None = None,
 ) -> dict:
     """Tag what is new or changed under ``paths`` and ``sources``; write records, database, metadata;
     return the summary (as the flow does, without Prefect).
 
     Tagging runs in this thread, or in ``executor``'s workers (a ``ProcessPoolExecutor`` uses
     every core); storing stays here. Only one run writes to an output folder at a time: a second
-    one waits up to ``wait`` seconds, then raises :class:`~claimdesk.lock.RunLocked`."""
+    one waits up to ``wait`` seconds, then raises :class:`~claimdesk.lock.RunLocked`. ``layer_path``
+    names a learned layer (:mod:`claimdesk.layer`) over the rules."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    rules = load_rules(rules_path)  # a bad rules file stops the run before any article is read
+    rules = load_rules(rules_path, layer_path)  # a bad rules or layer file: stopped before anything is read
     out = Path(output)
     paths = [str(p) for p in paths or []]
     with output_lock(out, wait), Run.open(out, rules, inputs(paths, sources)) as current:

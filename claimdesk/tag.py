@@ -32,6 +32,7 @@ from claimdesk.attribution import (
     share_passage_speakers,
     source_type,
 )
+from claimdesk.layer import revise
 from claimdesk.quotes import Quotes, carry_quote, find_quotes, inside
 from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, RuleSet
 from claimdesk.scan import scanner
@@ -326,10 +327,19 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     resolve_references(results, sentences, rules)
     full_names(results, text, rules)
     for t in results:
-        if t.status is None:
-            t.attributed_to = None
-        elif t.attributed_to:
-            t.source_type = source_type(t.attributed_to, rules)
-        elif t.status == "confirmed":
-            t.source_type = "outlet"
+        _settle(t, rules)
+    if rules.layer is not None:
+        for i in revise(results, list(sentences), rules.layer):
+            _settle(results[i], rules)
     return results
+
+
+def _settle(t: Tagged, rules: RuleSet) -> None:
+    """A sentence without a claim has no source; one with a source has its kind."""
+    t.source_type = None
+    if t.status is None:
+        t.attributed_to = None
+    elif t.attributed_to:
+        t.source_type = source_type(t.attributed_to, rules)
+    elif t.status == "confirmed":
+        t.source_type = "outlet"

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RULES_DOC = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+LAYER_DOC = (ROOT / "docs" / "layer.md").read_text(encoding="utf-8")
 COMMON = "Every command also takes:"
 FLAG = re.compile(r"`(--?[a-z][a-z-]*)")
 
@@ -60,6 +61,7 @@ def test_the_commands_are_the_ones_the_readme_covers() -> None:
         "claimdesk eval",
         "claimdesk ui",
         "claimdesk export",
+        "claimdesk layer train",
     }
 
 
@@ -124,3 +126,13 @@ def _schema_fields():
 @pytest.mark.parametrize("field", sorted(set(_schema_fields())))
 def test_every_rules_file_field_is_documented(field: str) -> None:
     assert f"`{field}`" in RULES_DOC, f"rules-file field {field!r} is not documented in docs/rules.md"
+
+
+def _layer_fields():
+    schema = json.loads((ROOT / "schemas" / "layer.schema.json").read_text(encoding="utf-8"))
+    yield from schema["properties"]
+
+
+@pytest.mark.parametrize("field", sorted(set(_layer_fields())))
+def test_every_layer_file_field_is_documented(field: str) -> None:
+    assert f"| `{field}` |" in LAYER_DOC, f"layer-file field {field!r} is not documented in docs/layer.md"

@@ -178,6 +178,7 @@ def run_pipeline(
     batch_size: int = BATCH_SIZE,
     sources: str | None = None,
     wait: float = 0.0,
+    layer_path: str | None = None,
     allow_private: bool = False,
     task_runner: str = "auto",
     dask_address: str | None = None,
@@ -190,11 +191,12 @@ def run_pipeline(
     ``allow_private`` lets links found in the documents of ``paths`` (and redirects) reach
     loopback and private addresses. ``task_runner`` is where articles are tagged (see
     :func:`tagging_runner`); ``auto`` is chosen from the files found, so a scheduled or deployed
-    run chooses too. The summary says which was used (``task_runner``).
+    run chooses too. The summary says which was used (``task_runner``). ``layer_path`` names a
+    learned layer (:mod:`claimdesk.layer`) over the rules.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    rules = load_rules(rules_path)  # a bad rules file stops the run before any article is read
+    rules = load_rules(rules_path, layer_path)  # a bad rules or layer file: stopped before anything is read
     out = Path(output)
     paths = [str(p) for p in paths or []]
     with output_lock(out, wait), Run.open(out, rules, runs.inputs(paths, sources)) as current:

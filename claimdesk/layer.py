@@ -1,0 +1,250 @@
+"""A learned layer over the rules: a linear model, trained on the user's own labels, that may
+overrule the rules' status of a sentence.
+
+Eight rounds of hand-written rules have not moved the score on unseen published news since the
+second (docs/real-news.md); a layer learned from labelled news has, a little more with every round
+of labels. It sees what the rules decided (this sentence's status and deciding rule, whether a
+source was named, the verdicts either side) and the sentence's words and word pairs (tf-idf), so
+its weights come from the text it was trained on: the model file is made by the user from the
+corpus they keep (``claimdesk layer train``) and stays with them; none ships with claimdesk.
+
+Training needs scikit-learn (the ``learn`` extra); applying a layer is a weighted sum per label in
+plain Python, so a run needs nothing more. The model file's sha256 joins the rules digest: a new
+layer re-tags stored articles, as a rules edit does. A sentence the layer changes keeps the cues the
+rules found and names ``learned-layer`` as what decided.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from claimdesk.schemas import errors as schema_errors
+from claimdesk.status import NO_CLAIM
+
+if TYPE_CHECKING:
+    from claimdesk.evaluate import GoldRow
+    from claimdesk.rules import RuleSet
+    from claimdesk.tag import Tagged
+
+FORMAT = "claimdesk-layer/1"
+DECIDED_BY = "learned-layer"
+"""What a sentence's ``decided_by`` says when the layer overruled the rules."""
+C = 2.0
+"""Inverse regularisation strength: the setting measured on the real-news labels (docs/real-news.md)."""
+MIN_DF = 2
+"""A word or word pair enters the vocabulary when this many training sentences hold it."""
+AGREEMENT = 0.999
+"""Training refuses a model whose plain-Python predictions differ from scikit-learn's on more of the
+training sentences than this allows (weights are rounded when written)."""
+_TOKEN = regex.compile(r"\b\w\w+\b")
+"""Words of two or more word characters, as scikit-learn's default token pattern: no word list."""
+
+
+class LayerError(ValueError):
+    """A layer file that cannot be used, or labels it cannot be trained on; the message says why."""
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """A trained layer: per-label weights for every feature, and the words' idf."""
+
+    labels: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+    idf: dict[str, float]
+    digest: str
+    """sha256 of the file's bytes: it joins the rules digest."""
+    path: str
+    trained: dict[str, Any] = field(default_factory=dict)
+
+
+def grams(text: str) -> list[str]:
+    """The sentence's words and word pairs, lower-cased."""
+    words = _TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def features(
+    tagged: Sequence[Tagged], texts: Sequence[str], i: int, idf: dict[str, float]
+) -> dict[str, float]:
+    """What the layer sees of sentence ``i`` of an article: the rules' verdicts around it and its words."""
+    t = tagged[i]
+    before = tagged[i - 1] if i else None
+    after = tagged[i + 1] if i + 1 < len(tagged) else None
+    out = {
+        f"rules={t.status or NO_CLAIM}": 1.0,
+        f"decided_by={t.decided_by}": 1.0,
+        "named": float(t.attributed_to is not None),
+        "first": float(before is None),
+        f"before={(before.status or NO_CLAIM) if before else 'start'}": 1.0,
+        f"before_by={before.decided_by if before else 'start'}": 1.0,
+        f"after={(after.status or NO_CLAIM) if after else 'end'}": 1.0,
+    }
+    counts = Counter(g for g in grams(texts[i]) if g in idf)
+    words = {g: (1.0 + math.log(n)) * idf[g] for g, n in counts.items()}
+    norm = math.sqrt(sum(v * v for v in words.values()))
+    out.update({f"w:{g}": v / norm for g, v in words.items()} if norm else {})
+    return out
+
+
+def predict(layer: Layer, x: dict[str, float]) -> str:
+    """The label with the highest score (a multinomial logistic regression's decision)."""
+    scores = list(layer.intercepts)
+    for name, value in x.items():
+        w = layer.weights.get(name)
+        if w is not None:
+            for k, wk in enumerate(w):
+                scores[k] += value * wk
+    return layer.labels[max(range(len(scores)), key=scores.__getitem__)]
+
+
+def revise(tagged: list[Tagged], texts: Sequence[str], layer: Layer) -> list[int]:
+    """Let the layer overrule the rules' status of each sentence; return the indices it changed.
+
+    Every sentence is read as the rules left it (its neighbours unrevised), as in training."""
+    decided = [predict(layer, features(tagged, texts, i, layer.idf)) for i in range(len(tagged))]
+    changed = []
+    for i, label in enumerate(decided):
+        t = tagged[i]
+        if label != (t.status or NO_CLAIM):
+            t.status = None if label == NO_CLAIM else label
+            t.decided_by = DECIDED_BY
+            changed.append(i)
+    return changed
+
+
+def parse_layer(text: str, path: str = "<layer>") -> Layer:
+    """Read a layer file's JSON, checked against ``schemas/layer.schema.json``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LayerError(f"{path}: not a layer file (not JSON: {exc})") from exc
+    # The schema checks the file's shape; the tens of thousands of weights are checked here, in a
+    # fiftieth of the time jsonschema takes over them (a layer is read at the start of every run).
+    tables = {}
+    if isinstance(data, dict):
+        tables = {k: data.pop(k) for k in ("weights", "idf") if isinstance(data.get(k), dict)}
+    problems = schema_errors("layer", {**data, **{k: {} for k in tables}} if tables else data)
+    if problems:
+        raise LayerError(f"{path}: does not match schemas/layer.schema.json: {'; '.join(problems[:3])}")
+    labels = tuple(data["labels"])
+    width = len(labels)
+    weights, idf = tables["weights"], tables["idf"]
+    if len(data["intercepts"]) != width or not all(
+        type(w) is list and len(w) == width and all(type(v) in (int, float) for v in w)
+        for w in weights.values()
+    ):
+        raise LayerError(f"{path}: weights: every feature needs one number per label ({width})")
+    if not all(type(v) in (int, float) for v in idf.values()):
+        raise LayerError(f"{path}: idf: every word needs a number")
+    return Layer(
+        labels=labels,
+        intercepts=tuple(data["intercepts"]),
+        weights={k: tuple(v) for k, v in weights.items()},
+        idf=idf,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        path=path,
+        trained=data.get("trained", {}),
+    )
+
+
+def load_layer(path: str | Path) -> Layer:
+    """Load a layer file written by ``claimdesk layer train``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LayerError(f"{path}: cannot read layer file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise LayerError(f"{path}: layer file is not UTF-8 text") from exc
+    return parse_layer(text, str(path))
+
+
+def _examples(gold: Sequence[GoldRow], rules: RuleSet) -> Iterator[tuple[list[Tagged], list[str], int, str]]:
+    """Each labelled sentence as the rules tag it in its article: (tagged, texts, index, gold label)."""
+    from claimdesk.evaluate import context_article, tag_articles
+    from claimdesk.tag import tag_sentences
+
+    for rows, tagged in tag_articles([r for r in gold if r.article], rules):
+        texts = [r.text for r in rows]
+        for i, row in enumerate(rows):
+            yield tagged, texts, i, row.status
+    for row in (r for r in gold if not r.article):
+        text, spans, parts = context_article(row)
+        yield tag_sentences(text, spans, rules), parts, len(parts) - 1, row.status
+
+
+def train(gold: Sequence[GoldRow], rules: RuleSet, c: float = C) -> dict[str, Any]:
+    """Fit a layer to labelled sentences tagged by ``rules``; return the layer file's content.
+
+    Needs scikit-learn (the ``learn`` extra). Classes are weighted by their rarity ("balanced"), so
+    the few denials and disputes count as much as the many plain statements."""
+    if getattr(rules, "layer", None) is not None:
+        raise LayerError("train a layer on the rules alone, not on rules that already carry a layer")
+    try:
+        import sklearn
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise LayerError(
+            "training a layer needs scikit-learn: in a checkout .venv/bin/pip install -c constraints.txt "
+            "-e '.[learn]', elsewhere pip install 'claimdesk[learn]'"
+        ) from None
+    examples = list(_examples(gold, rules))
+    y = [status for *_, status in examples]
+    if len(set(y)) < 2:
+        raise LayerError(f"a layer needs labels of at least two kinds to learn from, not only {set(y)}")
+    df = Counter(g for tagged, texts, i, _ in examples for g in set(grams(texts[i])))
+    n = len(examples)
+    idf = {g: math.log((1 + n) / (1 + d)) + 1.0 for g, d in sorted(df.items()) if d >= MIN_DF}
+    x = [features(tagged, texts, i, idf) for tagged, texts, i, _ in examples]
+    vectors = DictVectorizer()
+    model = LogisticRegression(max_iter=3000, C=c, class_weight="balanced")
+    model.fit(vectors.fit_transform(x), y)
+    labels = [str(label) for label in model.classes_]
+    coef = model.coef_.tolist()
+    intercepts = model.intercept_.tolist()
+    if len(labels) == 2:  # a binary model keeps one row: the second label's score over the first's
+        coef, intercepts = [[0.0] * len(coef[0]), coef[0]], [0.0, intercepts[0]]
+    weights = {name: [round(row[j], 6) for row in coef] for j, name in enumerate(vectors.feature_names_)}
+    content: dict[str, Any] = {
+        "format": FORMAT,
+        "labels": labels,
+        "intercepts": [round(b, 6) for b in intercepts],
+        "weights": weights,
+        "idf": {g: round(v, 6) for g, v in idf.items()},
+        "trained": {
+            "sentences": n,
+            "articles": len({id(tagged) for tagged, *_ in examples}),
+            "per_label": dict(sorted(Counter(y).items())),
+            "rules": f"{rules.name} {rules.version}",
+            "rules_digest": rules.digest,
+            "c": c,
+            "scikit_learn": sklearn.__version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    }
+    layer = parse_layer(json.dumps(content), "<trained>")
+    fitted = model.predict(vectors.transform(x))
+    agree = sum(predict(layer, xi) == str(fi) for xi, fi in zip(x, fitted, strict=True)) / n
+    if agree < AGREEMENT:
+        raise LayerError(f"the written layer decides as scikit-learn on only {agree:.4f} of its training set")
+    content["trained"]["agrees_with_scikit_learn"] = round(agree, 4)
+    return content
+
+
+def write_layer(content: dict[str, Any], path: str | Path) -> Path:
+    """Write a trained layer as JSON (one file; its sha256 is the layer's digest)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(content, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return out
