@@ -66,10 +66,10 @@ eval-real: $(STAMP)
 	$(BIN)/claimdesk eval $(HELD_BACK_LABELS) --corpus "$(CORPUS)" --misses 0
 	$(BIN)/python -m benchmarks.polnear --corpus "$(CORPUS)/polnear" --misses 0
 
-# A classifier trained on the tuning part, scored on the held-back part beside the rules (a measurement).
+# The learned layer (claimdesk layer train) trained on the tuning part, scored on the held-back part beside the rules.
 learned-layer: $(STAMP)
 	@test -n "$(CORPUS)" || { echo "usage: make learned-layer CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[learn]'
 	$(BIN)/python -m benchmarks.learned_layer --corpus "$(CORPUS)" --train $(TUNING_LABELS) --test $(HELD_BACK_LABELS)
 
 schemas: $(STAMP)
