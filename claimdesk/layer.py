@@ -73,6 +73,13 @@ class Layer:
         self.vocabulary.update({g: (v, self.weights.get("w:" + g)) for g, v in self.idf.items()})
 
 
+def describe(layer: Layer) -> str:
+    """The layer in one line, for the run's record: its file, digest and what it learned from."""
+    made = layer.trained
+    learned = f", trained on {made['sentences']} sentences" if "sentences" in made else ""
+    return f"{layer.path}, sha256 {layer.digest[:12]}{learned}"
+
+
 def grams(text: str) -> list[str]:
     """The sentence's words and word pairs, lower-cased."""
     words = _TOKEN.findall(text.lower())

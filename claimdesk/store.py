@@ -23,6 +23,7 @@ from claimdesk import claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
+from claimdesk.layer import DECIDED_BY, describe
 from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article
 from claimdesk.rules import RuleSet
 
@@ -54,6 +55,7 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "started_at": str,
             "finished_at": str,
             "rules_version": str,
+            "layer": str,
             "articles": int,
             "sentences": int,
             "rejected": int,
@@ -189,9 +191,24 @@ def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:
                     "version": rules.version,
                 }
                 for r in rules.rules
-            ],
+            ]
+            + ([_layer_row(rules)] if rules.layer else []),
             pk="id",
         )
+
+
+def _layer_row(rules: RuleSet) -> dict:
+    """The ``rules`` row that ``decided_by: learned-layer`` links to."""
+    layer = rules.layer
+    assert layer is not None
+    return {
+        "id": DECIDED_BY,
+        "status": None,
+        "group": None,
+        "description": f"A learned layer ({describe(layer)}) overruled the rules' status; "
+        "the cues are the rules'.",
+        "version": rules.version,
+    }
 
 
 def start_run(db: sqlite_utils.Database, run_id: str, rules: RuleSet, inputs: list[str]) -> None:
@@ -200,6 +217,7 @@ def start_run(db: sqlite_utils.Database, run_id: str, rules: RuleSet, inputs: li
             "id": run_id,
             "started_at": now(),
             "rules_version": rules.version,
+            "layer": describe(rules.layer) if rules.layer else None,
             "inputs": json.dumps(inputs),
             "status": "running",
         },

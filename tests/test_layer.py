@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import jsonschema
@@ -101,6 +102,13 @@ def test_a_run_with_a_layer_records_its_decisions_and_a_new_layer_retags(
     overruled = [r for r in records if r["decided_by"] == DECIDED_BY]
     assert overruled, "the seeds' reported speech is disputed by this layer's lesson"
     assert all(s["status"] == "disputed" for s in overruled if said(s["text"]))
+
+    db = sqlite3.connect(output / "claims.db")
+    used = [row[0] for row in db.execute("SELECT layer FROM runs ORDER BY started_at")]
+    explained = db.execute("SELECT description FROM rules WHERE id = ?", (DECIDED_BY,)).fetchone()
+    db.close()
+    assert used[0] is None and str(layer_file) in used[1]
+    assert explained and layer_file.name in explained[0], "decided_by learned-layer links to what it was"
 
     assert counts(runs.run([str(seeds)], output, layer_path=layer_file))[:3] == (0, 0, 5)
     other = tmp_path / "other.json"
