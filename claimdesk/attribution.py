@@ -1039,6 +1039,10 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     surnames: list[tuple[Tagged, str]] = []  # the sources named by one capitalised word alone
     for t in results:
         name = t.attributed_to
+        if name and " " in name and name.isupper() and all(w.isalpha() for w in name.split()):
+            cased = name.title()  # a transcript's speaker, "JOEL BENENSON:", is Joel Benenson
+            if source_type(cased, rules) == "person":
+                t.attributed_to = name = cased
         parts = (name or "").split()
         while len(parts) > 1 and parts[0].lower().rstrip(".") in rules.titles:
             parts = parts[1:]  # "Ms. White"
@@ -1069,15 +1073,21 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     headline_names: dict[str, Counter[str]] = {}
     first_names: dict[str, Counter[str]] = {}
     for m in _CAPITALISED_RUN.finditer(text):
-        if not any(name in m.group() for name in wanted):
+        run = m.group().title() if m.group().isupper() else m.group()  # "JOEL BENENSON:" in a transcript
+        if not any(name in run for name in wanted):
             continue  # the run cannot end with a surname looked for
-        words = [_POSSESSIVE.sub("", w).strip(",") for w in m.group().split()]
+        words = [_POSSESSIVE.sub("", w).strip(",") for w in run.split()]
         suffix = words.pop() if len(words) > 2 and words[-1].lower().rstrip(".") in suffixes else None
         if suffix and text[m.end() : m.end() + 1] == ".":
             suffix += "."  # "Jr." keeps the period the run stops before
         surname = words[-1].rstrip(".")
-        # "James B. Comey", "E. J. Fleming", "Marcel Lehel Lazar": a middle initial or name after a given one
-        middle = len(words) >= 3 and (_INITIAL.fullmatch(words[-2]) or words[-3].lower() in given_names)
+        # "James B. Comey", "E. J. Fleming", "Marcel Lehel Lazar": a middle initial or name after a given
+        # one; or three names alone, the middle one no given name ("Angie Drobnic Holan")
+        middle = len(words) >= 3 and (
+            _INITIAL.fullmatch(words[-2])
+            or words[-3].lower() in given_names
+            or (len(words) == 3 and _three_names(words, given_names, skip, rules))
+        )
         size = 3 if middle else 2
         given = words[-size:-1]
         if not surname or given[0].lower().rstrip(".") in skip:
@@ -1095,6 +1105,21 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             t.attributed_to = max(
                 options.items(), key=lambda kv: (kv[0].split()[0].lower() in given_names, kv[1], len(kv[0]))
             )[0]
+
+
+def _three_names(words: list[str], given_names: frozenset[str], skip: frozenset[str], rules: RuleSet) -> bool:
+    """A run of three capitalised words is one person's name when the middle one is no given name and
+    the first is no title, opener, kind of source or demonym ("Republican Reince Priebus")."""
+    first, middle = words[0], words[1]
+    g = _grammar(rules)
+    return (
+        middle.lower() not in given_names
+        and first[1:].islower()
+        and middle[1:].islower()
+        and first.lower() not in skip
+        and first.lower() not in g.known_kinds
+        and not first.lower().endswith(g.endings["demonym_endings"])
+    )
 
 
 def _full_organisations(results: list[Tagged], text: str, rules: RuleSet) -> None:

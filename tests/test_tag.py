@@ -149,6 +149,38 @@ def test_a_transcript_speaker_in_capitals_gets_the_name_the_article_gives(rules)
     assert find(tagged, "NATO: The exercise").attributed_to == "NATO"
 
 
+def test_a_transcript_speaker_named_in_full_in_capitals_is_one_person(rules) -> None:
+    """ "PETRA LIND:" and then "LIND:" in a printed interview are both Petra Lind, as the reader
+    would write her; an acronym in capitals stays an acronym."""
+    tagged = tag_article(
+        "Ferry talks\n\nPETRA LIND: The ferries will sail again by June, I am told.\n\n"
+        "LIND: The crews want safe boats, and they said so.\n\nRMT: The strike goes on.\n",
+        rules,
+    )
+    assert find(tagged, "PETRA LIND: The ferries").attributed_to == "Petra Lind"
+    assert find(tagged, "LIND: The crews").attributed_to == "Petra Lind"
+    assert find(tagged, "RMT: The strike").attributed_to == "RMT"
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "source"),
+    [
+        ("The fact-checker Anouk Drobnic Varga spoke on Monday.", "said Varga", "Anouk Drobnic Varga"),
+        ("Republican Reinhold Priebe spoke on Monday.", "said Priebe", "Reinhold Priebe"),
+        ("Analyst Tomas Brandt spoke on Monday.", "said Brandt", "Tomas Brandt"),
+    ],
+)
+def test_three_names_alone_are_one_name_but_a_party_or_title_is_not_part_of_it(
+    rules, first: str, later: str, source: str
+) -> None:
+    """A surname gets the three names the article gave when the middle one is no given name; a
+    party or title before a name is not a given name."""
+    tagged = tag_article(
+        f'Ferry talks\n\n{first}\n\n"The ferries will sail again by June," {later}.\n', rules
+    )
+    assert find(tagged, '"The ferries will sail').attributed_to == source
+
+
 def test_a_transcript_turn_is_the_speaker_s_to_the_end_of_its_paragraph(rules) -> None:
     """In a printed interview the sentences after "FALLIN:" are still hers, not the outlet's facts;
     the next paragraph, with no speaker, is the article's again."""
