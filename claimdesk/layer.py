@@ -1,9 +1,9 @@
 """A learned layer over the rules: a linear model, trained on the user's own labels, that may
 overrule the rules' status of a sentence.
 
-Eight rounds of hand-written rules have not moved the score on unseen published news since the
-second (docs/real-news.md); a layer learned from labelled news has, a little more with every round
-of labels. It sees what the rules decided (this sentence's status and deciding rule, whether a
+Rounds of hand-written rules have not moved the score on unseen published news since the second
+(docs/real-news.md); a layer learned from labelled news is the other way to try. On three held-back
+parts it gave +0.035, +0.047 and -0.008 macro-F1 over the rules, so it is opt-in. It sees what the rules decided (this sentence's status and deciding rule, whether a
 source was named, the verdicts either side) and the sentence's words and word pairs (tf-idf), so
 its weights come from the text it was trained on: the model file is made by the user from the
 corpus they keep (``claimdesk layer train``) and stays with them; none ships with claimdesk.
