@@ -67,6 +67,8 @@ def _same_source_share(rows: list[Outcome]) -> float:
 @dataclass
 class Scores:
     outcomes: list[Outcome] = field(default_factory=list)
+    layer: bool = False
+    """A learned layer tagged with the rules (its changes are then reported)."""
 
     def confusion(self) -> dict[str, dict[str, int]]:
         matrix = {g: dict.fromkeys(LABELS, 0) for g in LABELS}
@@ -114,6 +116,18 @@ class Scores:
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status != o.row.status]
 
+    def overruled(self) -> dict[str, int] | None:
+        """What a learned layer did to the rules' labels: changed, fixed (the rules were wrong, the
+        layer right) and broken (the other way); None when no layer tagged."""
+        changed = [o for o in self.outcomes if o.predicted.overruled is not None]
+        if not changed and not self.layer:
+            return None
+        return {
+            "changed": len(changed),
+            "fixed": sum(o.status == o.row.status for o in changed),
+            "broken": sum(o.predicted.overruled == o.row.status for o in changed),
+        }
+
     def to_dict(self) -> dict:
         return {
             "rows": len(self.outcomes),
@@ -126,6 +140,7 @@ class Scores:
                 "named": len(self.named),
                 "precision": self.attribution_precision,
             },
+            **({"layer": layer} if (layer := self.overruled()) is not None else {}),
         }
 
 
@@ -208,7 +223,8 @@ def evaluate(gold: list[GoldRow], rules: RuleSet) -> Scores:
         for rows, tagged in tag_articles([r for r in gold if r.article], rules)
         for r, t in zip(rows, tagged, strict=True)
     }
-    return Scores([Outcome(row, articles.get(id(row)) or predict(row, rules)) for row in gold])
+    outcomes = [Outcome(row, articles.get(id(row)) or predict(row, rules)) for row in gold]
+    return Scores(outcomes, layer=rules.layer is not None)
 
 
 def report(scores: Scores, misses: int = 20) -> str:
@@ -227,6 +243,11 @@ def report(scores: Scores, misses: int = 20) -> str:
         f"attribution: {scores.attribution_accuracy:.3f} of {len(scores.attributed)} attributed sentences; "
         f"precision {scores.attribution_precision:.3f} of {len(scores.named)} sources named"
     )
+    if (layer := scores.overruled()) is not None:
+        lines.append(
+            f"learned layer: changed {layer['changed']} of the rules' labels, "
+            f"fixed {layer['fixed']}, broke {layer['broken']}"
+        )
     lines += [
         "",
         "confusion (rows: gold, columns: predicted)",

@@ -3,15 +3,16 @@ overrule the rules' status of a sentence.
 
 Rounds of hand-written rules have not moved the score on unseen published news since the second
 (docs/real-news.md); a layer learned from labelled news is the other way to try. On three held-back
-parts it gave +0.035, +0.047 and -0.008 macro-F1 over the rules, so it is opt-in. It sees what the rules decided (this sentence's status and deciding rule, whether a
-source was named, the verdicts either side) and the sentence's words and word pairs (tf-idf), so
-its weights come from the text it was trained on: the model file is made by the user from the
-corpus they keep (``claimdesk layer train``) and stays with them; none ships with claimdesk.
+parts it gave +0.035, +0.047 and -0.008 macro-F1 over the rules, so it is opt-in. It sees what the
+rules decided (this sentence's status and deciding rule, whether a source was named, the verdicts
+either side) and the sentence's words and word pairs (tf-idf), so its weights come from the text it
+was trained on: the model file is made by the user from the corpus they keep (``claimdesk layer
+train``) and stays with them; none ships with claimdesk.
 
 Training needs scikit-learn (the ``learn`` extra); applying a layer is a weighted sum per label in
 plain Python, so a run needs nothing more. The model file's sha256 joins the rules digest: a new
 layer re-tags stored articles, as a rules edit does. A sentence the layer changes keeps the cues the
-rules found and names ``learned-layer`` as what decided.
+rules found, names ``learned-layer`` as what decided, and the rules' own label as ``overruled``.
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def revise(tagged: list[Tagged], texts: Sequence[str], layer: Layer) -> list[int
     for i, label in enumerate(decided):
         t = tagged[i]
         if label != (t.status or NO_CLAIM):
+            t.overruled = t.status or NO_CLAIM
             t.status = None if label == NO_CLAIM else label
             t.decided_by = DECIDED_BY
             changed.append(i)

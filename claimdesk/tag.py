@@ -67,6 +67,8 @@ class Tagged:
     quoted: bool = False
     fired: tuple[str, ...] = ()
     """Ids of every rule that fired, marker rules included (for `rules check`)."""
+    overruled: str | None = None
+    """The rules' own label ("none": no claim) when a learned layer changed it."""
 
 
 def _structural(

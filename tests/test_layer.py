@@ -76,6 +76,8 @@ def test_a_layer_learns_what_its_labels_teach_and_overrules_the_rules_only_there
     assert share_disputed(with_layer, lessons) > 0.9
     overruled = [o for o in with_layer if o.predicted.decided_by == DECIDED_BY]
     assert overruled and all(o.predicted.cues for o in overruled if o.status != "none" and said(o.row.text))
+    before = {id(o.row): o.status for o in rules_alone}
+    assert all(o.predicted.overruled == before[id(o.row)] != o.status for o in overruled)
     # Elsewhere the labels agree with the rules, and the layer leaves the rules' verdict alone.
     kept = sum(with_layer[i].status == rules_alone[i].status for i in others) / len(others)
     assert kept > 0.95
@@ -187,3 +189,23 @@ def test_training_refuses_labels_it_cannot_learn_from(tmp_path: Path, capsys) ->
         main(["layer", "train", str(DEV), "--output", str(tmp_path / "l.json"), "--c", "0"])
     assert stop.value.code == 2
     assert "must be more than 0" in capsys.readouterr().err
+
+
+def test_eval_says_what_the_layer_changed_fixed_and_broke(layer_file: Path, lesson: Path, capsys) -> None:
+    assert main(["eval", str(lesson), "--json"]) == 0
+    assert "layer" not in json.loads(capsys.readouterr().out)
+    assert main(["eval", str(lesson), "--json", "--layer", str(layer_file)]) == 0
+    changes = json.loads(capsys.readouterr().out)["layer"]
+    gold = load_gold(lesson)
+    rules_alone = evaluate(gold, load_rules()).outcomes
+    with_layer = evaluate(gold, load_rules(None, layer_file)).outcomes
+    pairs = list(zip(rules_alone, with_layer, strict=True))
+    assert changes == {
+        "changed": sum(a.status != b.status for a, b in pairs),
+        "fixed": sum(a.status != b.status == b.row.status for a, b in pairs),
+        "broken": sum(b.status != a.status == a.row.status for a, b in pairs),
+    }
+    assert changes["fixed"] > changes["broken"]
+    assert main(["eval", str(lesson), "--layer", str(layer_file), "--misses", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"learned layer: changed {changes['changed']} of the rules' labels" in out
