@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import NamedTuple
 
+from claimdesk.layer import DECIDED_BY
 from claimdesk.records import (
     Article,
     SentenceRecord,
@@ -132,6 +133,14 @@ class Annotated:
         """Valid records per status (``none`` for no claim)."""
         return Counter(
             v.status or "none" for position, v in enumerate(self.verdicts) if position not in self.rejected
+        )
+
+    def overruled(self) -> int:
+        """Valid records whose status a learned layer decided, not the rules."""
+        return sum(
+            v.decided_by == DECIDED_BY
+            for position, v in enumerate(self.verdicts)
+            if position not in self.rejected
         )
 
 

@@ -197,6 +197,9 @@ def print_summary(summary: dict) -> None:
         f"Tagged {plural(summary['articles'], 'article')}, "
         f"{plural(summary['sentences'], 'sentence')} ({statuses})."
     )
+    if "layer" in summary:
+        layer = summary["layer"]
+        print(f"Learned layer ({layer['layer']}) decided {plural(layer['overruled'], 'sentence')} of those.")
     for failure in summary["failures"]:
         print(f"  failed: {failure['source']}: {failure['reason']}")
     if summary["rejected"]:

@@ -32,7 +32,7 @@ import sqlite_utils
 from claimdesk import durable, fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
 from claimdesk.incremental import CHANGES, FileStamp, classify, stamp_of, unchanged_file
-from claimdesk.layer import parse_layer
+from claimdesk.layer import describe, parse_layer
 from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
@@ -394,6 +394,7 @@ class Run:
                 self.totals["articles"] += 1
                 self.totals["sentences"] += item.sentence_count
                 self.totals.update({f"status:{s}": n for s, n in item.statuses().items()})
+                self.totals["overruled"] += item.overruled()
         self.batches_stored += 1
         progress.info(
             "batch %d stored (%s so far)", self.batches_stored, plural(self.totals["articles"], "article")
@@ -421,6 +422,8 @@ class Run:
     def finish(self) -> dict:
         """The summary, also written to ``metadata.yml`` and the run's row."""
         summary = summarise(self.totals, self.run_id, self.output, self.failures)
+        if self.rules.layer is not None:
+            summary["layer"] = {"layer": describe(self.rules.layer), "overruled": self.totals["overruled"]}
         write_metadata(self.output, self.rules.name)
         store.finish_run(self.db, self.run_id, summary)
         return summary

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from claimdesk import runs
-from claimdesk.cli import main
+from claimdesk.cli import main, print_summary
 from claimdesk.evaluate import evaluate, load_gold
 from claimdesk.layer import DECIDED_BY
 from claimdesk.rules import load_rules
@@ -87,7 +87,7 @@ def test_a_layer_learns_what_its_labels_teach_and_overrules_the_rules_only_there
 
 
 def test_a_run_with_a_layer_records_its_decisions_and_a_new_layer_retags(
-    layer_file: Path, tmp_path: Path
+    layer_file: Path, tmp_path: Path, capsys
 ) -> None:
     seeds = Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml")))
     output = tmp_path / "out"
@@ -104,6 +104,9 @@ def test_a_run_with_a_layer_records_its_decisions_and_a_new_layer_retags(
     overruled = [r for r in records if r["decided_by"] == DECIDED_BY]
     assert overruled, "the seeds' reported speech is disputed by this layer's lesson"
     assert all(s["status"] == "disputed" for s in overruled if said(s["text"]))
+    assert layered["layer"]["overruled"] == len(overruled) and "layer" not in plain
+    print_summary(layered)
+    assert f"Learned layer ({layer_file}, sha256 " in capsys.readouterr().out
 
     db = sqlite3.connect(output / "claims.db")
     used = [row[0] for row in db.execute("SELECT layer FROM runs ORDER BY started_at")]
