@@ -274,6 +274,14 @@ def test_claims_table_and_home_page_lead_to_the_claim_page(desk) -> None:
     assert all(r["status"] == "disputed" for r in contested)
 
 
+def test_the_home_page_says_how_far_to_trust_a_status(desk) -> None:
+    """A fact-checker meets the caveat before the labels: a denied or disputed is a lead to check."""
+    ds, _ = desk
+    home = " ".join(get(ds, "/").text.split())
+    assert "not whether the claim is true" in home
+    assert "a denied or disputed about one time in three" in home and "leads to check" in home
+
+
 def test_unknown_claim_is_a_404(desk) -> None:
     ds, _ = desk
     assert asyncio.run(ds.client.get("/-/claimdesk/claims/claims/no-such-claim")).status_code == 404
