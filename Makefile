@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 # Root installs directly; anyone else through sudo.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench eval-real learned-layer schemas crash-test clean
+.PHONY: run test lint bench eval-real learned-layer layer schemas crash-test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,13 @@ learned-layer: $(STAMP)
 	@test -n "$(CORPUS)" || { echo "usage: make learned-layer CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[learn]'
 	$(BIN)/python -m benchmarks.learned_layer --corpus "$(CORPUS)" --train $(TUNING_LABELS) --test $(HELD_BACK_LABELS)
+
+# A learned layer for `claimdesk run --layer output/layer.json`, trained on the tuning part's labels (the
+# held-back part stays for scoring it: make learned-layer).
+layer: $(STAMP)
+	@test -n "$(CORPUS)" || { echo "usage: make layer CORPUS=DIR  (DIR holds polnear/ and bbc/)" >&2; exit 2; }
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[learn]'
+	$(BIN)/claimdesk layer train $(TUNING_LABELS) --corpus "$(CORPUS)" --output output/layer.json
 
 schemas: $(STAMP)
 	$(BIN)/python -m claimdesk.records
