@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -440,4 +441,21 @@ def load_rules(path: str | Path | None = None, layer: str | Path | None = None) 
     except UnicodeDecodeError as exc:
         raise RulesError(f"{file}: rules file is not UTF-8 text") from exc
     rules = parse_rules(text, str(file))
-    return rules if layer is None else with_layer(rules, load_layer(layer))
+    if layer is None:
+        return rules
+    learned = load_layer(layer)
+    trained_over = learned.trained.get("rules_digest")
+    if trained_over not in (None, rules.digest) and (learned.digest, rules.digest) not in _WARNED:
+        _WARNED.add((learned.digest, rules.digest))
+        logging.getLogger("claimdesk.layer").warning(
+            "%s was trained over other rules or another engine version (%s, not %s): the verdicts it "
+            "learned from have changed; train it again (claimdesk layer train) before trusting it",
+            learned.path,
+            trained_over[:12],
+            rules.digest[:12],
+        )
+    return with_layer(rules, learned)
+
+
+_WARNED: set[tuple[str, str]] = set()
+"""(layer digest, rules digest) pairs already warned about: a run loads its rules more than once."""

@@ -212,3 +212,20 @@ def test_eval_says_what_the_layer_changed_fixed_and_broke(layer_file: Path, less
     assert main(["eval", str(lesson), "--layer", str(layer_file), "--misses", "0"]) == 0
     out = capsys.readouterr().out
     assert f"learned layer: changed {changes['changed']} of the rules' labels" in out
+
+
+def test_a_layer_trained_over_other_rules_is_used_with_a_warning(
+    layer_file: Path, tmp_path: Path, caplog
+) -> None:
+    """Its features are the rules' verdicts: after a rules edit or an engine upgrade they mean something
+    else, and the user is told to train it again (once, however often the run loads its rules)."""
+    shipped = (ROOT / "claimdesk" / "rules" / "default.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "rules.yaml"
+    edited.write_text(shipped.replace("version:", "version: edited-", 1), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="claimdesk.layer"):
+        load_rules(None, layer_file)
+        assert not caplog.records
+        load_rules(edited, layer_file)
+        load_rules(edited, layer_file)
+    assert len(caplog.records) == 1
+    assert str(layer_file) in caplog.text and "train it again" in caplog.text
