@@ -238,34 +238,31 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from claimdesk.evaluate import GoldError, evaluate, load_gold, report
+def _labelled(paths: list[Path], corpus: Path | None) -> list:
+    """Every gold row of ``paths`` (labels into ``corpus`` checked against it): eval's and layer train's."""
+    from claimdesk.evaluate import GoldError, load_gold
 
-    if args.corpus is not None and not args.corpus.is_dir():
-        print(f"claimdesk: --corpus {args.corpus}: not a folder", file=sys.stderr)
-        return 2
+    if corpus is not None and not corpus.is_dir():
+        raise UsageError(f"--corpus {corpus}: not a folder")
     try:
-        gold = [row for path in args.gold for row in load_gold(path, args.corpus)]
+        return [row for path in paths for row in load_gold(path, corpus)]
     except (OSError, GoldError) as exc:
-        print(f"claimdesk: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from claimdesk.evaluate import evaluate, report
+
+    gold = _labelled(args.gold, args.corpus)
     scores = evaluate(gold, load_rules(args.rules, args.layer))
     print(json.dumps(scores.to_dict(), indent=2) if args.json else report(scores, args.misses))
     return 0
 
 
 def cmd_layer_train(args: argparse.Namespace) -> int:
-    from claimdesk.evaluate import GoldError, load_gold
     from claimdesk.layer import train, write_layer
 
-    if args.corpus is not None and not args.corpus.is_dir():
-        print(f"claimdesk: --corpus {args.corpus}: not a folder", file=sys.stderr)
-        return 2
-    try:
-        gold = [row for path in args.labels for row in load_gold(path, args.corpus)]
-    except (OSError, GoldError) as exc:
-        print(f"claimdesk: {exc}", file=sys.stderr)
-        return 2
+    gold = _labelled(args.labels, args.corpus)
     rules = load_rules(args.rules)
     print(f"claimdesk: training on {len(gold)} labelled sentences ...", file=sys.stderr)
     content = train(gold, rules, args.c)

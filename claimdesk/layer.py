@@ -87,22 +87,30 @@ def grams(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
+def _verdicts(tagged: Sequence[Tagged], i: int) -> list[str]:
+    """The features of the rules' verdicts on sentence ``i`` and either side of it (each worth 1)."""
+    t = tagged[i]
+    before = tagged[i - 1] if i else None
+    after = tagged[i + 1] if i + 1 < len(tagged) else None
+    names = [
+        f"rules={t.status or NO_CLAIM}",
+        f"decided_by={t.decided_by}",
+        f"before={(before.status or NO_CLAIM) if before else 'start'}",
+        f"before_by={before.decided_by if before else 'start'}",
+        f"after={(after.status or NO_CLAIM) if after else 'end'}",
+    ]
+    if t.attributed_to is not None:
+        names.append("named")
+    if before is None:
+        names.append("first")
+    return names
+
+
 def features(
     tagged: Sequence[Tagged], texts: Sequence[str], i: int, idf: dict[str, float]
 ) -> dict[str, float]:
     """What the layer sees of sentence ``i`` of an article: the rules' verdicts around it and its words."""
-    t = tagged[i]
-    before = tagged[i - 1] if i else None
-    after = tagged[i + 1] if i + 1 < len(tagged) else None
-    out = {
-        f"rules={t.status or NO_CLAIM}": 1.0,
-        f"decided_by={t.decided_by}": 1.0,
-        "named": float(t.attributed_to is not None),
-        "first": float(before is None),
-        f"before={(before.status or NO_CLAIM) if before else 'start'}": 1.0,
-        f"before_by={before.decided_by if before else 'start'}": 1.0,
-        f"after={(after.status or NO_CLAIM) if after else 'end'}": 1.0,
-    }
+    out = dict.fromkeys(_verdicts(tagged, i), 1.0)
     counts = Counter(g for g in grams(texts[i]) if g in idf)
     words = {g: (1.0 + math.log(n)) * idf[g] for g, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in words.values()))
@@ -113,29 +121,18 @@ def features(
 def decide(layer: Layer, tagged: Sequence[Tagged], texts: Sequence[str], i: int) -> str:
     """The label the layer gives sentence ``i``: the highest of intercept + features x weights.
 
-    The same sum as over :func:`features`, without building them: the words' weights are summed
-    first and scaled by the words' length once (training checks this against scikit-learn)."""
-    t = tagged[i]
-    before = tagged[i - 1] if i else None
-    after = tagged[i + 1] if i + 1 < len(tagged) else None
+    The same sum as over :func:`features` (the same verdicts; the words computed here in one pass,
+    their weights summed first and scaled by the words' length once: training checks that this
+    decides as scikit-learn does)."""
     scores = list(layer.intercepts)
     width = range(len(scores))
-    get = layer.weights.get
-    for name in (
-        f"rules={t.status or NO_CLAIM}",
-        f"decided_by={t.decided_by}",
-        "named" if t.attributed_to is not None else None,
-        "first" if before is None else None,
-        f"before={(before.status or NO_CLAIM) if before else 'start'}",
-        f"before_by={before.decided_by if before else 'start'}",
-        f"after={(after.status or NO_CLAIM) if after else 'end'}",
-    ):
-        w = get(name) if name else None
+    for name in _verdicts(tagged, i):
+        w = layer.weights.get(name)
         if w is not None:
             for k in width:
                 scores[k] += w[k]
     vocabulary = layer.vocabulary
-    words = [0.0] * len(scores)
+    summed = [0.0] * len(scores)
     norm = 0.0
     for g, n in Counter(g for g in grams(texts[i]) if g in vocabulary).items():
         idf, w = vocabulary[g]
@@ -143,11 +140,11 @@ def decide(layer: Layer, tagged: Sequence[Tagged], texts: Sequence[str], i: int)
         norm += v * v
         if w is not None:
             for k in width:
-                words[k] += v * w[k]
+                summed[k] += v * w[k]
     if norm:
         norm = math.sqrt(norm)
         for k in width:
-            scores[k] += words[k] / norm
+            scores[k] += summed[k] / norm
     return layer.labels[max(width, key=scores.__getitem__)]
 
 
