@@ -1028,6 +1028,38 @@ def _written_as_name(name: str, rules: RuleSet, lower_case: _LowerCaseWords) -> 
 _CAPITALISED_RUN = regex.compile(r"(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*)(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
+def drop_opening_words(results: list[Tagged], sentences: Sequence[str], rules: RuleSet) -> None:
+    """A source named by one capitalised word that opens its sentence is no name when it is
+    capitalised only because it comes first: a sentence's opener ("Yet", "Their"), or an adverb,
+    an -ing form or a word the article also writes in lower case ("Originally", "Sticking",
+    "Drop") that the article never capitalises inside a sentence. Kinds of source ("Critics",
+    "Polls") and names the article writes as names ("Kelly", "Orange said") stay."""
+    lower_case = _LowerCaseWords(sentences)
+    g = _grammar(rules)
+    forms = g.endings["adverb_endings"] + g.endings["progressive_endings"]
+    for t, sentence in zip(results, sentences, strict=True):
+        name = t.attributed_to
+        if not name or " " in name or not sentence.lstrip(_OPENING_MARKS).startswith(name):
+            continue
+        if source_type(name, rules) != "person":
+            continue
+        word = name.lower()
+        plural = word.endswith(g.endings["plural_endings"])
+        common = word.endswith(forms) or (name in lower_case and not plural)
+        if word in g.no_subject or (common and not _written_inside(name, lower_case)):
+            t.attributed_to = None
+
+
+def _written_inside(name: str, lower_case: _LowerCaseWords) -> bool:
+    """Does the article capitalise ``name`` (or its possessive) after a sentence's first word?"""
+    return any(lower_case.written_as_name(form) for form in (name, *(name + s for s in _POSSESSIVE_ENDS)))
+
+
+_OPENING_MARKS = " “\"‘'("
+"""What may stand before a sentence's first word."""
+_POSSESSIVE_ENDS = ("'s", "’s", "'", "’")
+
+
 def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     """Give a person named by surname alone ("Clinton") the fuller name the article gives them
     ("Hillary Clinton"): the most frequent given name (or initial) written before that surname,

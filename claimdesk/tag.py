@@ -27,6 +27,7 @@ import regex
 from claimdesk import cpulimit
 from claimdesk.attribution import (
     attribute,
+    drop_opening_words,
     full_names,
     resolve_references,
     share_passage_speakers,
@@ -327,6 +328,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
 
     share_passage_speakers(results, quotes, sentences, statements, rules)
     resolve_references(results, sentences, rules)
+    drop_opening_words(results, sentences, rules)
     full_names(results, text, rules)
     for t in results:
         _settle(t, rules)

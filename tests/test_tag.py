@@ -181,6 +181,29 @@ def test_three_names_alone_are_one_name_but_a_party_or_title_is_not_part_of_it(
     assert find(tagged, '"The ferries will sail').attributed_to == source
 
 
+def test_a_word_capitalised_only_because_it_opens_the_sentence_is_no_source(rules) -> None:
+    """ "Yet", "Their", "Originally" and "Drop" (which the article also writes in lower case) are
+    capitalised because they come first, so no one is named; names and kinds of source stay."""
+    tagged = tag_article(
+        "Ferry strike drags on\n\n"
+        "The ferry crews walked out on Monday after talks with the operator broke down. "
+        "Yet it was unclear whether the union would call a second strike. "
+        "Their calls grew louder after the operator was reported to have hired new crews. "
+        "Originally dubbed the summer timetable, the plan is likely to slip to August. "
+        "Drop in bookings hints that tourists have yet to return. "
+        "The union's leader, Marta Kolar, said the crews would stay out until the talks resume. "
+        "Kolar added that the boats were not safe. "
+        "Passengers saw a drop in fares and waited at the harbour for most of the day. "
+        "Officials at the port said that the queues were the longest in years.\n",
+        rules,
+    )
+    for opening in ("Yet it was", "Their calls", "Originally dubbed", "Drop in bookings"):
+        verdict = find(tagged, opening)
+        assert verdict.status in ("alleged", "disputed") and verdict.attributed_to is None, opening
+    assert find(tagged, "Kolar added").attributed_to == "Marta Kolar"
+    assert find(tagged, "Officials at the port").attributed_to == "Officials"
+
+
 def test_a_transcript_turn_is_the_speaker_s_to_the_end_of_its_paragraph(rules) -> None:
     """In a printed interview the sentences after "FALLIN:" are still hers, not the outlet's facts;
     the next paragraph, with no speaker, is the article's again."""
