@@ -266,8 +266,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     while len(words) > 1 and words[-1].lower() in w_["place_adverbs"]:
         words = words[:-1]  # "drivers there said"
     org = words[:-1]
-    if len(words) > 1 and words[-1].lower() in rules.documents and _proper(org):
-        words = org  # "according to Home Office figures": the office is the source
+    if len(words) > 1 and words[-1].lower() in w_["body_figures"] and _proper(org):
+        words = org  # "according to Home Office figures": the office is the source ("a CNN/ORC poll" stays)
     while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
         words = words[:-1]  # "countries just", "analysts also"
     described = len(words) > 1 and words[-2][:1].isupper()  # "Committee member", "NFL legend"

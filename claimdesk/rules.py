@@ -107,6 +107,7 @@ REQUIRED_LEXICONS = (
     "name_ending_stops",
     "name_suffixes",
     "leading_adjectives",
+    "body_figures",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"

@@ -181,6 +181,28 @@ def test_three_names_alone_are_one_name_but_a_party_or_title_is_not_part_of_it(
     assert find(tagged, '"The ferries will sail').attributed_to == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("Ferry fares rose by a fifth last year, according to Harbour Board figures.", "Harbour Board"),
+        (
+            "Ferry fares rose by a fifth last year, according to a Harbour Board report.",
+            "Harbour Board report",
+        ),
+        (
+            "A new Ferry Times/Coastal Radio poll shows that most islanders back the strike.",
+            "Ferry Times/Coastal Radio poll",
+        ),
+    ],
+)
+def test_a_body_s_figures_are_the_body_s_but_a_poll_or_report_is_a_source_of_its_own(
+    rules, sentence: str, source: str
+) -> None:
+    """As the annotators of published news name them: "Home Office figures" speak for the Home Office,
+    while "a CNN/ORC poll" and "a World Bank report" are named as the poll and the report."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_a_word_capitalised_only_because_it_opens_the_sentence_is_no_source(rules) -> None:
     """ "Yet", "Their", "Originally" and "Drop" (which the article also writes in lower case) are
     capitalised because they come first, so no one is named; names and kinds of source stay."""
