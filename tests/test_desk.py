@@ -311,6 +311,16 @@ def test_search_matches_word_forms(desk) -> None:
     )
 
 
+@pytest.mark.parametrize("query", ["%20", "%22", "%22%22", "", "%20%22%20"])
+def test_a_search_with_nothing_to_find_shows_the_table_not_an_error(desk, query: str) -> None:
+    """A space or a lone quote mark typed in the search box is no search (SQLite's full-text search
+    would reject it as a syntax error); the table comes back whole."""
+    ds, _ = desk
+    every = rows(ds, "/claims/sentences.json?_size=max")
+    assert rows(ds, f"/claims/sentences.json?_search={query}&_size=max") == every
+    assert "Invalid SQL" not in get(ds, f"/claims/claim_sentences?_search={query}").text
+
+
 def test_exports_of_claims_and_mentions(desk) -> None:
     import csv
 

@@ -3,12 +3,14 @@
 Registered by the ``datasette`` entry point in pyproject.toml, so installing claimdesk is
 enough for any ``datasette`` (and ``claimdesk ui``) to load it. Hooks only: a status badge
 and cue highlights through ``render_cell``, links from sentences to the article page and from
-claims to the claim page, those two pages as routes, and the stylesheet.
+claims to the claim page, those two pages as routes, the stylesheet, and a search with nothing
+to look for (a space, a lone quote mark) read as no search rather than an SQL error.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import re
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
@@ -63,6 +65,30 @@ def field(row, name: str):
 def plain(value):
     """A cell's value: foreign keys arrive expanded as {"value": ..., "label": ...}."""
     return value["value"] if isinstance(value, dict) else value
+
+
+_SEARCH_PARAM = re.compile(r"_search(?:_.+)?")
+_WORD = re.compile(r"\w")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Drop search parameters with no letter or digit in them: SQLite's full-text search has
+    nothing to match in " " or '"', and Datasette would show an SQL error page for them."""
+
+    def wrap(app):
+        async def searched(scope, receive, send):
+            query = scope.get("query_string", b"")
+            if scope["type"] == "http" and b"_search" in query:
+                pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                kept = [(k, v) for k, v in pairs if not (_SEARCH_PARAM.fullmatch(k) and not _WORD.search(v))]
+                if len(kept) < len(pairs):
+                    scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+            await app(scope, receive, send)
+
+        return searched
+
+    return wrap
 
 
 @hookimpl
