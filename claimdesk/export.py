@@ -74,7 +74,7 @@ MENTION_COLUMNS = ["sentence_id", "article_id", "article_title", "outlet", "stat
 
 
 class ExportError(RuntimeError):
-    """Nothing to export; the message says why."""
+    """Nothing to export, or nowhere to write it; the message says why."""
 
 
 def connect(output: Path) -> sqlite3.Connection:
@@ -247,5 +247,8 @@ def export(
         sys.stdout.write(body)
         return None
     target = Path(file) if file else Path(output) / FORMATS[fmt]
-    target.write_text(body, encoding="utf-8")
+    try:
+        target.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target

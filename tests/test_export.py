@@ -136,3 +136,15 @@ def test_cli_export_without_a_database_says_what_to_do(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and "claimdesk run" in result.stderr
     assert not (tmp_path / "claims.db").exists()
+
+
+def test_cli_export_to_a_folder_that_does_not_exist_says_so_in_one_line(output, tmp_path: Path) -> None:
+    target = tmp_path / "no such folder" / "sentences.csv"
+    result = subprocess.run(
+        [CLAIMDESK, "export", "-o", str(output), "-f", "csv", "--file", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"cannot write {target}" in result.stderr and "Traceback" not in result.stderr
