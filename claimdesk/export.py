@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from claimdesk import schemas
+from claimdesk import atomic, schemas
 from claimdesk.store import DB_NAME
 
 FORMATS = {
@@ -248,7 +248,7 @@ def export(
         return None
     target = Path(file) if file else Path(output) / FORMATS[fmt]
     try:
-        target.write_text(body, encoding="utf-8")
+        atomic.write_text(target, body)  # a failed export leaves the last one whole
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
+from claimdesk import atomic
 from claimdesk.schemas import errors as schema_errors
 from claimdesk.status import NO_CLAIM
 
@@ -288,5 +289,5 @@ def write_layer(content: dict[str, Any], path: str | Path) -> Path:
     """Write a trained layer as JSON (one file; its sha256 is the layer's digest)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(content, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    atomic.write_text(out, json.dumps(content, ensure_ascii=False, separators=(",", ":")))
     return out

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from claimdesk import atomic
 from claimdesk.records import Article, CueRecord, SentenceRecord
 
 QUERIES = resources.files("claimdesk") / "queries.yaml"  # package data, in a wheel as in a checkout
@@ -201,5 +202,5 @@ def build_metadata(rules_name: str) -> dict:
 
 def write_metadata(output: Path, rules_name: str) -> Path:
     path = output / "metadata.yml"
-    path.write_text(yaml.safe_dump(build_metadata(rules_name), sort_keys=False, allow_unicode=True))
+    atomic.write_text(path, yaml.safe_dump(build_metadata(rules_name), sort_keys=False, allow_unicode=True))
     return path

@@ -64,6 +64,8 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SourcesError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourcesError(f"{path}: sources file is not UTF-8 text") from exc
     except yaml.YAMLError as exc:
         raise SourcesError(f"{path}: not valid YAML: {exc}") from exc
     if isinstance(data, dict) and isinstance(data.get("sources"), list):

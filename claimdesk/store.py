@@ -11,15 +11,13 @@ an article's insert indexes itself (see :func:`enable_search`).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import sqlite_utils
 
-from claimdesk import claims
+from claimdesk import atomic, claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
@@ -329,10 +327,8 @@ def write_records_file(output: Path, done: Annotated) -> Path:
     folder = output / "records"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{done.article.id}.jsonl"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jsonl")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic.replacing(target) as fh:
         write_records(fh, done)
-    os.replace(tmp, target)
     return target
 
 

@@ -148,3 +148,26 @@ def test_cli_export_to_a_folder_that_does_not_exist_says_so_in_one_line(output, 
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert f"cannot write {target}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_failed_export_leaves_the_last_one_whole(output, tmp_path: Path) -> None:
+    """An export cut short (here by a file-size limit, as a full disk would) keeps the file it was
+    to replace as it was, and leaves no part-written file beside it."""
+    import resource
+
+    target = tmp_path / "sentences.csv"
+    command = [CLAIMDESK, "export", "-o", str(output), "-f", "csv", "--file", str(target)]
+    subprocess.run(command, capture_output=True, check=True)
+    before = target.read_bytes()
+    limit = len(before) // 2
+
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )
+    assert result.returncode == 2 and f"cannot write {target}" in result.stderr
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["sentences.csv"]

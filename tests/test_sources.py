@@ -167,6 +167,13 @@ def test_a_bad_sources_file_is_refused_with_the_entry_and_field(
     assert str(config) in str(caught.value)
 
 
+def test_a_sources_file_that_is_not_text_is_refused_as_a_sources_error(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe sources:")
+    with pytest.raises(SourcesError, match="not UTF-8 text"):
+        load_sources(config)
+
+
 def test_cli_refuses_a_bad_sources_file_before_reading_anything(tmp_path: Path) -> None:
     config = tmp_path / "sources.yaml"
     config.write_text("sources:\n  - folder: a\n    file: b\n")
