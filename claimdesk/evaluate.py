@@ -148,7 +148,13 @@ def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRo
     """Read a gold file; labels into a corpus need ``corpus``, the folder their files are in."""
     rows = []
     texts: dict[str, str] = {}
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise GoldError(f"{path}: not UTF-8 text (a JSON Lines file of labels is)") from exc
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -168,6 +174,8 @@ def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRo
             raise GoldError(f"{path}:{n}: not JSON: {exc.msg}") from exc
         except KeyError as exc:
             raise GoldError(f"{path}:{n}: missing field {exc.args[0]!r}") from exc
+    if not rows:
+        raise GoldError(f"{path}: no labelled sentences in it")
     return rows
 
 

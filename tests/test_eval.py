@@ -179,6 +179,30 @@ def test_cli_eval_with_a_corpus_names_the_missing_file_in_one_line(tmp_path: Pat
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("labels.png", b"\x89PNG\r\n\x1a\n\xff", "not UTF-8"),
+        ("empty.jsonl", b"\n", "no labelled sentences"),
+        (".", None, "cannot read: Is a directory"),
+        ("missing.jsonl", None, "cannot read: No such file"),
+    ],
+)
+def test_cli_eval_refuses_labels_it_cannot_score_in_one_line(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    """A picture, an empty file, a folder or a missing file is no set of labels: one line, exit 2
+    (an empty file once scored 0 sentences and exited 0)."""
+    labels = tmp_path / name
+    if content is not None:
+        labels.write_bytes(content)
+    claimdesk = Path(sys.executable).parent / "claimdesk"
+    result = subprocess.run(
+        [str(claimdesk), "eval", str(labels)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and message in result.stderr
+
+
 def test_the_real_news_labels_hold_no_text_and_cover_what_the_issue_asks() -> None:
     rows = [
         (f.name, json.loads(line))
