@@ -15,13 +15,15 @@ from typing import Literal
 import feedparser
 import lxml.html
 import trafilatura
+from markdown_it import MarkdownIt
 
-Format = Literal["text", "html", "json", "jsonl", "feed"]
+Format = Literal["text", "markdown", "html", "json", "jsonl", "feed"]
 
 SUFFIXES: dict[str, Format] = {
     ".txt": "text",
     ".text": "text",
-    ".md": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
     ".html": "html",
     ".htm": "html",
     ".json": "json",
@@ -33,7 +35,7 @@ SUFFIXES: dict[str, Format] = {
 }
 CONTENT_TYPES: dict[str, Format] = {
     "text/plain": "text",
-    "text/markdown": "text",
+    "text/markdown": "markdown",
     "text/html": "html",
     "application/xhtml+xml": "html",
     "application/json": "json",
@@ -128,6 +130,14 @@ def html_article(html: str) -> Extracted:
         published=doc.date or None,
         outlet=doc.sitename or None,
     )
+
+
+def markdown_text(markdown: str) -> str:
+    """A Markdown document's text, one block per line, as a reader sees it: no "#" before a
+    heading, no "**" around a word, a link's words without its address."""
+    parser = MarkdownIt("commonmark")
+    parser.add_render_rule("softbreak", lambda *_: " ")  # a line wrapped inside a paragraph goes on
+    return fragment_text(parser.render(markdown))
 
 
 def fragment_text(html: str) -> str:

@@ -284,6 +284,8 @@ def parse(source: Source, payload: Payload) -> Parsed:
         if kind == "feed":
             return _feed(source, payload)
         text, encoding = _decode(payload, html=kind == "html")
+        if kind == "markdown":
+            text, kind = extract.markdown_text(text), "text"
         if kind == "text":
             return Parsed(articles=[make_article(source.key, uri, text, encoding, outlet=source.outlet)])
         if kind == "html":

@@ -167,3 +167,21 @@ def test_a_feed_entry_linking_a_plain_text_page_reads_it_as_text() -> None:
         "Wire",
         "http://news.example/story.txt",
     )
+
+
+def test_a_markdown_article_is_read_as_the_text_a_reader_sees(tmp_path: Path) -> None:
+    """A ".md" file's "#" heading is its title, without the mark; emphasis marks and link
+    addresses are no part of any sentence."""
+    path = tmp_path / "trial.md"
+    path.write_text(
+        "# New vaccine trial shows promise\n\n"
+        "The **health ministry** said on Monday that the trial\nwould be widened.\n\n"
+        "- Read the [full report](https://example.org/report) here.\n"
+    )
+    (article,) = read_one(path, "trial.md").articles
+    assert article.title == "New vaccine trial shows promise"
+    assert article.text.splitlines() == [
+        "New vaccine trial shows promise",
+        "The health ministry said on Monday that the trial would be widened.",
+        "Read the full report here.",
+    ]
