@@ -6,11 +6,13 @@ nothing here reads files or the network, so every format can be tested alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.html
@@ -226,12 +228,17 @@ def feed(data: bytes) -> Feed:
         )
         raise ExtractError(f"not a readable feed: {reason}")
     entries = []
-    for n, entry in enumerate(parsed.entries):
+    for entry in parsed.entries:
         content = next((c.get("value") for c in entry.get("content", []) if c.get("value")), None)
         link = entry.get("link") or None
+        if link and entry.get("guidislink") and not urlsplit(link).scheme:
+            link = None  # <guid>inline-1</guid>: an RSS guid is an id, an address only when it is one
+        # Without a link or guid the entry is known by what it says, not by its place in the feed
+        # (a new entry at the top would give every older one a new id and store it again).
+        said = "\n".join(entry.get(k) or "" for k in ("title", "summary")) + (content or "")
         entries.append(
             FeedEntry(
-                key=link or entry.get("id") or f"entry-{n}",
+                key=link or entry.get("id") or f"entry-{hashlib.sha256(said.encode()).hexdigest()[:16]}",
                 link=link,
                 title=plain_line(entry.get("title")),
                 author=entry.get("author") or None,

@@ -116,6 +116,39 @@ def test_a_feed_entry_with_content_is_an_article_and_one_without_is_a_link_to_fe
     )
 
 
+def _item(guid: str, text: str) -> str:
+    return f"<item><title>{text.split('.')[0]}</title>{guid}<description>{text}</description></item>"
+
+
+def _rss(*items: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Wire</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+def test_an_rss_guid_that_is_no_address_is_the_entry_s_id_and_its_description_the_article() -> None:
+    """<guid>inline-1</guid> with no <link> is an id (RSS reads a guid as a permalink unless told
+    otherwise): the entry's text is read, not refused as an address with no scheme."""
+    feed = _rss(_item("<guid>inline-1</guid>", "The bridge reopened on Monday. Officials confirmed it."))
+    parsed = parse(Source("wire.xml", "wire.xml"), Payload(feed))
+    (article,) = parsed.articles
+    assert not parsed.failures and not parsed.links
+    assert "Officials confirmed it." in article.text and article.id.startswith("inline-1")
+
+
+def test_an_entry_without_link_or_guid_keeps_its_id_when_the_feed_gains_an_entry() -> None:
+    """Known by what it says, not its place: an entry added at the top leaves the others' ids alone,
+    so the next run does not store them again."""
+    old = _item("", "The ferry sailed at dawn. The crew said the sea was calm.")
+    new = _item("", "The harbour closed at noon. The port said a storm was coming.")
+    first = parse(Source("wire.xml", "wire.xml"), Payload(_rss(old))).articles
+    later = parse(Source("wire.xml", "wire.xml"), Payload(_rss(new, old))).articles
+    assert [a.id for a in first] == [a.id for a in later if "ferry" in a.text]
+    assert len({a.id for a in later}) == 2
+
+
 def test_something_that_is_not_a_feed_is_a_failure() -> None:
     parsed = parse(Source("x.xml", "x.xml", format="feed"), Payload(b"<notes><a>1</a></notes>"))
     assert parsed.articles == [] and parsed.failures and "not a readable feed" in parsed.failures[0][1]
