@@ -103,8 +103,8 @@ def _run(args: argparse.Namespace) -> int:
     from claimdesk.flows.server import ServerDown, prefect_api
 
     try:
-        if not args.wait:  # another run writing there: stop now, not after starting a Prefect server
-            check_unlocked(args.output)
+        # another run writing there: wait for it, or stop, now, not after starting a Prefect server
+        check_unlocked(args.output, args.wait)
         # a running server when there is one (--server, PREFECT_API_URL, `prefect server start
         # --background`), else a temporary one, which goes when this run goes
         with prefect_api(server=args.server, temporary=args.temporary_server) as server:

@@ -25,19 +25,25 @@ def _locked(output: Path, wait: float) -> str:
     return f"another claimdesk run is writing to {output}; wait for it to finish or pass --wait SECONDS"
 
 
-def check_unlocked(output: Path) -> None:
-    """Raise :class:`RunLocked` now if another run holds ``output``'s lock: a run that would stop at
-    once should stop before it starts a Prefect server, not seconds later. Takes nothing and
-    creates nothing (the run takes the lock itself when it starts writing)."""
+def check_unlocked(output: Path, wait: float = 0.0) -> None:
+    """Raise :class:`RunLocked` if another run still holds ``output``'s lock after ``wait`` seconds:
+    a run that would stop should stop before it starts a Prefect server, not seconds later, and
+    ``--wait`` should count from the start. Takes nothing and creates nothing (the run takes the
+    lock itself when it starts writing)."""
     try:
         handle = (output / LOCK_NAME).open("r")
     except OSError:  # no lock file yet (or no folder): nobody is writing there
         return
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunLocked(_locked(output, 0)) from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunLocked(_locked(output, wait)) from None
+                time.sleep(0.2)
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -97,7 +97,7 @@ def test_a_run_stops_with_a_clear_message_while_another_holds_the_output(corpus,
 
 
 def test_a_locked_output_stops_the_run_before_prefect_and_says_how_long_it_waited(corpus, tmp_path) -> None:
-    """Without --wait the lock is tried before any Prefect server is looked for: with a Prefect
+    """The lock is tried, for --wait seconds, before any Prefect server is looked for: with a Prefect
     server named that does not answer, the run still stops on the lock (3), not the server (2)."""
     from claimdesk.lock import output_lock
 
@@ -107,7 +107,7 @@ def test_a_locked_output_stops_the_run_before_prefect_and_says_how_long_it_waite
     with output_lock(output):
         now = subprocess.run(claimdesk, capture_output=True, text=True, env=dead, timeout=300, check=False)
         waited = subprocess.run(
-            [*claimdesk, "--wait", "0.5"], capture_output=True, text=True, timeout=300, check=False
+            [*claimdesk, "--wait", "0.5"], capture_output=True, text=True, env=dead, timeout=300, check=False
         )
     assert now.returncode == 3, now.stderr
     assert now.stderr.strip() == (
