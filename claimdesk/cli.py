@@ -366,12 +366,14 @@ def interval_seconds(text: str) -> float:
     return seconds(text, strict=True)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, prefect: bool = False) -> None:
+    """The options every command takes, after its name; ``prefect``: the command runs flows."""
     parser.add_argument(
         "--verbose",
         "-v",
         action="store_true",
-        help="on an unexpected error, print the full traceback to stderr (and Prefect's own error lines)",
+        help="on an unexpected error, print the full traceback to stderr"
+        + (" (and Prefect's own error lines)" if prefect else ""),
     )
 
 
@@ -432,7 +434,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="let links found in documents (feed entries) and redirects reach loopback, private, "
         "link-local or reserved addresses; refused by default",
     )
-    _add_common(parser)
+    _add_common(parser, prefect=True)
 
 
 def _add_layer_argument(parser: argparse.ArgumentParser) -> None:

@@ -136,3 +136,22 @@ def _layer_fields():
 @pytest.mark.parametrize("field", sorted(set(_layer_fields())))
 def test_every_layer_file_field_is_documented(field: str) -> None:
     assert f"| `{field}` |" in LAYER_DOC, f"layer-file field {field!r} is not documented in docs/layer.md"
+
+
+def test_the_rules_doc_examples_pass_rules_check(tmp_path) -> None:
+    """The rules and the grouping block docs/rules.md shows, put in a copy of the shipped file in
+    place of its own, load and pass their own examples: a reader can start from them."""
+    import yaml
+
+    from claimdesk.rulecheck import check_rules
+    from claimdesk.rules import default_rules_path
+
+    rules_block, grouping_block = re.findall(r"```yaml\n(.*?)```", RULES_DOC, re.S)
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["rules"] = yaml.safe_load(rules_block)
+    data["grouping"] = yaml.safe_load(grouping_block)["grouping"]
+    path = tmp_path / "from-the-docs.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    report = check_rules(path)
+    assert not report.errors, report.errors
+    assert report.examples == 7
