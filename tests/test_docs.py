@@ -155,3 +155,18 @@ def test_the_rules_doc_examples_pass_rules_check(tmp_path) -> None:
     report = check_rules(path)
     assert not report.errors, report.errors
     assert report.examples == 7
+
+
+def test_every_column_of_the_main_tables_is_in_what_it_writes(tmp_path, rules) -> None:
+    """A column added to the database and left out of the README's "What it writes" fails here."""
+    import sqlite3
+
+    from tests.conftest import build_desk
+
+    build_desk(tmp_path, rules)
+    section = README.split("### What it writes", 1)[1].split("\n### ", 1)[0]
+    with sqlite3.connect(tmp_path / "claims.db") as conn:
+        for table in ("articles", "sentences", "cues", "claims", "claim_mentions"):
+            columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
+            missing = [c for c in columns if f"`{c}`" not in section]
+            assert not missing, f"{table}: {missing} not in README's What it writes"
