@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -130,6 +131,16 @@ def test_article_page_links_each_sentence_coloured_by_status(desk) -> None:
         link = f'<a class="cd-sentence cd-{s["status"] or "none"}" id="s-{s["position"]}" '
         assert link + f'href="/claims/sentences/{s["id"].replace(":", "~3A")}"' in html
     assert {s["status"] for s in sentences} >= {"confirmed", "alleged"}
+
+
+@pytest.mark.parametrize("table", ["sentences", "claim_mentions"])
+def test_an_article_title_in_a_table_opens_the_article_coloured_by_status(desk, table: str) -> None:
+    """Every article title links to the article page, not to the bare articles row."""
+    ds, _ = desk
+    html = get(ds, f"/claims/{table}?_size=5").text
+    cells = re.findall(r'<td class="col-article_id[^"]*"[^>]*>(.*?)</td>', html, re.S)
+    assert cells and all('href="/-/claimdesk/claims/articles/' in cell for cell in cells)
+    assert not any('href="/claims/articles/' in cell for cell in cells)
 
 
 def test_hostile_text_is_escaped_everywhere_it_is_shown(desk) -> None:

@@ -129,6 +129,11 @@ def render_cell(row, value, column, table, database, datasette):
         claim = plain(value)
         label = value.get("label") if isinstance(value, dict) else None
         return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, claim), label or claim)
+    if table in ("sentences", "claim_mentions") and column == "article_id":
+        # the article's title (Datasette's label for the foreign key) leads to the article page
+        label = value.get("label") if isinstance(value, dict) else None
+        href = article_url(datasette, database, plain(value), field(row, "position"))
+        return Markup('<a href="{}">{}</a>').format(href, label or plain(value))
     if table == "sentences" and column == "position":
         href = article_url(datasette, database, plain(row["article_id"]), value)
         return Markup('<a href="{}" title="read it in the article">{} ¶ in article</a>').format(href, value)
