@@ -670,14 +670,22 @@ def package_version() -> str:
 class CtrlC:
     """Ctrl-C raises KeyboardInterrupt as Python's own handler does, and is remembered: a run whose
     worker processes the same Ctrl-C ended (a terminal signals every process of the run) fails with
-    their error, which is the interrupt all the same."""
+    their error, which is the interrupt all the same. SIGTERM (a service manager's or `kill`'s stop)
+    is handled the same way, so that it too rolls back the batch being stored and ends the workers;
+    the exit status says which signal it was (128 + its number: 130, 143)."""
 
     pressed = False
+    signum = signal.SIGINT
 
     @classmethod
     def handler(cls, signum: int, frame: object) -> None:
         cls.pressed = True
+        cls.signum = signum
         raise KeyboardInterrupt
+
+    @classmethod
+    def status(cls) -> int:
+        return 128 + int(cls.signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -688,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # bare `claimdesk`: say what it can do
         parser.print_help()
         return 0
+    if args.command != "schedule" and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, CtrlC.handler)  # a served schedule has Prefect's own stop
     # claimdesk's own progress lines only: Prefect's loggers (task failures with their tracebacks) go
     # to the run logs and, with --verbose, to Prefect's console handler; never through this one.
     handler = logging.StreamHandler(sys.stderr)
@@ -712,14 +722,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("claimdesk: interrupted.", file=sys.stderr)
-        return 130
+        return CtrlC.status()
     except BrokenPipeError:  # the reader went away (`claimdesk run | head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # one line for the user; the traceback with --verbose (and in Prefect's logs)
         if CtrlC.pressed:
             print("claimdesk: interrupted.", file=sys.stderr)
-            return 130
+            return CtrlC.status()
         if args.verbose:
             traceback.print_exc()
         print(f"claimdesk: {args.command} failed: {one_line(exc)}", file=sys.stderr)

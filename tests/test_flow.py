@@ -170,11 +170,17 @@ def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) ->
     assert not output.exists()
 
 
-@pytest.mark.parametrize("runner", ["threads", "processes"])
-def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(tmp_path: Path, runner: str) -> None:
+@pytest.mark.parametrize(
+    ("runner", "stop", "status"),
+    [("threads", signal.SIGINT, 130), ("processes", signal.SIGINT, 130), ("processes", signal.SIGTERM, 143)],
+)
+def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
+    tmp_path: Path, runner: str, stop: int, status: int
+) -> None:
     """Ctrl-C reaches every process of the run (the terminal signals its process group): the run
     stops within seconds, says so in one line, and leaves nothing running and nothing half-stored.
-    The temporary Prefect server is in a session of its own, so the run can report its end to it."""
+    The temporary Prefect server is in a session of its own, so the run can report its end to it.
+    SIGTERM to the group (a service manager's stop) does the same, with exit status 143."""
     from benchmarks.__main__ import make_corpus
 
     corpus = tmp_path / "corpus"
@@ -194,13 +200,13 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(tmp_path: Pat
         for line in run.stderr:  # wait until it is well into tagging (every worker started), then Ctrl-C
             if "batch 30 stored" in line:
                 break
-        os.killpg(run.pid, signal.SIGINT)
+        os.killpg(run.pid, stop)
         _, err = run.communicate(timeout=120)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
-    assert run.returncode == 130, err
+    assert run.returncode == status, err
     assert err.strip().endswith("claimdesk: interrupted.") and "Traceback" not in err, err
     table = subprocess.run(
         ["ps", "-e", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True
