@@ -111,6 +111,30 @@ def test_schedule_refuses_without_a_prefect_server(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_schedule_refuses_a_bad_cron_expression_before_asking_for_a_server(tmp_path: Path) -> None:
+    """A usage error, exit 2 in one line, even with no Prefect server to ask (it was exit 1, after
+    the server had been asked, as Prefect's own validation error)."""
+    result = subprocess.run(
+        [
+            CLAIMDESK,
+            "schedule",
+            str(SEEDS),
+            "--cron",
+            "every five minutes",
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        env=base_env(tmp_path / "home") | {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--cron 'every five minutes'" in result.stderr and "Invalid cron string" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
     prefect_server: str, tmp_path: Path
 ) -> None:

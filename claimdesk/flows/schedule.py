@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.schedules import CronSchedule
 from prefect.deployments.runner import EntrypointType
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
+from pydantic import ValidationError
 
 from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline, tagging_runner
 
@@ -49,6 +51,15 @@ def check_server() -> str:
     return url
 
 
+def check_cron(cron: str) -> None:
+    """Refuse a cron expression Prefect would refuse, before a server is asked for anything."""
+    try:
+        CronSchedule(cron=cron)
+    except ValidationError as exc:
+        reason = exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")
+        raise ScheduleError(f"--cron {cron!r}: {reason}") from None
+
+
 def serve_schedule(
     paths: list[str],
     sources: str | None = None,
@@ -66,6 +77,8 @@ def serve_schedule(
     tags on ``task_runner`` (``auto``: chosen by each run from the files it finds)."""
     if task_runner != "auto":
         tagging_runner(task_runner, dask_address)  # an unknown or unreachable one: refused now
+    if cron is not None:
+        check_cron(cron)
     check_server()
     if cron is None and interval is None:
         interval = DEFAULT_INTERVAL_SECONDS
