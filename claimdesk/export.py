@@ -205,7 +205,13 @@ def render(conn: sqlite3.Connection, fmt: str) -> str:
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for s in sentences(conn):
-            writer.writerow({**{k: s[k] for k in COLUMNS}, "cues": ";".join(c["rule_id"] for c in s["cues"])})
+            writer.writerow(
+                {
+                    **{k: s[k] for k in COLUMNS},
+                    "quoted": "true" if s["quoted"] else "false",  # as JSON writes it, not Python's True
+                    "cues": ";".join(c["rule_id"] for c in s["cues"]),
+                }
+            )
         return buffer.getvalue()
     if fmt == "claims-jsonl":
         return "".join(

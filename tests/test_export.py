@@ -118,6 +118,7 @@ def test_cli_exports_csv_and_jsonl_one_row_per_sentence(output) -> None:
     denied = next(r for r in table if r["text"].startswith("Tehran has denied"))
     assert (denied["status"], denied["attributed_to"]) == ("denied", "Tehran")
     assert "denial-verb" in denied["cues"].split(";")  # the rule that decided is listed
+    assert {r["quoted"] for r in table} == {"true", "false"}  # JSON's words, as a spreadsheet reads them
 
     result = subprocess.run(
         [CLAIMDESK, "export", "-o", str(output), "-f", "jsonl"], capture_output=True, text=True, check=True
