@@ -59,6 +59,7 @@ class _Grammar:
     clause_split: regex.Pattern[str]
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
+    passive_phrase: regex.Pattern[str]
     contrast_end: regex.Pattern[str]
     adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
@@ -130,6 +131,8 @@ def _grammar(rules: RuleSet) -> _Grammar:
             passive_aux=regex.compile(
                 rf"(?i)\b(?:{_any(w['passive_auxiliaries'])})\s+(?:\w+(?:{_any(w['adverb_endings'])})\s+)?$"
             ),
+            # "Mining firm accused of polluting river": a passive without its auxiliary, as headlines write it
+            passive_phrase=regex.compile(rf"(?i)(?:{_any(w['passive_phrases'])})\b"),
             passive_by=regex.compile(
                 rf"(?i)(?:\s+(?:{_any(w['passive_description'])})\s+[\w\s“”\"'’-]{{1,40}}?)?"
                 rf"\s+(?:{_any(w['passive_agent'])})\s+"
@@ -582,6 +585,7 @@ def _name_at(sent: str, rule, start: int, end: int, rules: RuleSet) -> str | Non
         and (
             g.passive_aux.search(sent, 0, start)
             or sent[start:end].split()[0].lower() in g.w["passive_auxiliaries"]
+            or g.passive_phrase.match(sent, start)
         )
     ):
         by = g.passive_by.match(sent, end)

@@ -108,6 +108,7 @@ REQUIRED_LEXICONS = (
     "name_suffixes",
     "leading_adjectives",
     "body_figures",
+    "passive_phrases",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"

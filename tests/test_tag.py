@@ -203,6 +203,22 @@ def test_a_body_s_figures_are_the_body_s_but_a_poll_or_report_is_a_source_of_its
     assert tag_one(sentence, rules).attributed_to == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("Ferry firm accused of polluting the harbour", None),
+        ("The harbour master, accused of lying to the inquiry, resigned.", None),
+        ("Ferry firm blamed for crash by harbour inspectors", None),
+        ("Critics accused the harbour master of lying.", "Critics"),
+    ],
+)
+def test_the_accused_is_not_the_accuser(rules, sentence: str, source: str | None) -> None:
+    """A passive without its auxiliary, as headlines write it: the name before "accused of" is who
+    is accused, so it is no source; the active form keeps its subject."""
+    verdict = tag_one(sentence, rules)
+    assert (verdict.status, verdict.attributed_to) == ("alleged", source)
+
+
 def test_a_word_capitalised_only_because_it_opens_the_sentence_is_no_source(rules) -> None:
     """ "Yet", "Their", "Originally" and "Drop" (which the article also writes in lower case) are
     capitalised because they come first, so no one is named; names and kinds of source stay."""
