@@ -109,6 +109,7 @@ REQUIRED_LEXICONS = (
     "leading_adjectives",
     "body_figures",
     "passive_phrases",
+    "headline_stops",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"

@@ -203,6 +203,21 @@ def test_a_body_s_figures_are_the_body_s_but_a_poll_or_report_is_a_source_of_its
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_a_title_case_headline_clause_is_no_name(rules) -> None:
+    """ "Harbour Chief Just Got Asked About The Ferry Strike" capitalises every word: the run is a
+    clause, so a quote whose speaker the article has not named yet is no one's, not the headline's."""
+    tagged = tag_article(
+        "Harbour Chief Just Got Asked About The Ferry Strike – His Answer Might Surprise You.\n\n"
+        "Asked about the strike in a radio interview, the harbour chief spoke for an hour.\n\n"
+        "“The crews will be back on Monday,” she said.\n",
+        rules,
+    )
+    assert find(tagged, "“The crews will be back").status == "alleged"
+    assert [
+        t.attributed_to for t in tagged.values() if t.attributed_to and "Asked About" in t.attributed_to
+    ] == []
+
+
 @pytest.mark.parametrize(
     ("sentence", "source"),
     [
