@@ -243,6 +243,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
             else:
                 break
         titled = [i for i, w in enumerate(run[:-1]) if _is_title(w, g)]
+        # "the Republican Party of Wyoming": a title before a body's own word is part of its name
+        titled = [i for i in titled if run[i + 1].lower() not in rules.organisations]
         if titled and run[-1].lower() not in rules.organisations:
             title, run = run[titled[-1]], run[titled[-1] + 1 :]  # "Foreign Minister Sergey Lavrov"
             if run and run[0].lower() in w_["name_particles"]:
@@ -1154,6 +1156,8 @@ def _three_names(words: list[str], given_names: frozenset[str], skip: frozenset[
     g = _grammar(rules)
     return (
         middle.lower() not in given_names
+        and middle.lower() not in skip  # "March Lord Goldsmith": a title between is no middle name
+        and first.lower() not in g.w["months"]
         and first[1:].islower()
         and middle[1:].islower()
         and first.lower() not in skip

@@ -110,6 +110,7 @@ REQUIRED_LEXICONS = (
     "body_figures",
     "passive_phrases",
     "headline_stops",
+    "months",
 )
 
 OTHER_SOURCE_CLAIM = "other-source-claim"

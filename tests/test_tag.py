@@ -203,6 +203,24 @@ def test_a_body_s_figures_are_the_body_s_but_a_poll_or_report_is_a_source_of_its
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_a_party_s_body_keeps_the_party_in_its_name(rules) -> None:
+    assert (
+        tag_one("The Republican Party of Ferryland said the vote would go ahead.", rules).attributed_to
+        == "Republican Party of Ferryland"
+    )
+
+
+def test_a_month_and_a_title_before_a_name_are_no_given_names(rules) -> None:
+    """ "on 13 March Lord Harwood met ..." does not make "March Lord Harwood" the fuller name of
+    the Harwood who speaks later."""
+    tagged = tag_article(
+        "Harbour advice row\n\nOn 13 March Lord Harwood met the harbour board in private.\n\n"
+        "Harwood said the ferry contract was lawful.\n",
+        rules,
+    )
+    assert find(tagged, "Harwood said").attributed_to == "Harwood"
+
+
 def test_a_title_case_headline_clause_is_no_name(rules) -> None:
     """ "Harbour Chief Just Got Asked About The Ferry Strike" capitalises every word: the run is a
     clause, so a quote whose speaker the article has not named yet is no one's, not the headline's."""
