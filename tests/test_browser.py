@@ -180,6 +180,8 @@ def test_the_claims_list_fits_a_1280_pixel_screen_with_who_says_what(served, pag
         assert page.locator(f"th.col-{shown}").is_visible(), shown
     for hidden in ("confirmed", "alleged", "denied", "disputed", "canonical_sentence_id"):
         assert page.locator(f"th.col-{hidden}").is_hidden(), hidden
+    page.goto(f"{base}/claims/claim_mentions")  # grouping's working data stays in each record
+    assert page.locator("th.col-signature").is_hidden() and page.locator("th.col-status").is_visible()
 
 
 def test_sentences_fit_a_1280_pixel_screen_and_open_in_context(served, page) -> None:
