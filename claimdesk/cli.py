@@ -207,7 +207,10 @@ def print_summary(summary: dict) -> None:
             f"Rejected {plural(summary['rejected'], 'input or record', 'inputs or records')}: "
             f"see {out / 'rejects.jsonl'}."
         )
-    print(f"Records: {out / 'records'}/")
+    if (out / "records").is_dir():  # not when no article was ever stored here
+        print(f"Records: {out / 'records'}/")
+    if not (out / "claims.db").exists():
+        return
     print("Open the results with:")
     print(f"  {claimdesk_command()} ui --output {out}")
     print("or, by hand:")

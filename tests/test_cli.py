@@ -121,3 +121,24 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_comes_with_verbose(tm
     assert lines[1:] == ["claimdesk: run again with --verbose for the traceback."]
     verbose = claimdesk("run", str(SEEDS), "--output", str(output), "--verbose")
     assert "Traceback (most recent call last)" in verbose.stderr
+
+
+def test_the_summary_points_only_at_what_exists(tmp_path: Path, capsys) -> None:
+    """A run that stored nothing (an empty folder) does not point at a records folder that is not
+    there; with a database it says how to open it (its rejects are there), without one it does not."""
+    from claimdesk.cli import print_summary
+
+    summary = {
+        "output": str(tmp_path), "new": 0, "changed": 0, "unchanged": 0, "failed": 0, "articles": 0,
+        "sentences": 0, "statuses": {}, "failures": [], "rejected": 0,
+    }  # fmt: skip
+    print_summary(summary)
+    nothing = capsys.readouterr().out
+    assert "Records:" not in nothing and " ui " not in nothing
+    (tmp_path / "claims.db").touch()
+    print_summary(summary)
+    rejects_only = capsys.readouterr().out
+    assert "Records:" not in rejects_only and f"ui --output {tmp_path}" in rejects_only
+    (tmp_path / "records").mkdir()
+    print_summary(summary)
+    assert f"Records: {tmp_path / 'records'}/" in capsys.readouterr().out
