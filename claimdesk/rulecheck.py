@@ -18,6 +18,7 @@ from claimdesk.claims import example_errors, grouping_of
 from claimdesk.rules import RulesError, RuleSet, load_rules
 from claimdesk.segment import Span
 from claimdesk.tag import Tagged, tag_sentences
+from claimdesk.wording import plural
 
 
 @dataclass
@@ -36,8 +37,8 @@ class CheckReport:
         out = [f"error: {e}" for e in self.errors] + [f"warning: {w}" for w in self.warnings]
         verdict = "OK" if self.ok else "FAILED"
         out.append(
-            f"{verdict}: {self.path}: {self.rules} rules, {self.examples} examples, "
-            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+            f"{verdict}: {self.path}: {plural(self.rules, 'rule')}, {plural(self.examples, 'example')}, "
+            f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')}"
         )
         return out
 

@@ -112,6 +112,7 @@ def test_rules_check_reports_a_broken_example_with_rule_and_field(tmp_path: Path
         "rule 'deny', examples.fires: does not fire on 'Nothing to see here.'" in e for e in report.errors
     )
     assert any("rule 'deny', examples.ignores: fires on 'They deny it.'" in e for e in report.errors)
+    assert report.lines()[-1].endswith(": 1 rule, 2 examples, 2 errors, 0 warnings")  # counted in English
 
 
 def test_rules_check_warns_about_never_firing_and_shadowed_rules(tmp_path: Path) -> None:
