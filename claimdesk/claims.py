@@ -378,6 +378,18 @@ def cross_status(statuses: Iterable[str]) -> str:
     return next(s for s in STATUS_ORDER if s in present)
 
 
+def _new_claim_id(db: sqlite_utils.Database, sentence_id: str) -> str:
+    """The id of the claim a sentence starts: named after the sentence, unless a claim of that name
+    still holds another article's mentions (the sentence started it in an earlier version of its
+    article, and others joined it; the article's own mentions have left it by now). Then a name of its
+    own, or the new sentence and the others' would be made one claim."""
+    name, n = claim_id(sentence_id), 0
+    while db.execute("SELECT 1 FROM claim_mentions WHERE claim_id = ? LIMIT 1", [name]).fetchone():
+        n += 1
+        name = claim_id(f"{sentence_id}#{n}")
+    return name
+
+
 def claim_id(sentence_id: str) -> str:
     """A claim is named after the sentence that started it: stable across identical runs."""
     return "c" + hashlib.sha1(sentence_id.encode()).hexdigest()[:12]
@@ -534,7 +546,7 @@ def join(
         if best is None:
             if len(sig.terms) < g.min_terms:
                 continue
-            best, score, how = claim_id(s.id), 1.0, "started"
+            best, score, how = _new_claim_id(db, s.id), 1.0, "started"
             started[best] = s
             index.start(best)
         new = index.add(best, sig) if how != "refers back" else None  # only while the sample fills
@@ -566,12 +578,7 @@ class Mention(NamedTuple):
 
 def _insert_claim(db: sqlite_utils.Database, claim: str, first: Sentence, seen: str) -> None:
     """A claim row with no mention counted yet (counted when its mentions are written)."""
-    db.execute(
-        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, status, mentions, articles, "
-        "outlets, confirmed, alleged, denied, disputed, first_seen, last_seen) "
-        "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?)",
-        [claim, first.text, first.id, first.status, seen, seen],
-    )
+    db.execute(_STARTED, [claim, first.text, first.id, first.status, seen, seen])
 
 
 def _write(
@@ -591,11 +598,7 @@ def _write(
     outlet = article.get("outlet")
     new = [c for c, first in started.items() if index.resolve(c) == c and c not in recount]
     db.conn.executemany(  # a claim the article starts is written once, counted already
-        "INSERT OR REPLACE INTO claims (id, text, canonical_sentence_id, mentions, articles, outlets, "
-        + ", ".join(TALLY)
-        + ") VALUES (?, ?, ?, ?, 1, 1"
-        + ", ?" * len(TALLY)
-        + ")",
+        _COUNTED,
         [
             (
                 c,
@@ -649,6 +652,34 @@ TALLY = (
     "last_seen",
 )
 """The claims columns an article's mentions update (besides the counts of mentions, articles, outlets)."""
+CLAIM_FIELDS = (
+    "text",
+    "canonical_sentence_id",
+    "mentions",
+    "articles",
+    "outlets",
+    *TALLY,
+)
+"""Every column of ``claims`` but its id."""
+
+
+def _replacing(columns: tuple[str, ...], values: str) -> str:
+    """Write a claim whole, as ``INSERT OR REPLACE`` would (a column not given is emptied), but as an
+    update of the row it replaces: the row keeps its rowid, which the search index is keyed by."""
+    kept = ", ".join(f"{c} = " + (f"excluded.{c}" if c in columns else "NULL") for c in CLAIM_FIELDS)
+    insert = f"INSERT INTO claims (id, {', '.join(columns)}) VALUES ({values})"
+    return f"{insert} ON CONFLICT(id) DO UPDATE SET {kept}"
+
+
+_STARTED = _replacing(
+    ("text", "canonical_sentence_id", "status", "mentions", "articles", "outlets", "confirmed", "alleged",
+     "denied", "disputed", "first_seen", "last_seen"),
+    "?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?",
+)  # fmt: skip
+_COUNTED = _replacing(
+    ("text", "canonical_sentence_id", "mentions", "articles", "outlets", *TALLY),
+    "?, ?, ?, ?, 1, 1" + ", ?" * len(TALLY),
+)
 ZERO: tuple[Any, ...] = (0, 0, 0, 0, None, None, None, None, None, None, None)
 
 

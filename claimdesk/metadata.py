@@ -123,11 +123,12 @@ def build_metadata(rules_name: str) -> dict:
                         "description": (
                             "One row per claim, grouped from sentences of different articles that make "
                             "it. The status is where it stands across outlets. Click a claim to see its "
-                            "mentions side by side, by outlet."
+                            "mentions side by side, by outlet. Search finds claims by their words."
                         ),
                         "facets": ["status"],
                         "sort_desc": "mentions",
                         "label_column": "text",
+                        "fts_table": "claims_fts",
                         "columns": claims_cols,
                     },
                     "claim_mentions": {

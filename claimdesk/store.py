@@ -155,7 +155,7 @@ WHERE s.status IS NOT NULL
 
 
 # What the desk searches: (table, columns). Triggers keep each index in step with its table.
-SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"])]
+SEARCHABLE = [("sentences", ["text"]), ("articles", ["title"]), ("claims", ["text"])]
 # Porter stemming, so a search for "drone" finds "drones" and "denied" finds "deny".
 TOKENIZE = "porter unicode61"
 
@@ -174,6 +174,13 @@ def enable_search(db: sqlite_utils.Database) -> None:
         if not fts.exists():
             db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize=TOKENIZE)
     db.execute("DROP TRIGGER IF EXISTS sentences_ai")
+    # A claim's counts change with every mention it gains, its words almost never: re-index on those.
+    db.execute("DROP TRIGGER IF EXISTS claims_au")
+    db.execute(
+        "CREATE TRIGGER claims_au AFTER UPDATE OF [text] ON claims BEGIN "
+        "INSERT INTO claims_fts (claims_fts, rowid, [text]) VALUES ('delete', old.rowid, old.[text]); "
+        "INSERT INTO claims_fts (rowid, [text]) VALUES (new.rowid, new.[text]); END"
+    )
 
 
 def write_rules(db: sqlite_utils.Database, rules: RuleSet) -> None:

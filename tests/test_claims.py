@@ -558,3 +558,24 @@ def test_the_pair_sets_share_no_sentence_and_held_back_labels_are_the_labellers(
     assert [v["final"] for v in votes] == final
     assert all(v["final"] == v["A"] for v in votes if v["A"] == v["B"])
     assert sum(v["A"] != v["B"] for v in votes) == 5  # the README's agreement: 255 of 260
+
+
+def test_an_article_rewritten_starts_a_claim_of_its_own_when_others_joined_its_old_one(seeded, rules) -> None:
+    """An article starts a claim, another article joins it, then the first is rewritten to say
+    something else: the other article's mention keeps its claim and words, and the new sentence
+    starts a claim of its own (it used to take the old claim's name, and with it the other mention).
+    The claims' search index follows, checked by FTS5's own integrity check against the table."""
+    for name, text in (
+        ("wire.txt", "Floods closed the harbour in Rotterdam on Monday morning.\n"),
+        ("post.txt", "Floods closed the harbour in Rotterdam on Monday morning, officials said.\n"),
+        ("wire.txt", "Storms shut the port of Rotterdam for a second day on Tuesday.\n"),
+    ):
+        write(seeded, rules, name, text, "Wire")
+        seeded.execute("INSERT INTO claims_fts (claims_fts, rank) VALUES ('integrity-check', 1)")
+    flood = claim_with(seeded, "Floods closed the harbour in Rotterdam on Monday morning, officials")
+    storm = claim_with(seeded, "Storms shut the port")
+    assert flood["id"] != storm["id"] and (flood["mentions"], storm["mentions"]) == (1, 1)
+    assert flood["text"].startswith("Floods closed") and storm["text"].startswith("Storms shut")
+    search = "select rowid from claims_fts where claims_fts match 'storms'"
+    found = [r["text"] for r in seeded.query(f"select text from claims where rowid in ({search})")]
+    assert found == ["Storms shut the port of Rotterdam for a second day on Tuesday."]

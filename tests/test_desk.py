@@ -77,6 +77,9 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
     )
     titles = [r["title"] for r in rows(ds, "/claims/articles.json?_search=strategic")]
     assert titles == ["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"]
+    drone_claims = rows(ds, "/claims/claims.json?_search=drone")  # the first view searches too
+    assert drone_claims and all("drone" in c["text"].lower() for c in drone_claims)
+    assert any(c["status"] == "disputed" for c in drone_claims)
 
 
 def test_canned_queries_answer_a_fact_checker(desk) -> None:
