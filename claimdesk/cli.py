@@ -241,6 +241,14 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_rules_copy(args: argparse.Namespace) -> int:
+    from claimdesk.rules import copy_default
+
+    path = copy_default(args.file, overwrite=args.force)
+    print(f"Wrote {path}: edit it, check it with `claimdesk rules check {path}`, use it with --rules {path}")
+    return 0
+
+
 def _labelled(paths: list[Path], corpus: Path | None) -> list:
     """Every gold row of ``paths`` (labels into ``corpus`` checked against it): eval's and layer train's."""
     from claimdesk.evaluate import GoldError, load_gold
@@ -539,6 +547,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(check)
     check.set_defaults(func=cmd_rules_check)
+    copy = rules_sub.add_parser(
+        "copy",
+        help="write the shipped rules to a file of your own, to edit",
+        description="Write the shipped rules file to FILE, to edit and pass to run, schedule and eval "
+        "as --rules FILE (the installed package's own file is replaced by an upgrade). Exit status 2 "
+        "when FILE exists (unless --force) or cannot be written.",
+    )
+    copy.add_argument("file", type=Path, metavar="FILE", help="where to write the rules")
+    copy.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_common(copy)
+    copy.set_defaults(func=cmd_rules_copy)
 
     ev = sub.add_parser(
         "eval",

@@ -423,6 +423,20 @@ def default_rules_path() -> Path:
     return Path(str(resources.files("claimdesk") / "rules" / "default.yaml"))
 
 
+def copy_default(target: str | Path, overwrite: bool = False) -> Path:
+    """Write the shipped rules to ``target``, to edit and pass as ``--rules`` (an installed package's
+    own file is no place for edits: an upgrade replaces it). An existing file is kept unless
+    ``overwrite``."""
+    path = Path(target)
+    if path.exists() and not overwrite:
+        raise RulesError(f"{path} exists: pass --force to replace it")
+    try:
+        path.write_bytes(default_rules_path().read_bytes())
+    except OSError as exc:
+        raise RulesError(f"cannot write {path}: {exc.strerror}") from exc
+    return path
+
+
 @functools.cache
 def default_ruleset() -> RuleSet:
     """The shipped rules, loaded once: for callers that take no rule set (``segment(text)``)."""

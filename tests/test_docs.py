@@ -58,6 +58,7 @@ def test_the_commands_are_the_ones_the_readme_covers() -> None:
         "claimdesk run",
         "claimdesk schedule",
         "claimdesk rules check",
+        "claimdesk rules copy",
         "claimdesk eval",
         "claimdesk ui",
         "claimdesk export",

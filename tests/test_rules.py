@@ -201,3 +201,27 @@ def test_a_rules_files_segmenter_words_are_used_by_a_run(tmp_path) -> None:
         "The talks were led by Amb. Ruiz in Lima.",
         "Both sides agreed.",
     ]
+
+
+def test_rules_copy_writes_the_shipped_rules_to_edit_and_keeps_an_existing_file(tmp_path: Path) -> None:
+    """A copy is the shipped rules byte for byte (so a run with it re-tags nothing), it passes
+    rules check, and a file already there is kept unless --force."""
+    import subprocess
+    import sys
+
+    from claimdesk.rules import load_rules
+
+    claimdesk = str(Path(sys.executable).parent / "claimdesk")
+    mine = tmp_path / "my-rules.yaml"
+    first = subprocess.run([claimdesk, "rules", "copy", str(mine)], capture_output=True, text=True)
+    assert first.returncode == 0 and f"--rules {mine}" in first.stdout
+    assert load_rules(mine).digest == load_rules().digest
+    assert check_rules(mine).ok
+    mine.write_text("# my edits\n", encoding="utf-8")
+    again = subprocess.run([claimdesk, "rules", "copy", str(mine)], capture_output=True, text=True)
+    assert again.returncode == 2 and "--force" in again.stderr and again.stderr.count("\n") == 1
+    assert mine.read_text(encoding="utf-8") == "# my edits\n"
+    forced = subprocess.run(
+        [claimdesk, "rules", "copy", str(mine), "--force"], capture_output=True, text=True
+    )
+    assert forced.returncode == 0 and load_rules(mine).digest == load_rules().digest
