@@ -301,6 +301,14 @@ def test_unknown_claim_is_a_404(desk) -> None:
     assert asyncio.run(ds.client.get("/-/claimdesk/claims/claims/no-such-claim")).status_code == 404
 
 
+def test_a_canned_query_s_tab_shows_its_title_not_its_sql(desk) -> None:
+    ds, _ = desk
+    for name, query in canned_queries().items():
+        title = re.findall(r"<title>(.*?)</title>", get(ds, f"/claims/{name}").text, re.S)[0]
+        assert title.startswith(query["title"]) and "select" not in title.lower(), name
+    assert "select 1" in get(ds, "/claims?sql=select+1").text.split("</title>")[0]  # SQL of one's own
+
+
 def test_canned_queries_show_badges_links_and_fold_their_sql(desk) -> None:
     ds, _ = desk
     html = get(ds, "/claims/disputed_and_denied").text
