@@ -131,6 +131,8 @@ def build_metadata(rules_name: str) -> dict:
                         "fts_table": "claims_fts",
                         "columns": claims_cols,
                     },
+                    # grouping's candidate index: working data, listed among the hidden tables
+                    "claim_keys": {"hidden": True},
                     "claim_mentions": {
                         "title": "Claim mentions",
                         "description": "Each sentence that makes a claim, with its claim, outlet and status.",

@@ -58,6 +58,13 @@ def test_claims_facet_by_status_source_and_outlet(desk) -> None:
     assert "outlet" in get(ds, "/claims/articles.json").json()["facet_results"]
 
 
+def test_grouping_s_working_table_is_hidden_from_the_lists(desk) -> None:
+    ds, _ = desk
+    tables = {t["name"]: t["hidden"] for t in get(ds, "/claims.json").json()["tables"]}
+    assert tables["claim_keys"] is True and tables["claims"] is False
+    assert "claim_keys" not in get(ds, "/").text
+
+
 def test_every_page_of_every_table_opens_with_its_title(desk) -> None:
     ds, _ = desk
     tables = ["claims", "claim_mentions", "claim_sentences", "articles", "sentences", "cues", "rules", "runs"]
