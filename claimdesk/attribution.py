@@ -270,8 +270,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
             words = inside
         else:
             words = [w for w in words[:-1] if w[:1].isupper()]
-    elif len(words) > 4:
-        words = words[-2:]
+    elif len(words) > 4 and not _proper(words[:-1]):
+        words = words[-2:]  # a long phrase before a noun: the noun and its word (a named body stays whole)
     while len(words) > 1 and words[-1].lower() in w_["place_adverbs"]:
         words = words[:-1]  # "drivers there said"
     org = words[:-1]

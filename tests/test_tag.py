@@ -181,6 +181,12 @@ def test_three_names_alone_are_one_name_but_a_party_or_title_is_not_part_of_it(
     assert find(tagged, '"The ferries will sail').attributed_to == source
 
 
+def test_a_poll_named_by_a_long_proper_name_keeps_the_whole_name(rules) -> None:
+    """ "the Harbour Times/Coast Radio News poll" is that poll, not "News poll"."""
+    sentence = "A Harbour Times/Coast Radio News poll found that most islanders back the strike."
+    assert tag_one(sentence, rules).attributed_to == "Harbour Times/Coast Radio News poll"
+
+
 @pytest.mark.parametrize(
     ("sentence", "source"),
     [
