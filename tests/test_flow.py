@@ -93,6 +93,15 @@ def test_run_summary_artifact_counts_statuses(seeded_run) -> None:
     assert any(f"run {summary['run_id']}" in a.data and "(task runner: threads)" in a.data for a in artifacts)
 
 
+def test_the_run_summary_counts_in_english() -> None:
+    from claimdesk.flows.pipeline import summary_markdown
+
+    one = {"run_id": "r", "new": 1, "changed": 0, "unchanged": 0, "failed": 0, "articles": 1,
+           "sentences": 1, "rejected": 0, "task_runner": "threads", "statuses": {"alleged": 1},
+           "failures": []}  # fmt: skip
+    assert "1 article tagged (task runner: threads), 1 sentence, 0 rejected." in summary_markdown(one)
+
+
 def test_bad_input_is_rejected_and_the_rest_still_processed(
     prefect_api, seeds_copy: Path, tmp_path: Path
 ) -> None:

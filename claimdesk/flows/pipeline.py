@@ -38,6 +38,7 @@ from claimdesk.runs import (
     Run,
     TaskRunnerError,
 )
+from claimdesk.wording import plural
 
 __all__ = ["BATCH_SIZE", "Failure", "TASK_RUNNERS", "run_pipeline", "run_with", "tag_batch"]
 
@@ -148,7 +149,8 @@ def store_batch(current: Run, results: Parcel[Annotated | Failure]) -> None:
     current.store(results.items)
 
 
-def _artifact(summary: dict) -> None:
+def summary_markdown(summary: dict) -> str:
+    """The run summary artifact's text: counts, sentences per status, failed sources."""
     rows = "\n".join(f"| {status} | {count} |" for status, count in summary["statuses"].items())
     failed = "".join(
         f"| {f['source']} | {f['stage']} | {f['reason'].replace('|', '/')} |\n" for f in summary["failures"]
@@ -156,17 +158,21 @@ def _artifact(summary: dict) -> None:
     failed_table = (
         f"\n## Failed sources\n\n| source | stage | reason |\n|---|---|---|\n{failed}" if failed else ""
     )
+    return (
+        f"# claimdesk run {summary['run_id']}\n\n"
+        f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
+        f"{summary['failed']} failed.\n\n"
+        f"{plural(summary['articles'], 'article')} tagged (task runner: {summary['task_runner']}), "
+        f"{plural(summary['sentences'], 'sentence')}, "
+        f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n{failed_table}"
+    )
+
+
+def _artifact(summary: dict) -> None:
     create_markdown_artifact(
         key=SUMMARY_KEY,
         description="Articles new, changed, unchanged and failed; sentences per claim status",
-        markdown=(
-            f"# claimdesk run {summary['run_id']}\n\n"
-            f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
-            f"{summary['failed']} failed.\n\n"
-            f"{summary['articles']} articles tagged (task runner: {summary['task_runner']}), "
-            f"{summary['sentences']} sentences, "
-            f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n{failed_table}"
-        ),
+        markdown=summary_markdown(summary),
     )
 
 
