@@ -25,6 +25,7 @@ from claimdesk import cpulimit
 from claimdesk.layer import Layer, load_layer
 from claimdesk.schemas import errors as schema_errors
 from claimdesk.status import PRECEDENCE
+from claimdesk.wording import yaml_problem
 
 STATUSES = PRECEDENCE
 """Statuses in order of precedence: the first that fires wins."""
@@ -309,7 +310,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     try:  # libyaml's loader when PyYAML has it: a tenth of the time, at the start of every run
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+        raise RulesError(f"{path}: not valid YAML: {yaml_problem(exc)}") from exc
     problems = schema_errors("rules", data)
     if problems:
         details = "; ".join(_describe(data, p) for p in problems[:5])

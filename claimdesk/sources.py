@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 
 from claimdesk import schemas
+from claimdesk.wording import yaml_problem
 
 KINDS = ("folder", "file", "feed", "urls", "url_list")
 Kind = Literal["folder", "file", "feed"]
@@ -67,7 +68,7 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
     except UnicodeDecodeError as exc:
         raise SourcesError(f"{path}: sources file is not UTF-8 text") from exc
     except yaml.YAMLError as exc:
-        raise SourcesError(f"{path}: not valid YAML: {exc}") from exc
+        raise SourcesError(f"{path}: not valid YAML: {yaml_problem(exc)}") from exc
     if isinstance(data, dict) and isinstance(data.get("sources"), list):
         for n, entry in enumerate(data["sources"], start=1):
             given = [k for k in KINDS if isinstance(entry, dict) and k in entry]

@@ -167,6 +167,16 @@ def test_a_bad_sources_file_is_refused_with_the_entry_and_field(
     assert str(config) in str(caught.value)
 
 
+def test_a_yaml_mistake_is_named_in_one_line_at_its_line_and_column(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - folder: [inbox\n")
+    with pytest.raises(SourcesError) as caught:
+        load_sources(config)
+    message = str(caught.value)
+    assert "\n" not in message and "not valid YAML: line 3, column 1: expected ','" in message
+    assert "<unicode string>" not in message
+
+
 def test_a_sources_file_that_is_not_text_is_refused_as_a_sources_error(tmp_path: Path) -> None:
     config = tmp_path / "sources.yaml"
     config.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe sources:")
