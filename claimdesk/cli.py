@@ -355,7 +355,9 @@ def _number(text: str, what: str, minimum: float, strict: bool) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
-    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r} (a finite number is needed)")
+    if value < minimum or (strict and value == minimum):
         raise argparse.ArgumentTypeError(
             f"must be {'more than' if strict else 'at least'} {minimum:g}, not {text}"
         )
@@ -464,6 +466,16 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command parser ``args`` were parsed by: ``claimdesk rules check``, not ``claimdesk``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            if chosen in action.choices:
+                return _innermost(action.choices[chosen], args)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -714,7 +726,9 @@ def main(argv: list[str] | None = None) -> int:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when Ctrl-C is ignored
         signal.signal(signal.SIGINT, CtrlC.handler)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command they were given to, which --help then explains
+        _innermost(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:  # bare `claimdesk`: say what it can do
         parser.print_help()
         return 0

@@ -42,7 +42,9 @@ def test_version() -> None:
         (["run", "--batch-size", "-1"], "--batch-size: must be at least 1, not -1"),
         (["run", "--batch-size", "many"], "--batch-size: not a whole number: 'many'"),
         (["run", "--wait", "-5"], "--wait: must be at least 0, not -5"),
-        (["run", "--wait", "nan"], "--wait: must be at least 0, not nan"),
+        (["run", "--wait", "nan"], "--wait: not a number of seconds: 'nan' (a finite number is needed)"),
+        (["run", "--wait", "inf"], "--wait: not a number of seconds: 'inf' (a finite number is needed)"),
+        (["run", "--bogus"], "unrecognized arguments: --bogus"),  # said by `claimdesk run`, not `claimdesk`
         (["schedule", "--interval", "0"], "--interval: must be more than 0, not 0"),
         (["schedule", "--batch-size", "0"], "--batch-size: must be at least 1, not 0"),
         (["eval", "gold.jsonl", "--misses", "-1"], "--misses: must be 0 or more, not -1"),
