@@ -244,7 +244,8 @@ def train(gold: Sequence[GoldRow], rules: RuleSet, c: float = C) -> dict[str, An
     examples = list(_examples(gold, rules))
     y = [status for *_, status in examples]
     if len(set(y)) < 2:
-        raise LayerError(f"a layer needs labels of at least two kinds to learn from, not only {set(y)}")
+        given = ", ".join(sorted(set(y))) or "none"
+        raise LayerError(f"a layer needs labels of at least two kinds to learn from; these are all {given}")
     df = Counter(g for tagged, texts, i, _ in examples for g in set(grams(texts[i])))
     n = len(examples)
     idf = {g: math.log((1 + n) / (1 + d)) + 1.0 for g, d in sorted(df.items()) if d >= MIN_DF}

@@ -186,7 +186,7 @@ def test_training_refuses_labels_it_cannot_learn_from(tmp_path: Path, capsys) ->
     one_kind = tmp_path / "one.jsonl"
     one_kind.write_text(json.dumps({"text": "The bridge opened on Monday.", "status": "confirmed"}) + "\n")
     assert main(["layer", "train", str(one_kind), "--output", str(tmp_path / "l.json")]) == 2
-    assert "at least two kinds" in capsys.readouterr().err
+    assert "at least two kinds to learn from; these are all confirmed" in capsys.readouterr().err
     assert not (tmp_path / "l.json").exists()
     with pytest.raises(SystemExit) as stop:
         main(["layer", "train", str(DEV), "--output", str(tmp_path / "l.json"), "--c", "0"])
