@@ -320,6 +320,7 @@ def test_canned_queries_show_badges_links_and_fold_their_sql(desk) -> None:
     ds, _ = desk
     html = get(ds, "/claims/disputed_and_denied").text
     assert '<span class="cd-badge cd-denied">denied</span>' in html
+    assert '<mark class="cd-cue cd-denied"' in html  # the cue words marked, as in the sentence tables
     assert '<a href="/-/claimdesk/claims/articles/' in html  # article titles link to the article
     assert "in context</a>" in html and "/claims/sentence_in_context?sentence_id=" in html
     assert "<textarea" not in html and "show_sql" in html  # SQL folded behind "Show SQL"

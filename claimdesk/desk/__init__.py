@@ -96,6 +96,20 @@ def extra_css_urls(datasette):
     return [datasette.urls.static_plugins("claimdesk", "desk.css")]
 
 
+async def highlighted(datasette, database: str, sentence_id: str, text: str) -> Markup:
+    """A sentence's text with its cue words marked in the colour of the status they signal."""
+    db = datasette.get_database(database)
+    result = await db.execute(
+        "select s.start as offset, c.start, c.end, c.status, c.rule_id "
+        "from sentences s left join cues c on c.sentence_id = s.id where s.id = ?",
+        [sentence_id],
+    )
+    rows = result.rows
+    offset = rows[0]["offset"] if rows else 0
+    cues = [Cue(r["start"], r["end"], r["status"], r["rule_id"]) for r in rows if r["rule_id"]]
+    return Markup('<span class="cd-text">{}</span>').format(highlight(text, offset, cues))
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if value is None:
@@ -103,21 +117,9 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "status" and table in STATUS_TABLES and (table is not None or value in STATUSES):
         return badge(value)
     if column == "text" and table in SENTENCE_TABLES:
-        sentence_id = plain(row["id"])
-
-        async def highlighted():
-            db = datasette.get_database(database)
-            result = await db.execute(
-                "select s.start as offset, c.start, c.end, c.status, c.rule_id "
-                "from sentences s left join cues c on c.sentence_id = s.id where s.id = ?",
-                [sentence_id],
-            )
-            rows = result.rows
-            offset = rows[0]["offset"] if rows else 0
-            cues = [Cue(r["start"], r["end"], r["status"], r["rule_id"]) for r in rows if r["rule_id"]]
-            return Markup('<span class="cd-text">{}</span>').format(highlight(value, offset, cues))
-
-        return highlighted()
+        return highlighted(datasette, database, plain(row["id"]), value)
+    if table is None and column == "text" and field(row, "sentence_id"):  # canned queries' sentences
+        return highlighted(datasette, database, row["sentence_id"], value)
     if table == "claim_sentences" and column == "id":
         return sentence_links(datasette, database, value)
     if table == "claim_sentences" and column == "article":
