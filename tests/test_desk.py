@@ -303,6 +303,15 @@ def test_the_home_page_says_how_far_to_trust_a_status(desk) -> None:
     assert "a denied or disputed about one time in three" in home and "leads to check" in home
 
 
+def test_the_claim_and_article_pages_carry_the_licence_and_source_as_every_page_does(desk) -> None:
+    ds, _ = desk
+    claim = rows(ds, "/claims/claims.json?_size=1")[0]["id"]
+    article = rows(ds, "/claims/articles.json?_size=1")[0]["id"]
+    for path in (f"/-/claimdesk/claims/claims/{claim}", f"/-/claimdesk/claims/articles/{article}"):
+        footer = get(ds, path).text.split("<footer", 1)[1]
+        assert "Data license:" in footer and "Data source:" in footer and 'title="Datasette v0.' in footer
+
+
 def test_unknown_claim_is_a_404(desk) -> None:
     ds, _ = desk
     assert asyncio.run(ds.client.get("/-/claimdesk/claims/claims/no-such-claim")).status_code == 404

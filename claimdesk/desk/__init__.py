@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
+from datasette.version import __version__
 from markupsafe import Markup
 
 from claimdesk.desk.render import STATUSES, Cue, article_body, badge, highlight
@@ -160,6 +161,15 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
+def _page(datasette, database: str) -> dict:
+    """What Datasette's own pages give their footer: its version and the database's licence and source."""
+    return {
+        "database": database,
+        "metadata": datasette.metadata(database=database) or {},
+        "datasette_version": __version__,
+    }
+
+
 async def article_page(datasette, request):
     """The whole article, each sentence coloured by status and linked to its record."""
     database = request.url_vars["database"]
@@ -191,7 +201,7 @@ async def article_page(datasette, request):
         await datasette.render_template(
             "claimdesk_article.html",
             {
-                "database": database,
+                **_page(datasette, database),
                 "article": dict(article),
                 "body": body,
                 "legend": [(badge(s if s != "none" else None), n) for s, n in counts.items()],
@@ -259,7 +269,7 @@ async def claim_page(datasette, request):
         await datasette.render_template(
             "claimdesk_claim.html",
             {
-                "database": database,
+                **_page(datasette, database),
                 "claim": dict(claim),
                 "badge": badge(claim["status"]),
                 "outlets": group_mentions(mentions),
