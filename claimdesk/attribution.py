@@ -60,7 +60,6 @@ class _Grammar:
     passive_aux: regex.Pattern[str]
     passive_by: regex.Pattern[str]
     passive_phrase: regex.Pattern[str]
-    headline_words: frozenset[str]
     contrast_end: regex.Pattern[str]
     adverbial_head: regex.Pattern[str]
     w: dict[str, frozenset[str]]
@@ -144,7 +143,6 @@ def _grammar(rules: RuleSet) -> _Grammar:
                 rf"(?i)^\s*(?:(?:{_any(w['time_openers'])})\s+)?(?:{_any(w['time_words'])})\b\s*,?\s*"
             ),
             w=w,
-            headline_words=w["headline_stops"],
             known_kinds=(
                 rules.anonymous | rules.organisations | rules.documents | rules.titles | rules.pronouns
             ),
@@ -253,7 +251,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
                     run = run[given[0] :]  # "Secretary of State Ruth Adler": the person after the body
                 elif len(run) == 2:
                     run = [title.lower()]  # "the former CEO of Hewlett-Packard": a role, the person it names
-        if len(run) >= 4 and any(w.lower() in g.headline_words for w in run[1:]):
+        if len(run) >= 4 and any(w.lower() in w_["headline_stops"] for w in run[1:]):
             return None  # "Marco Rubio Responds To Question About ...": a Title Case clause, not a name
         words = _person_of_place(run, rules)
     elif (

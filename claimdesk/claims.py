@@ -398,28 +398,32 @@ def claim_id(sentence_id: str) -> str:
 # ---------------------------------------------------------------- the tables
 
 
+CLAIMS_SCHEMA: dict[str, type] = {
+    "id": str,
+    "text": str,
+    "status": str,
+    "mentions": int,
+    "articles": int,
+    "outlets": int,
+    "confirmed": int,
+    "alleged": int,
+    "denied": int,
+    "disputed": int,
+    "asserted_by": str,
+    "alleged_by": str,
+    "denied_by": str,
+    "disputed_by": str,
+    "first_seen": str,
+    "last_seen": str,
+    "canonical_sentence_id": str,
+}
+"""The ``claims`` table's columns."""
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
     """``claims``, ``claim_mentions`` and the candidate index ``claim_keys``."""
     db["claims"].create(
-        {
-            "id": str,
-            "text": str,
-            "status": str,
-            "mentions": int,
-            "articles": int,
-            "outlets": int,
-            "confirmed": int,
-            "alleged": int,
-            "denied": int,
-            "disputed": int,
-            "asserted_by": str,
-            "alleged_by": str,
-            "denied_by": str,
-            "disputed_by": str,
-            "first_seen": str,
-            "last_seen": str,
-            "canonical_sentence_id": str,
-        },
+        CLAIMS_SCHEMA,
         pk="id",
         if_not_exists=True,
     )
@@ -652,14 +656,7 @@ TALLY = (
     "last_seen",
 )
 """The claims columns an article's mentions update (besides the counts of mentions, articles, outlets)."""
-CLAIM_FIELDS = (
-    "text",
-    "canonical_sentence_id",
-    "mentions",
-    "articles",
-    "outlets",
-    *TALLY,
-)
+CLAIM_FIELDS = tuple(c for c in CLAIMS_SCHEMA if c != "id")
 """Every column of ``claims`` but its id."""
 
 

@@ -6,6 +6,7 @@ nothing here reads files or the network, so every format can be tested alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -137,9 +138,15 @@ def html_article(html: str) -> Extracted:
 def markdown_text(markdown: str) -> str:
     """A Markdown document's text, one block per line, as a reader sees it: no "#" before a
     heading, no "**" around a word, a link's words without its address."""
+    return fragment_text(_markdown_parser().render(markdown))
+
+
+@functools.cache
+def _markdown_parser() -> MarkdownIt:
+    """One CommonMark parser for every Markdown article."""
     parser = MarkdownIt("commonmark")
     parser.add_render_rule("softbreak", lambda *_: " ")  # a line wrapped inside a paragraph goes on
-    return fragment_text(parser.render(markdown))
+    return parser
 
 
 def fragment_text(html: str) -> str:

@@ -25,6 +25,19 @@ def _locked(output: Path, wait: float) -> str:
     return f"another claimdesk run is writing to {output}; wait for it to finish or pass --wait SECONDS"
 
 
+def _take(handle, output: Path, wait: float) -> None:
+    """Take the lock on the open lock file, waiting up to ``wait`` seconds, else :class:`RunLocked`."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise RunLocked(_locked(output, wait)) from None
+            time.sleep(0.2)
+
+
 def check_unlocked(output: Path, wait: float = 0.0) -> None:
     """Raise :class:`RunLocked` if another run still holds ``output``'s lock after ``wait`` seconds:
     a run that would stop should stop before it starts a Prefect server, not seconds later, and
@@ -35,15 +48,7 @@ def check_unlocked(output: Path, wait: float = 0.0) -> None:
     except OSError:  # no lock file yet (or no folder): nobody is writing there
         return
     with handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise RunLocked(_locked(output, wait)) from None
-                time.sleep(0.2)
+        _take(handle, output, wait)
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -52,15 +57,7 @@ def output_lock(output: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the output folder's lock, waiting up to ``wait`` seconds for another run to finish."""
     output.mkdir(parents=True, exist_ok=True)
     with (output / LOCK_NAME).open("a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise RunLocked(_locked(output, wait)) from None
-                time.sleep(0.2)
+        _take(handle, output, wait)
         try:
             yield
         finally:
