@@ -299,7 +299,8 @@ def source_texts(source: Standoff, text: str, nlp: CoreNLP | None) -> tuple[list
         return candidates, "no CoreNLP"
     a, b = source.start, source.end
     pos = [p for s, e, p in nlp.tokens if s < b and e > a]
-    if any(p in PROPER_POS for p in pos):
+    if pos and pos[-1] in PROPER_POS:
+        # headed by a proper noun ("Hillary Clinton"); "the Vermont senator" is a common-noun phrase
         return candidates, "proper name"
     best, best_key = None, None
     for chain in nlp.chains:

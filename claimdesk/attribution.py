@@ -198,6 +198,12 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         words = words[verbs[-1] + 1 :]
     while words and (words[0].lower() in g.leading or words[0] in w_["leading_adjectives"]):
         words = words[1:]  # "the", "a new": case matters for the adjective ("New York Times")
+    while (
+        len(words) > 1
+        and words[0].lower() in w_["possessive_determiners"]
+        and words[-1].lower() not in rules.organisations
+    ):
+        words = words[1:]  # "her advisers" are advisers; "his campaign" stays his
     while words and not any(c.isalpha() for c in words[-1]):
         words = words[:-1]  # "Souness - who ...": a dash is no part of a name
     while len(words) > 1 and (words[0].lower() in w_["sentence_leaders"] or _POSSESSIVE.fullmatch(words[0])):
@@ -323,8 +329,17 @@ def _person_of_place(run: list[str], rules: RuleSet) -> list[str]:
     for i, w in enumerate(run):
         if w.lower() in rules.words["name_prepositions"] and i >= 2:
             before = run[:i]
-            person = before[0].lower() in _grammar(rules).given_names or any(
-                _INITIAL.fullmatch(x) for x in before[1:]
+            g = _grammar(rules)
+            person = (
+                before[0].lower() in g.given_names
+                or any(_INITIAL.fullmatch(x) for x in before[1:])
+                # two plain words, neither a title nor a kind of source: "Holger Schmieding of Berenberg"
+                or (
+                    len(before) == 2
+                    and not any(_is_title(x, g) or x.lower() in g.known_kinds for x in before)
+                    and not _plural(before[1], rules)  # "Communications Workers of America"
+                    and not before[0].lower().endswith(g.endings["demonym_endings"])
+                )
             )
             if person and all(
                 x[:1].isupper() and x.lower().rstrip(".") not in rules.organisations for x in before
@@ -923,9 +938,15 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             len(name.split()) > 1
             and name.split()[-1] in rules.titles  # "the French president", "the Vermont senator"
             and source_type(name, rules) == "person"
-            and (titled := _titled(name, sentences))
         ):
-            t.attributed_to = titled
+            # else the person last named, if a given name shows it is one ("Jeb Bush", not "Yet"),
+            # unless the role serves someone ("the senior Cruz adviser")
+            role = name.split()[-1]
+            serves = role in rules.words["speaks_for"] or role in rules.words["serving_roles"]
+            titled = _titled(name, sentences)
+            latest = None if serves or titled else person(_gender_of_word(role, rules))
+            given = latest.split()[0].lower() if latest and " " in latest else None
+            t.attributed_to = titled or (latest if given in _grammar(rules).given_names else name)
         elif " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)

@@ -73,6 +73,7 @@ REQUIRED_LEXICONS = (
     "after_name_stops",
     "non_sources",
     "speaks_for",
+    "serving_roles",
     "demonym_endings",
     "place_adverbs",
     "conjunctions",

@@ -171,3 +171,18 @@ def test_a_fuller_name_names_the_source_but_another_person_does_not() -> None:
     assert names("Haley Morris", ["Spokeswoman Haley Morris"], titles)
     assert not names("Donald Trump", ["Mrs. Clinton"], titles)
     assert not names("Tad Devine", ["Jeff Weaver"], titles)
+
+
+def test_a_role_with_a_proper_noun_in_it_is_read_through_its_coreference_chain() -> None:
+    """ "The Harbour senator" is a common-noun phrase (its head is "senator"), so the person its
+    chain names counts; "Ada Quint", headed by a proper noun, is matched as written."""
+    from benchmarks.polnear import CoreNLP, Standoff, source_texts
+
+    text = "Ada Quint met workers. The Harbour senator said fares were high."
+    role, name = (23, 42), (0, 9)
+    tokens = [(0, 3, "NNP"), (4, 9, "NNP"), (23, 26, "DT"), (27, 34, "NNP"), (35, 42, "NN")]
+    nlp = CoreNLP(tokens=tokens, chains=[[name, role]])
+    candidates, kind = source_texts(Standoff("Source", [role], text[23:42]), text, nlp)
+    assert "Ada Quint" in candidates and kind != "proper name"
+    candidates, kind = source_texts(Standoff("Source", [name], "Ada Quint"), text, nlp)
+    assert candidates == ["Ada Quint"] and kind == "proper name"

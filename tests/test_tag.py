@@ -209,6 +209,49 @@ def test_a_body_s_figures_are_the_body_s_but_a_poll_or_report_is_a_source_of_its
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_a_role_with_a_place_or_party_names_the_person_last_named(rules) -> None:
+    """ "the Harbour senator" after "Senator Ada Quint" is Ada Quint, as a reader takes it; an
+    adviser serves someone else, so "the senior Quint adviser" stays a role."""
+    tagged = tag_article(
+        "Ferry vote nears\n\nSenator Ada Quint met ferry workers on Monday.\n\n"
+        "The Harbour senator said the fares were too high.\n\n"
+        "A senior Quint adviser said the vote would be close.\n",
+        rules,
+    )
+    assert find(tagged, "The Harbour senator").attributed_to == "Ada Quint"
+    assert find(tagged, "A senior Quint adviser").attributed_to == "senior Quint adviser"
+
+
+def test_a_role_resolves_only_to_a_person_shown_by_a_given_name(rules) -> None:
+    """With no person named before it, a role stays the role, not the paper that opened a sentence."""
+    tagged = tag_article(
+        "Ferry vote nears\n\nQuayside Gazette ran the story on Monday.\n\n"
+        "The Harbour senator said the fares were too high.\n",
+        rules,
+    )
+    assert find(tagged, "The Harbour senator").attributed_to == "Harbour senator"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ('"Fares will rise," said Ilse Brandauer of Moss & Tern in Oslo.', "Ilse Brandauer"),
+        ('"Fares will rise," said Ilse Brandauer of Quayside Partners.', "Ilse Brandauer"),
+        ("The Quayside Chamber of Shipping said fares will rise.", "Quayside Chamber of Shipping"),
+        ("The Harbour Workers of Fife said fares will rise.", "Harbour Workers of Fife"),
+        ("Her advisers said fares will rise.", "advisers"),
+        ("His campaign said fares will rise.", "His campaign"),
+    ],
+)
+def test_a_person_of_a_body_is_the_person_and_a_possessive_is_no_part_of_a_source(
+    rules, sentence: str, source: str
+) -> None:
+    """A person "of" a body is named as the person, whatever their given name ("Ilse Brandauer of
+    Moss & Tern", an ampersand joining the body's name); a body named with "of" stays whole; "her
+    advisers" are advisers, while "his campaign" keeps whose campaign it is."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_a_party_s_body_keeps_the_party_in_its_name(rules) -> None:
     assert (
         tag_one("The Republican Party of Ferryland said the vote would go ahead.", rules).attributed_to
