@@ -531,6 +531,14 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
             return None
         if any(w.lower() in w_["auxiliaries"] or w.lower() in rules.finite_verbs for w in head):
             return None
+        # "said John Smith moved the money": a past form after the name opens a clause; "said one
+        # Republican involved in the planning" and "said retired neurosurgeon Ben Carson" stay names
+        attached = w_["prepositions"] | w_["name_prepositions_after"]
+        for k in range(1, len(tokens)):
+            w, after = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ""
+            clause = tokens[k - 1][:1].isupper() and w.islower() and _looks_like_verb(w, rules)
+            if clause and after.lower() not in attached:
+                return None
     named = _NAMED_AFTER.match(right[m.end() :])
     if named and 0 < len(words) == len(tokens) <= 4 and words[-1].islower():
         return named.group(1)  # "said another Twitter user, Johanna Bayer": the role, then who

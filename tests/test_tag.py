@@ -252,6 +252,23 @@ def test_a_person_of_a_body_is_the_person_and_a_possessive_is_no_part_of_a_sourc
     assert tag_one(sentence, rules).attributed_to == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        (
+            "The city auditor said Jon Marsh moved $2 million from the flood fund to the stadium.",
+            "city auditor",
+        ),
+        ("The auditor said Jon Marsh moved the money.", "auditor"),
+        ('"Fares will rise," said retired harbour pilot Ada Quint.', "Ada Quint"),
+    ],
+)
+def test_the_person_a_sentence_accuses_is_not_its_source(rules, sentence: str, source: str) -> None:
+    """In "the auditor said Jon Marsh moved the money" the auditor speaks and Marsh is accused: a
+    past form after a name opens the reported clause; a participle before the name ("retired") does not."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_a_party_s_body_keeps_the_party_in_its_name(rules) -> None:
     assert (
         tag_one("The Republican Party of Ferryland said the vote would go ahead.", rules).attributed_to
