@@ -11,6 +11,17 @@ from pathlib import Path
 from typing import TextIO
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+"""What ``open(path, "w")`` gives a new file; ``mkstemp`` alone gives 0600, which other users
+(a Datasette run by another account, a colleague reading an export) could not read."""
+
+
 @contextmanager
 def replacing(target: Path) -> Iterator[TextIO]:
     """A text file to write in place of ``target``: renamed over it when the block ends, deleted
@@ -19,6 +30,8 @@ def replacing(target: Path) -> Iterator[TextIO]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             yield fh
+        # the file being replaced keeps its mode; a new one gets what open() would give it
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else _NEW_FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

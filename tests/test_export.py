@@ -172,3 +172,30 @@ def test_a_failed_export_leaves_the_last_one_whole(output, tmp_path: Path) -> No
     assert result.returncode == 2 and f"cannot write {target}" in result.stderr
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["sentences.csv"]
+
+
+def test_exports_and_metadata_are_readable_as_files_written_with_open_are(output, tmp_path: Path) -> None:
+    """Written beside their name and renamed, exports still get the mode a plain ``open`` gives a new
+    file (a Datasette run by another account, or a colleague, can read them), and a file replaced
+    keeps its own mode."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "sentences.csv"
+        subprocess.run(
+            [CLAIMDESK, "export", "-o", str(output), "-f", "csv", "--file", str(fresh)],
+            check=True,
+            capture_output=True,
+        )
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        assert (output / "metadata.yml").stat().st_mode & 0o044 == 0o044  # others can read it
+        fresh.chmod(0o640)
+        subprocess.run(
+            [CLAIMDESK, "export", "-o", str(output), "-f", "csv", "--file", str(fresh)],
+            check=True,
+            capture_output=True,
+        )
+        assert fresh.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(mask)
