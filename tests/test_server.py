@@ -209,6 +209,8 @@ def test_a_stale_pid_file_is_said_and_a_temporary_server_used(tmp_path: Path) ->
     run = claimdesk_run(tmp_path, base_env(home), str(SEEDS), "--output", str(tmp_path / "out"))
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith("Prefect: a temporary server, ")
+    # the tip gives the command that keeps a server alive on a machine with no network
+    assert "keep one running to skip that: prefect server start --background --analytics-off)" in run.stdout
     assert f"claimdesk: {home / 'server.pid'} names no running Prefect server (stale" in run.stderr
     assert len(run.servers) == 1
     assert not any(Path(f"/proc/{pid}").exists() for pid in run.servers), "stopped with the run"
@@ -221,6 +223,7 @@ def test_temporary_server_starts_one_even_when_one_is_running(background: Backgr
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.startswith("Prefect: a temporary server, ")
+    assert "keep one running" not in run.stdout, "no tip to start a server when one runs and was passed over"
     assert len(run.servers) == 1
     assert not any(Path(f"/proc/{pid}").exists() for pid in run.servers), "stopped with the run"
     # A temporary server keeps its records in PREFECT_HOME's database, the running server's too.

@@ -37,7 +37,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
@@ -49,6 +49,9 @@ SERVER_APP = "prefect.server.api.server:create_app"
 FROM_OPTION = "--server"
 FROM_SETTING = "PREFECT_API_URL"
 FROM_BACKGROUND = "prefect server start --background"
+KEEP_ONE_RUNNING = "prefect server start --background --analytics-off"
+"""The command the summary suggests: without --analytics-off, Prefect 3.8's background server can
+die on a machine with no network (see the README's "Keeping a Prefect server running")."""
 TEMPORARY = "temporary"
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ class PrefectServer:
     api: str
     source: str  # FROM_OPTION, FROM_SETTING, FROM_BACKGROUND or TEMPORARY
     startup_seconds: float = 0.0  # starting (temporary) or waiting for (background) the server
+    asked: bool = False  # a temporary server the user asked for (--temporary-server): no tip
 
     @property
     def temporary(self) -> bool:
@@ -77,10 +81,8 @@ class PrefectServer:
     def describe(self) -> str:
         """One line for the run's summary."""
         if self.temporary:
-            return (
-                f"Prefect: a temporary server, {self.startup_seconds:.1f} s to start, stopped "
-                f"(keep one running to skip that: prefect server start --background)"
-            )
+            said = f"Prefect: a temporary server, {self.startup_seconds:.1f} s to start, stopped"
+            return said if self.asked else f"{said} (keep one running to skip that: {KEEP_ONE_RUNNING})"
         return f"Prefect: the server at {self.api} ({self.source})"
 
 
@@ -90,7 +92,7 @@ def prefect_api(server: str | None = None, temporary: bool = False) -> Iterator[
     the block; a temporary server is stopped when the block ends."""
     if temporary:
         with _temporary_server() as found:
-            yield found
+            yield replace(found, asked=True)
         return
     api, source = (server, FROM_OPTION) if server else (_configured_api(), FROM_SETTING)
     if api:
