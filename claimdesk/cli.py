@@ -170,6 +170,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             allow_private=args.allow_private,
             task_runner=args.task_runner,
             dask_address=args.dask_address,
+            name=args.name,
         )
     except (ScheduleError, TaskRunnerError) as exc:
         print(f"claimdesk: {exc}", file=sys.stderr)
@@ -379,6 +380,13 @@ def interval_seconds(text: str) -> float:
     return seconds(text, strict=True)
 
 
+def deployment_name(text: str) -> str:
+    """A Prefect deployment name: some text, without the "/" that separates it from the flow's."""
+    if not text.strip() or "/" in text or "%" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is no deployment name (give some text without / or %)")
+    return text
+
+
 def _add_common(parser: argparse.ArgumentParser, prefect: bool = False) -> None:
     """The options every command takes, after its name; ``prefect``: the command runs flows."""
     parser.add_argument(
@@ -531,8 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser(
         "schedule",
         help="serve the run on a schedule against a Prefect server",
-        description="Serve the claimdesk run as a Prefect deployment (claimdesk-run/claimdesk-scheduled) "
-        "on a cron or interval schedule, until interrupted. Each run tags only what is new or changed. "
+        description="Serve the claimdesk run as a Prefect deployment (claimdesk-run/NAME, by default "
+        "claimdesk-run/claimdesk-scheduled) on a cron or interval schedule, until interrupted. "
+        "Each run tags only what is new or changed. "
         "Needs a Prefect server (prefect server start) and PREFECT_API_URL set; refuses otherwise "
         "(exit status 2).",
     )
@@ -542,6 +551,13 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--cron", metavar="EXPR", help="cron expression, e.g. '*/15 * * * *'")
     when.add_argument(
         "--interval", type=interval_seconds, metavar="SECONDS", help="seconds between runs (default: 3600)"
+    )
+    schedule.add_argument(
+        "--name",
+        default="claimdesk-scheduled",
+        type=deployment_name,
+        help="the deployment's name, so that several schedules (other sources, other outputs) can be "
+        "served at once; one already served is refused (default: claimdesk-scheduled)",
     )
     schedule.set_defaults(func=cmd_schedule)
 

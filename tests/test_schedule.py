@@ -271,3 +271,74 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
     ).json()
     assert completed == [], "no run that found the folder locked reports Completed"
     assert not (output / "claims.db").exists()
+
+
+def test_a_second_schedule_under_a_served_name_is_refused_and_another_name_serves_beside_it(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    """Two `claimdesk schedule`s under one deployment name would overwrite each other's sources on
+    the server; the second is refused, and under its own --name both are served."""
+    env = base_env(tmp_path / "home") | {
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
+    log = tmp_path / "first.log"
+    with log.open("w") as out:
+        first = subprocess.Popen(
+            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "3600", "--output", str(tmp_path / "one")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    second = None
+    try:
+
+        def deployments() -> dict[str, dict]:
+            found = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
+            return {d["name"]: d for d in found}
+
+        wait_for(
+            lambda: deployments().get("claimdesk-scheduled", {}).get("status") == "READY",
+            "the first schedule to be served",
+            first,
+            log,
+        )
+        refused = subprocess.run(
+            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "60", "--output", str(tmp_path / "two")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WAIT_SECONDS,
+            check=False,
+        )
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "claimdesk-run/claimdesk-scheduled is already served" in refused.stderr
+        assert "--name" in refused.stderr, "says how to serve both"
+        assert deployments()["claimdesk-scheduled"]["parameters"]["output"] == str(tmp_path / "one")
+
+        log2 = tmp_path / "second.log"
+        with log2.open("w") as out:
+            second = subprocess.Popen(
+                [CLAIMDESK, "schedule", str(SEEDS), "--interval", "60", "--output", str(tmp_path / "two")]
+                + ["--name", "second-desk"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(
+            lambda: deployments().get("second-desk", {}).get("status") == "READY",
+            "the second schedule to be served",
+            second,
+            log2,
+        )
+        served = deployments()
+        assert served["claimdesk-scheduled"]["parameters"]["output"] == str(tmp_path / "one")
+        assert served["second-desk"]["parameters"]["output"] == str(tmp_path / "two")
+        assert stop(second) and second.returncode == 0
+        assert deployments()["second-desk"]["paused"] and not deployments()["claimdesk-scheduled"]["paused"]
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)

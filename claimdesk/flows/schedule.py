@@ -60,6 +60,22 @@ def check_cron(cron: str) -> None:
         raise ScheduleError(f"--cron {cron!r}: {reason}") from None
 
 
+def check_not_served(name: str) -> None:
+    """Refuse to serve a deployment another process serves: the second ``claimdesk schedule`` would
+    replace the first one's sources and schedule on the server while the first kept running idle."""
+    try:
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(f"{run_pipeline.name}/{name}")
+    except ObjectNotFound:
+        return
+    if not deployment.paused and deployment.status is not None and deployment.status.value == "READY":
+        raise ScheduleError(
+            f"the deployment {run_pipeline.name}/{name} is already served (by another claimdesk schedule?): "
+            "stop that one, or give this one another --name (a schedule that was killed frees its "
+            "name within about a minute)"
+        )
+
+
 def serve_schedule(
     paths: list[str],
     sources: str | None = None,
@@ -72,14 +88,17 @@ def serve_schedule(
     allow_private: bool = False,
     task_runner: str = "auto",
     dask_address: str | None = None,
+    name: str = DEPLOYMENT_NAME,
 ) -> None:
-    """Serve the run as deployment ``claimdesk-run/claimdesk-scheduled`` until interrupted; each run
-    tags on ``task_runner`` (``auto``: chosen by each run from the files it finds)."""
+    """Serve the run as deployment ``claimdesk-run/<name>`` until interrupted; each run tags on
+    ``task_runner`` (``auto``: chosen by each run from the files it finds). Several schedules (other
+    folders, other outputs) are served at once under different names."""
     if task_runner != "auto":
         tagging_runner(task_runner, dask_address)  # an unknown or unreachable one: refused now
     if cron is not None:
         check_cron(cron)
     check_server()
+    check_not_served(name)
     if cron is None and interval is None:
         interval = DEFAULT_INTERVAL_SECONDS
     # On SIGTERM (a service manager's stop) Prefect's runner exits at once, calling its async stop()
@@ -87,7 +106,7 @@ def serve_schedule(
     warnings.filterwarnings("ignore", "coroutine 'Runner.astop' was never awaited", RuntimeWarning)
     try:
         run_pipeline.serve(
-            name=DEPLOYMENT_NAME,
+            name=name,
             cron=cron,
             interval=timedelta(seconds=interval) if interval is not None else None,
             parameters={
@@ -106,15 +125,15 @@ def serve_schedule(
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
     finally:
-        pause()
+        pause(name)
 
 
-def pause() -> None:
+def pause(name: str = DEPLOYMENT_NAME) -> None:
     """Pause the deployment's schedule, so that the server does not pile up runs that no one serves
     (``claimdesk schedule`` resumes it when it serves again)."""
     try:
         with get_client(sync_client=True) as client:
-            deployment = client.read_deployment_by_name(f"{run_pipeline.name}/{DEPLOYMENT_NAME}")
+            deployment = client.read_deployment_by_name(f"{run_pipeline.name}/{name}")
             client.pause_deployment(deployment.id)
     except (ObjectNotFound, httpx.HTTPError):  # never served, or the server is gone: nothing to pause
         pass
