@@ -193,7 +193,7 @@ def json_articles(text: str) -> tuple[list[Extracted], list[str]]:
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     items = data if isinstance(data, list) else [data]
-    return _collect((item, f"item {n}") for n, item in enumerate(items))
+    return _collect((item, f"item {n}") for n, item in enumerate(items, start=1))  # counted as lines are
 
 
 def jsonl_articles(text: str) -> tuple[list[Extracted], list[str]]:

@@ -243,7 +243,8 @@ class Run:
         self.failures: list[dict] = []
         self.stored = store.stored_versions(db)
         self.files = store.stored_files(db)
-        self.seen: dict[str, str] = {}  # article id -> uri of its first mention in this run
+        # article id -> uri of its first mention in this run, and its text's sha256 where read
+        self.seen: dict[str, tuple[str, str | None]] = {}
         self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
         self.batches_stored = 0
 
@@ -287,12 +288,16 @@ class Run:
             self.fail(where, stage, reason)
         return parsed.articles
 
-    def _first(self, article_id: str, uri: str) -> bool:
-        """Whether this is the first article with this id in the run; a second is rejected as a duplicate."""
+    def _first(self, article_id: str, uri: str, content: str | None = None) -> bool:
+        """Whether this is the first article with this id in the run. A second is rejected as a
+        duplicate, unless it is the same text from the same address (a page listed and also linked
+        from a feed): that is one article, read twice."""
         if article_id in self.seen:
-            self.fail(uri, "ingest", f"duplicate article: same id {article_id} as {self.seen[article_id]}")
+            first_uri, first_content = self.seen[article_id]
+            if not (first_uri == uri and content is not None and first_content == content):
+                self.fail(uri, "ingest", f"duplicate article: same id {article_id} as {first_uri}")
             return False
-        self.seen[article_id] = uri
+        self.seen[article_id] = (uri, content)
         return True
 
     def select(self, articles: list[Article]) -> list[Article]:
@@ -302,7 +307,7 @@ class Run:
         todo: list[Article] = []
         refreshed: dict[str, FileStamp | None] = {}
         for article in articles:
-            if not self._first(article.id, article.uri):
+            if not self._first(article.id, article.uri, article.content_sha256):
                 self.stamps.pop(article.id, None)
                 continue
             change = classify(article, self.stored.get(article.id), self.rules.digest)

@@ -138,7 +138,7 @@ def test_json_and_json_lines_of_articles_keep_their_fields_and_report_bad_items(
     assert parsed.articles[1].published == "2025-01-17"
     reasons = sorted(reason for _, reason in parsed.failures)
     assert reasons == [
-        "item 2: no text",
+        "item 3: no text",  # the third item, counted from 1 as lines are
         "line 2: invalid JSON: Expecting value",
         "line 3: needs a url or an id",
     ]

@@ -199,3 +199,36 @@ def test_cli_refuses_a_bad_sources_file_before_reading_anything(tmp_path: Path) 
     assert "sources error" in result.stderr and "give exactly one of" in result.stderr
     assert "Traceback" not in result.stderr
     assert not output.exists()
+
+
+def test_a_page_listed_and_also_linked_from_a_feed_is_one_article_not_a_failure(site, tmp_path: Path) -> None:
+    """Following an outlet's feed and listing one of its stories too is ordinary: the story is read as
+    one article, and no run reports it as a duplicate that failed (which every scheduled run would)."""
+    from claimdesk.runs import run
+
+    site.serve("/feed.atom", feed_xml(site), "application/atom+xml")
+    site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve("/a", news_page("Tehran denies the report", ["Tehran has denied these claims."]))
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        f"sources:\n  - urls: [{site.url('/linked.html')}]\n    allow_private: true\n"
+        f"  - feed: {site.url('/feed.atom')}\n    allow_private: true\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out"
+    for attempt in ("first", "again"):
+        summary = run(sources=str(config), output=output)
+        reasons = [f["reason"] for f in summary["failures"]]
+        assert not any("duplicate" in r for r in reasons), (attempt, reasons)
+    db = sqlite_utils.Database(output / "claims.db")
+    assert [a["uri"] for a in db["articles"].rows].count(site.url("/linked.html")) == 1
+
+
+def test_two_different_articles_under_one_id_are_still_a_duplicate(tmp_path: Path) -> None:
+    from claimdesk.runs import run
+
+    wire = tmp_path / "wire.json"
+    wire.write_text('[{"id": "x1", "text": "Iran denied it."}, {"id": "x1", "text": "Moscow agreed."}]')
+    summary = run([str(wire)], output=tmp_path / "out")
+    assert summary["new"] == 1
+    assert [f["reason"].split(":")[0] for f in summary["failures"]] == ["duplicate article"]
