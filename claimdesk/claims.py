@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 import sqlite_utils
 
 STATUS_ORDER = ("disputed", "denied", "alleged", "confirmed")
-"""Precedence of CLAIM_STATUS.md: the strongest first."""
+"""Precedence of the claim status standard (docs/claim-status.md): the strongest first."""
 PUT_FORWARD = {"alleged", "confirmed"}
 REJECTED = {"denied", "disputed"}
 

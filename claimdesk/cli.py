@@ -65,11 +65,24 @@ def default_input() -> str:
     )
 
 
-def _inputs(args: argparse.Namespace) -> list[str]:
-    """Paths and URLs as given (URLs untouched); seeds/ when neither paths nor a sources file are."""
+def _inputs(args: argparse.Namespace, must_exist: bool = False) -> list[str]:
+    """Paths and URLs as given (URLs untouched); seeds/ when neither paths nor a sources file are,
+    said on stderr. With ``must_exist`` (a run, not a schedule that may watch a folder still to
+    come), nothing given existing is a usage error (a typo), not a run whose every input is rejected;
+    one missing path among others is rejected by the run like any bad source."""
     if not args.paths and not args.sources:
-        return [default_input()]
-    return [p if "://" in p else str(Path(p)) for p in args.paths]
+        seeds = default_input()
+        print(f"claimdesk: no paths given: reading the sample articles in {seeds}", file=sys.stderr)
+        return [seeds]
+    given = [p if "://" in p else str(Path(p)) for p in args.paths]
+    if (
+        must_exist
+        and given
+        and not args.sources
+        and all("://" not in p and not Path(p).exists() for p in given)
+    ):
+        raise UsageError(f"no such file or folder: {', '.join(given)}")
+    return given
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -98,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     load_rules(args.rules, args.layer)  # refuse a bad rules, layer or sources file before Prefect starts
     if args.sources:
         load_sources(args.sources)
-    paths = _inputs(args)
+    paths = _inputs(args, must_exist=True)
     configure_prefect(args.verbose)  # before Prefect is imported: it reads its settings then
     from claimdesk.flows.server import ServerDown, prefect_api
 

@@ -73,9 +73,13 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
         for n, entry in enumerate(data["sources"], start=1):
             given = [k for k in KINDS if isinstance(entry, dict) and k in entry]
             if isinstance(entry, dict) and len(given) != 1:
+                known = schemas.load_schema("sources")["$defs"]["source"]["properties"]
+                unknown = [str(k) for k in entry if k not in known]
                 raise SourcesError(
                     f"{path}: sources entry {n}: give exactly one of {', '.join(KINDS)} "
-                    f"(found {', '.join(given) or 'none'})"
+                    f"(found {', '.join(given) or 'none'}"
+                    + (f"; unknown key {', '.join(map(repr, unknown))}" if unknown else "")
+                    + ")"
                 )
     problems = schemas.errors("sources", data)
     if problems:

@@ -91,6 +91,17 @@ def test_run_without_paths_reads_the_seeds_from_any_working_folder(tmp_path: Pat
     result = claimdesk("run", "--output", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Articles: 5 new" in result.stdout
+    assert "claimdesk: no paths given: reading the sample articles in " in result.stderr, "says what it read"
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error_before_anything_starts(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = claimdesk("run", str(tmp_path / "nope"), "--output", str(out))
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"claimdesk: no such file or folder: {tmp_path / 'nope'}\n",
+    )
+    assert not out.exists(), "no Prefect server started, no empty database written"
 
 
 def test_a_failed_source_is_one_line_and_counts_read_right(tmp_path: Path) -> None:

@@ -150,6 +150,7 @@ def test_sources_file_paths_resolve_against_its_folder(tmp_path: Path) -> None:
             "entry 1: give exactly one of folder, file, feed, urls, url_list",
         ),
         ("sources:\n  - folder: a\n    colour: red\n", "Additional properties are not allowed ('colour'"),
+        ("sources:\n  - folderr: inbox\n    outlet: X\n", "(found none; unknown key 'folderr')"),
         ("sources:\n  - urls: [file:///etc/passwd]\n", "does not match '^https?://'"),
         ("sources: []\n", "should be non-empty"),
         ("folders: [a]\n", "'sources' is a required property"),
