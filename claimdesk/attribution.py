@@ -953,8 +953,7 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             serves = role in rules.words["speaks_for"] or role in rules.words["serving_roles"]
             titled = _titled(name, sentences)
             latest = None if serves or titled else person(_gender_of_word(role, rules))
-            given = latest.split()[0].lower() if latest and " " in latest else None
-            t.attributed_to = titled or (latest if given in _grammar(rules).given_names else name)
+            t.attributed_to = titled or (latest if _shown_a_person(latest, rules) else name)
         elif " " not in name and name.islower():
             # "the agency" is the last named source called an agency ("Medicines Safety Agency")
             t.attributed_to = next((n for n in reversed(named) if name in n.lower().split()), name)
@@ -973,6 +972,12 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
             last_group = t.attributed_to
         if t.attributed_to and t.attributed_to[:1].isupper():
             named.append(t.attributed_to)
+
+
+def _shown_a_person(name: str | None, rules: RuleSet) -> bool:
+    """A name whose given name shows a person ("Jeb Bush"), not a capitalised word a sentence opened
+    with ("Yet", "Flood"): only such a name may stand for a role ("the Florida senator")."""
+    return bool(name) and " " in name and name.split()[0].lower() in _grammar(rules).given_names
 
 
 _NAME_RUN = r"\p{Lu}[\p{L}’'&.-]*(?:\s+\p{Lu}[\p{L}’'&.-]*){0,4}"

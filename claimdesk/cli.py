@@ -216,6 +216,13 @@ def print_summary(summary: dict) -> None:
         print(f"Learned layer ({layer['layer']}) decided {plural(layer['overruled'], 'sentence')} of those.")
     for failure in summary["failures"]:
         print(f"  failed: {failure['source']}: {failure['reason']}")
+    if summary.get("skipped"):
+        names = ", ".join(summary.get("skipped_examples", []))
+        more = ", ..." if summary["skipped"] > len(summary.get("skipped_examples", [])) else ""
+        print(
+            f"Skipped {plural(summary['skipped'], 'file')} in folders, of kinds not read ({names}{more}); "
+            "name a file on its own to read it as text."
+        )
     if summary["rejected"]:
         print(
             f"Rejected {plural(summary['rejected'], 'input or record', 'inputs or records')}: "

@@ -100,11 +100,12 @@ class IngestError(ValueError):
 
 
 def _folder(
-    path: Path, outlet: str | None, allow_private: bool = False
+    path: Path, outlet: str | None, allow_private: bool = False, skipped: list[str] | None = None
 ) -> tuple[list[Source], list[tuple[str, str]]]:
     """Article files under ``path``; folders that cannot be read are reported, symlinked folders
-    are not followed (no loops), symlinked files are read. Each folder's path is resolved once, not
-    each file's (a re-run of a large archive is mostly this walk)."""
+    are not followed (no loops), symlinked files are read, files of other kinds are added to
+    ``skipped``. Each folder's path is resolved once, not each file's (a re-run of a large archive
+    is mostly this walk)."""
     problems: list[tuple[str, str]] = []
     found: list[tuple[Path, str]] = []  # (file, its resolved path)
     real_root = os.path.realpath(path)
@@ -129,6 +130,8 @@ def _folder(
                             os.path.realpath(entry.path) if link else os.path.join(real, entry.name),
                         )
                     )
+                elif skipped is not None and not entry.name.startswith(".") and entry.is_file():
+                    skipped.append(entry.path)  # "README", "photo.png": not read (hidden files unsaid)
             except OSError:  # gone, or a link that cannot be followed, since it was listed
                 continue
     if not found and not problems:
@@ -170,12 +173,17 @@ def _distinct_keys(sources: list[Source]) -> list[Source]:
 
 
 def discover(
-    paths: Iterable[str | Path], specs: Iterable[SourceSpec] = (), allow_private: bool = False
+    paths: Iterable[str | Path],
+    specs: Iterable[SourceSpec] = (),
+    allow_private: bool = False,
+    skipped: list[str] | None = None,
 ) -> tuple[list[Source], list[tuple[str, str]]]:
     """Expand paths, URLs and sources-file entries into sources, plus (where, reason) for bad ones.
 
     ``allow_private`` lets links found in the documents of ``paths`` (and redirects) reach internal
-    addresses; a sources-file entry says so itself (``allow_private: true``)."""
+    addresses; a sources-file entry says so itself (``allow_private: true``). Files in folders that
+    are of no kind read here are added to ``skipped``, when given (a file named on its own is read
+    as text)."""
     wanted = [SourceSpec("file", str(p), allow_private=allow_private) for p in paths] + list(specs)
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
@@ -187,7 +195,7 @@ def discover(
             continue
         path = Path(spec.location)
         if path.is_dir() and spec.kind != "feed":
-            found, missing = _folder(path, spec.outlet, private)
+            found, missing = _folder(path, spec.outlet, private, skipped)
             sources += found
             problems += missing
         elif path.is_file():

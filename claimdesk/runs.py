@@ -226,6 +226,7 @@ def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) 
         **{change: totals[change] for change in CHANGES},
         "failed": len(failures),
         "failures": failures,
+        "skipped": totals["skipped"],
         "statuses": statuses,
     }
 
@@ -247,6 +248,7 @@ class Run:
         self.seen: dict[str, tuple[str, str | None]] = {}
         self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
         self.batches_stored = 0
+        self.skipped_examples: list[str] = []  # names of a few files of kinds not read, for the summary
 
     @classmethod
     @contextmanager
@@ -275,9 +277,14 @@ class Run:
 
     def discover(self, paths: list[str], sources: str | None, allow_private: bool) -> list[ingest.Source]:
         """Every source to read (files and URLs); paths that cannot be read are rejected."""
-        found, problems = ingest.discover(paths, load_sources(sources) if sources else [], allow_private)
+        skipped: list[str] = []
+        found, problems = ingest.discover(
+            paths, load_sources(sources) if sources else [], allow_private, skipped
+        )
         for where, reason in problems:
             self.fail(where, "discover", reason)
+        self.totals["skipped"] += len(skipped)
+        self.skipped_examples += [Path(p).name for p in skipped[: 3 - len(self.skipped_examples)]]
         return found
 
     def accept(self, parsed: ingest.Parsed) -> list[Article]:
@@ -429,6 +436,8 @@ class Run:
         summary = summarise(self.totals, self.run_id, self.output, self.failures)
         if self.rules.layer is not None:
             summary["layer"] = {"layer": describe(self.rules.layer), "overruled": self.totals["overruled"]}
+        if self.skipped_examples:
+            summary["skipped_examples"] = self.skipped_examples
         write_metadata(self.output, self.rules.name)
         store.finish_run(self.db, self.run_id, summary)
         return summary

@@ -226,3 +226,17 @@ def test_auto_tags_on_worker_processes_only_when_there_is_more_than_a_batch_to_r
     assert choose_task_runner("auto", found, batch_size=5) == "threads"
     for kind in ("threads", "processes", "dask"):
         assert choose_task_runner(kind, seeds, batch_size=1) == kind
+
+
+def test_files_of_kinds_not_read_are_counted_and_named_not_passed_over_in_silence(tmp_path: Path) -> None:
+    from claimdesk.runs import run
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "story.txt").write_text("The council approved the budget on Monday.", encoding="utf-8")
+    (folder / "README").write_text("notes to self", encoding="utf-8")
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (folder / ".DS_Store").write_bytes(b"\x00")  # hidden files are no one's article
+    summary = run([str(folder)], output=tmp_path / "out")
+    assert summary["new"] == 1
+    assert summary["skipped"] == 2 and sorted(summary["skipped_examples"]) == ["README", "photo.png"]
