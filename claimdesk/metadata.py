@@ -60,7 +60,7 @@ def build_metadata(rules_name: str) -> dict:
         ),
         "mentions": "Sentences that make this claim.",
         "articles": "Articles that make it.",
-        "outlets": "Outlets that make it.",
+        "outlets": "Outlets that make it; an article with no outlet known counts as an outlet of its own.",
         "confirmed": "Mentions that present it as fact.",
         "alleged": "Mentions that attribute or hedge it.",
         "denied": "Mentions that deny it.",
