@@ -216,7 +216,10 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         assert {run["parameters"]["task_runner"] for run in found} == {"threads"}  # as the option said
         assert stop(served), "Ctrl-C stops the schedule"  # SIGINT to the group, as a terminal sends it
         assert served.returncode == 0
-        assert "schedule stopped" in log.read_text()
+        said = log.read_text()
+        assert "schedule stopped" in said
+        # the serving terminal says when each run ends and what it did
+        assert "claimdesk: claimdesk-scheduled run 1 new, 0 changed, 1 unchanged, 0 failed;" in said
         deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
         assert [d["paused"] for d in deployments] == [True], "no runs are scheduled while nobody serves"
     finally:
@@ -258,6 +261,7 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
             assert served.returncode == 0
             said = log.read_text()
             assert "schedule stopped" in said
+            assert "claimdesk: claimdesk-scheduled run failed: RunLocked: " in said, "a failed run is said too"
             assert "never awaited" not in said and "RuntimeWarning" not in said
             deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
             assert [d["paused"] for d in deployments] == [True]

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -202,13 +203,32 @@ def run_pipeline(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    rules = load_rules(rules_path, layer_path)  # a bad rules or layer file: stopped before anything is read
-    out = Path(output)
-    paths = [str(p) for p in paths or []]
-    with output_lock(out, wait), Run.open(out, rules, runs.inputs(paths, sources)) as current:
-        summary = _tag_all(current, paths, sources, batch_size, allow_private, task_runner, dask_address)
+    try:
+        rules = load_rules(
+            rules_path, layer_path
+        )  # a bad rules or layer file: stopped before anything is read
+        out = Path(output)
+        paths = [str(p) for p in paths or []]
+        with output_lock(out, wait), Run.open(out, rules, runs.inputs(paths, sources)) as current:
+            summary = _tag_all(current, paths, sources, batch_size, allow_private, task_runner, dask_address)
+    except Exception as exc:
+        _say_scheduled(f"failed: {type(exc).__name__}: {exc}")
+        raise
     _artifact(summary)
+    _say_scheduled(
+        f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
+        f"{summary['failed']} failed; {plural(summary['sentences'], 'sentence')} tagged into {output}"
+    )
     return summary
+
+
+def _say_scheduled(outcome: str) -> None:
+    """One line on the terminal that serves a schedule, when a run of its deployment ends (Prefect's
+    own console lines are silenced there, see claimdesk.cli.PREFECT_DEFAULTS); nothing elsewhere."""
+    from prefect.runtime import deployment
+
+    if deployment.id:
+        print(f"claimdesk: {deployment.name} run {outcome}", file=sys.stderr, flush=True)
 
 
 def _tag_all(
