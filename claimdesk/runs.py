@@ -261,10 +261,13 @@ class Run:
             run_id = uuid.uuid4().hex[:12]
             store.write_rules(db, rules)
             store.start_run(db, run_id, rules, inputs)
+            run = cls(db, output, rules, run_id)
             try:
-                yield cls(db, output, rules, run_id)
-            except BaseException as exc:  # the run dies anyway: say so in runs, then let it go on up
-                store.fail_run(db, run_id, ingest.unexpected(exc))
+                yield run
+            except BaseException as exc:  # the run dies anyway: say so in runs, with what it had stored
+                store.fail_run(
+                    db, run_id, ingest.unexpected(exc), summarise(run.totals, run_id, output, run.failures)
+                )
                 raise
         finally:
             db.close()

@@ -234,23 +234,30 @@ def start_run(db: sqlite_utils.Database, run_id: str, rules: RuleSet, inputs: li
 def finish_run(db: sqlite_utils.Database, run_id: str, summary: dict) -> None:
     db["runs"].update(
         run_id,
-        {
-            "finished_at": now(),
-            "articles": summary["articles"],
-            "sentences": summary["sentences"],
-            "rejected": summary["rejected"],
-            **{change: summary[change] for change in CHANGES},
-            "failed": summary["failed"],
-            "counts": json.dumps(summary["statuses"]),
-            "status": "completed",
-        },
+        {"finished_at": now(), **_run_counts(summary), "status": "completed"},
         alter=True,  # databases from before incremental runs gain the count columns
     )
 
 
-def fail_run(db: sqlite_utils.Database, run_id: str, reason: str) -> None:
-    """Mark a run that died as ``failed``, with why, so no run is left looking unfinished."""
-    db["runs"].update(run_id, {"finished_at": now(), "status": "failed", "error": reason}, alter=True)
+def _run_counts(summary: dict) -> dict:
+    """The columns of ``runs`` that count what a run did."""
+    return {
+        "articles": summary["articles"],
+        "sentences": summary["sentences"],
+        "rejected": summary["rejected"],
+        **{change: summary[change] for change in CHANGES},
+        "failed": summary["failed"],
+        "counts": json.dumps(summary["statuses"]),
+    }
+
+
+def fail_run(db: sqlite_utils.Database, run_id: str, reason: str, summary: dict | None = None) -> None:
+    """Mark a run that died as ``failed``, with why, so no run is left looking unfinished; with the
+    counts of what it did before it died (``summary``), when the run can still say them."""
+    counts = _run_counts(summary) if summary else {}
+    db["runs"].update(
+        run_id, {"finished_at": now(), **counts, "status": "failed", "error": reason}, alter=True
+    )
 
 
 INTERRUPTED = "interrupted: the run ended before it finished (killed, or the machine stopped)"

@@ -222,6 +222,10 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
     ).stdout
     left = [row for row in table.splitlines() if row.split()[1] == str(run.pid) and row.split()[2][0] != "Z"]
     assert left == []  # no process of the run's group is left running (a zombie is already dead)
+    stopped = sqlite_utils.Database(output / "claims.db")["runs"].rows_where("status = 'failed'")
+    (row,) = list(stopped)  # its row says what it stored before it stopped, as the articles show
+    assert row["error"] and row["sentences"] > 0
+    assert row["articles"] == sqlite_utils.Database(output / "claims.db")["articles"].count > 0
 
     again = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr

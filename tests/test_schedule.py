@@ -261,7 +261,9 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
             assert served.returncode == 0
             said = log.read_text()
             assert "schedule stopped" in said
-            assert "claimdesk: claimdesk-scheduled run failed: RunLocked: " in said, "a failed run is said too"
+            assert "claimdesk: claimdesk-scheduled run failed: RunLocked: " in said, (
+                "a failed run is said too"
+            )
             assert "never awaited" not in said and "RuntimeWarning" not in said
             deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
             assert [d["paused"] for d in deployments] == [True]
