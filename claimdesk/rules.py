@@ -21,7 +21,7 @@ from typing import Any
 import regex
 import yaml
 
-from claimdesk import cpulimit
+from claimdesk import cpulimit, yamltext
 from claimdesk.layer import Layer, load_layer
 from claimdesk.schemas import errors as schema_errors
 from claimdesk.status import PRECEDENCE
@@ -308,8 +308,8 @@ def _probe_backtracking(rule: Rule, where: str) -> None:
 
 def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     """Parse, validate and compile rules from YAML text."""
-    try:  # libyaml's loader when PyYAML has it: a tenth of the time, at the start of every run
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        data = yamltext.load(text)
     except yaml.YAMLError as exc:
         raise RulesError(f"{path}: not valid YAML: {yaml_problem(exc)}") from exc
     problems = schema_errors("rules", data)

@@ -13,7 +13,7 @@ from typing import Literal
 
 import yaml
 
-from claimdesk import schemas
+from claimdesk import schemas, yamltext
 from claimdesk.wording import yaml_problem
 
 KINDS = ("folder", "file", "feed", "urls", "url_list")
@@ -62,7 +62,7 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
     """Read and validate a sources file into one spec per thing to read."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamltext.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SourcesError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:

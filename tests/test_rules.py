@@ -76,6 +76,20 @@ def test_duplicate_rule_ids_are_refused() -> None:
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("rules:\n  - id: mine\n    status: alleged\n    phrases: [close to]\n", "rules"),
+        ("    verbs: [reject]\n", "verbs"),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_silently_replaced(extra: str, key: str) -> None:
+    """A second ``rules:`` block (or a rule's second ``verbs:``) would make YAML keep only the
+    second: every rule above it gone, and the check still passing."""
+    with pytest.raises(RulesError, match=rf"'{key}' is given twice in one mapping \(line \d+ and here\)"):
+        parse_rules(MINIMAL + extra, "x.yaml")
+
+
 def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="cannot read rules file"):
         load_rules(tmp_path / "nope.yaml")

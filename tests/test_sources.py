@@ -151,6 +151,7 @@ def test_sources_file_paths_resolve_against_its_folder(tmp_path: Path) -> None:
         ),
         ("sources:\n  - folder: a\n    colour: red\n", "Additional properties are not allowed ('colour'"),
         ("sources:\n  - folderr: inbox\n    outlet: X\n", "(found none; unknown key 'folderr')"),
+        ("sources:\n  - folder: a\nsources:\n  - folder: b\n", "'sources' is given twice in one mapping"),
         ("sources:\n  - urls: [file:///etc/passwd]\n", "does not match '^https?://'"),
         ("sources: []\n", "should be non-empty"),
         ("folders: [a]\n", "'sources' is a required property"),
