@@ -181,6 +181,18 @@ def test_highlight_escapes_and_keeps_every_character_once() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "path", ["/-/claimdesk/claims/articles", "/claims/sentences/x/y/z", "/-/claimdesk/claims/claims/nope"]
+)
+def test_a_mistyped_address_is_a_404_page_without_a_traceback(desk, path: str, capfd) -> None:
+    """Not a 500, and not a page of traceback with local variables on the terminal that serves the desk."""
+    ds, _ = desk
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 404 and "<title>Error 404</title>" in response.text
+    said = capfd.readouterr()
+    assert "Traceback" not in said.out + said.err and "locals" not in said.out + said.err
+
+
 def test_unknown_article_is_a_404(desk) -> None:
     ds, _ = desk
     response = asyncio.run(ds.client.get("/-/claimdesk/claims/articles/no-such-article"))

@@ -5,6 +5,12 @@ enough for any ``datasette`` (and ``claimdesk ui``) to load it. Hooks only: a st
 and cue highlights through ``render_cell``, links from sentences to the article page and from
 claims to the claim page, those two pages as routes, the stylesheet, and a search with nothing
 to look for (a space, a lone quote mark) read as no search rather than an SQL error.
+
+One thing is not a hook. Datasette 0.65's error handler prints every error, a 404 too, as a
+``rich`` traceback with its local variables when ``rich`` is installed (Prefect brings it), and
+answers 500 for an address no route matches, since there is then no exception for ``rich`` to
+print. Every handler runs, so a hook cannot stop it; the desk tells that handler ``rich`` is absent,
+and Datasette prints a plain traceback for a server's error, as it does without ``rich``.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode
 
+import datasette.handle_exception
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
@@ -19,6 +26,8 @@ from datasette.version import __version__
 from markupsafe import Markup
 
 from claimdesk.desk.render import STATUSES, Cue, article_body, badge, highlight
+
+datasette.handle_exception.rich = None  # see the module's docstring
 
 SENTENCE_TABLES = {"sentences", "claim_sentences"}
 STATUS_TABLES = {*SENTENCE_TABLES, "cues", "claims", "claim_mentions", None}  # None: canned queries
