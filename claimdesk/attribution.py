@@ -294,11 +294,14 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     name = _POSSESSIVE.sub("", name) if words[-1][:1].isupper() else name
     if name.lower() in w_["non_sources"] or _CUT_POSSESSIVE.match(name):
         return None  # "s massacre": a possessive cut from its name
-    if len(words) > 1 and any(
-        w.islower() and w in rules.finite_verbs and w not in g.known_kinds for w in name.split()
-    ):
-        return None  # "Victory took Real to": a clause, not a name
     parts = name.split()
+    verbs = [
+        k for k, w in enumerate(parts) if w.islower() and w in rules.finite_verbs and w not in g.known_kinds
+    ]
+    # "the fire service", "the strike committee": a verb's plain form before a kind of source names it
+    compound = verbs == [len(parts) - 2] and parts[-1].lower() in g.known_kinds
+    if len(words) > 1 and verbs and not (compound and not parts[-2].endswith(g.endings["past_endings"])):
+        return None  # "Victory took Real to": a clause, not a name
     if len(parts) > 1 and parts[-1].lower() in g.closing_stops:
         return None  # "Sunday to", "Comey cannot", "clear he": a name cut inside a clause
     if len(parts) > 1 and any(p.lower() in w_["subject_pronouns"] for p in parts):

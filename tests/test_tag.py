@@ -261,11 +261,15 @@ def test_a_person_of_a_body_is_the_person_and_a_possessive_is_no_part_of_a_sourc
         ),
         ("The auditor said Jon Marsh moved the money.", "auditor"),
         ('"Fares will rise," said retired harbour pilot Ada Quint.', "Ada Quint"),
+        ("Twelve workers were hurt, the fire service said.", "fire service"),
+        ("Keldby Ferries says no fuel leaked into the bay.", "Keldby Ferries"),
     ],
 )
-def test_the_person_a_sentence_accuses_is_not_its_source(rules, sentence: str, source: str) -> None:
+def test_the_speaker_is_the_source_not_the_accused(rules, sentence: str, source: str) -> None:
     """In "the auditor said Jon Marsh moved the money" the auditor speaks and Marsh is accused: a
-    past form after a name opens the reported clause; a participle before the name ("retired") does not."""
+    past form after a name opens the reported clause; a participle before the name ("retired") does
+    not. A body named with a verb's form ("the fire service") is a body; "says no fuel leaked" reports
+    a claim, where "said no" alone answers."""
     assert tag_one(sentence, rules).attributed_to == source
 
 
