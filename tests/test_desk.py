@@ -104,6 +104,11 @@ def test_canned_queries_answer_a_fact_checker(desk) -> None:
     assert {r["status"] for r in contested} == {"disputed", "denied"}
     tehran = rows(ds, "/claims/claims_by_source.json?source=tehran")
     assert tehran and all("tehran" in r["attributed_to"].lower() for r in tehran)
+    assert all(r["outlet"] for r in tehran), "each with its outlet"
+    assert any(r["claim_id"] and r["claim"] for r in tehran), "and the claim it makes across outlets"
+    assert rows(ds, "/claims/claims_by_source.json?source=_") == [], "_ and % are plain characters"
+    assert rows(ds, "/claims/claims_by_source.json?source=%25") == []
+    assert any(r["claim_id"] for r in contested), "a denial leads to the claim it denies"
     disputed = next(r for r in contested if r["text"].startswith("While Ukraine and Western nations allege"))
     context = rows(ds, f"/claims/sentence_in_context.json?sentence_id={disputed['sentence_id']}")
     assert [r["focus"] for r in context] == ["", "", "this sentence", "", ""]
