@@ -287,7 +287,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     gold = _labelled(args.gold, args.corpus)
     scores = evaluate(gold, load_rules(args.rules, args.layer))
-    print(json.dumps(scores.to_dict(), indent=2) if args.json else report(scores, args.misses))
+    print(json.dumps(scores.to_dict(args.misses), indent=2) if args.json else report(scores, args.misses))
     return 0
 
 

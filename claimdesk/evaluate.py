@@ -19,11 +19,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimdesk import schemas
 from claimdesk.corpus import CorpusError, read_labelled
 from claimdesk.rules import RuleSet
 from claimdesk.segment import Span
 from claimdesk.status import LABELS
 from claimdesk.tag import Tagged, tag_sentences
+from claimdesk.wording import plural
 
 
 class GoldError(ValueError):
@@ -43,6 +45,15 @@ class GoldRow:
     end: int = 0
     article_text: str = field(default="", repr=False)
     """The decoded file (one string shared by all its rows)."""
+    path: str = ""
+    """The gold file the row is from, so that a miss says where to look when several are scored."""
+
+    @property
+    def where(self) -> str:
+        """Where to find the row: its corpus file and offset, or its gold file and line."""
+        if self.article:
+            return f"{self.article}#{self.start}"
+        return f"{Path(self.path).name}:{self.line}" if self.path else f"line {self.line}"
 
 
 @dataclass
@@ -90,8 +101,19 @@ class Scores:
         return scores
 
     @property
+    def scored_labels(self) -> list[str]:
+        """The labels macro-F1 averages: those the gold has or the tagger gave. A label with neither
+        (a small file with no disputed sentence, none predicted) has no F1 to count as 0."""
+        matrix = self.confusion()
+        return [
+            label for label in LABELS if sum(matrix[label].values()) or sum(matrix[g][label] for g in LABELS)
+        ]
+
+    @property
     def macro_f1(self) -> float:
-        return sum(s["f1"] for s in self.per_label().values()) / len(LABELS)
+        scored = self.scored_labels
+        per_label = self.per_label()
+        return sum(per_label[label]["f1"] for label in scored) / len(scored) if scored else 0.0
 
     @property
     def attributed(self) -> list[Outcome]:
@@ -116,6 +138,11 @@ class Scores:
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status != o.row.status]
 
+    @property
+    def source_misses(self) -> list[Outcome]:
+        """Sentences the gold attributes to a source the tagger does not name as written."""
+        return [o for o in self.attributed if not o.same_source]
+
     def overruled(self) -> dict[str, int] | None:
         """What a learned layer did to the rules' labels: changed, fixed (the rules were wrong, the
         layer right) and broken (the other way); None when no layer tagged."""
@@ -128,10 +155,12 @@ class Scores:
             "broken": sum(o.predicted.overruled == o.row.status for o in changed),
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self, misses: int = 20) -> dict:
+        """The scores as JSON, with the first ``misses`` status and source misses."""
         return {
             "rows": len(self.outcomes),
             "macro_f1": self.macro_f1,
+            "macro_f1_labels": self.scored_labels,
             "labels": self.per_label(),
             "confusion": self.confusion(),
             "attribution": {
@@ -141,6 +170,16 @@ class Scores:
                 "precision": self.attribution_precision,
             },
             **({"layer": layer} if (layer := self.overruled()) is not None else {}),
+            "misses": [
+                {"where": o.row.where, "gold": o.row.status, "got": o.status, "text": o.row.text}
+                | {"rules": list(dict.fromkeys(c.rule_id for c in o.predicted.cues))}
+                for o in self.misses[:misses]
+            ],
+            "source_misses": [
+                {"where": o.row.where, "gold": o.row.attributed_to, "got": o.predicted.attributed_to}
+                | {"text": o.row.text}
+                for o in self.source_misses[:misses]
+            ],
         }
 
 
@@ -149,7 +188,7 @@ def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRo
     rows = []
     texts: dict[str, str] = {}
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()  # a BOM, as some editors write
     except OSError as exc:
         raise GoldError(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
@@ -159,15 +198,21 @@ def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRo
             continue
         try:
             data = json.loads(line)
+            problems = schemas.errors("gold", data)
+            if problems:
+                raise GoldError(f"{path}:{n}: {problems[0]} (see schemas/gold.schema.json)")
             status = data["status"] or "none"
-            if status not in LABELS:
-                raise GoldError(f"{path}:{n}: status {status!r} is not one of {', '.join(LABELS)} or null")
             if "file" in data:
                 rows.append(_label_row(path, n, data, status, corpus, texts))
                 continue
             rows.append(
                 GoldRow(
-                    n, data["text"], status, data.get("attributed_to"), list(data.get("context_before") or [])
+                    n,
+                    data["text"],
+                    status,
+                    data.get("attributed_to"),
+                    list(data.get("context_before") or []),
+                    path=str(path),
                 )
             )
         except json.JSONDecodeError as exc:
@@ -193,7 +238,9 @@ def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, s
     text, start, end = texts[name], data["start"], data["end"]
     if not (0 <= start < end <= len(text)):
         raise GoldError(f"{where}: offsets {start}-{end} lie outside {name} ({len(text)} characters)")
-    return GoldRow(n, text[start:end], status, data.get("attributed_to"), [], name, start, end, text)
+    return GoldRow(
+        n, text[start:end], status, data.get("attributed_to"), [], name, start, end, text, str(path)
+    )
 
 
 def context_article(row: GoldRow) -> tuple[str, list[Span], list[str]]:
@@ -238,7 +285,7 @@ def evaluate(gold: list[GoldRow], rules: RuleSet) -> Scores:
 def report(scores: Scores, misses: int = 20) -> str:
     """The human-readable report `claimdesk eval` prints."""
     lines = [
-        f"{len(scores.outcomes)} sentences",
+        plural(len(scores.outcomes), "sentence"),
         "",
         f"{'label':<10} {'prec':>6} {'recall':>6} {'F1':>6} {'n':>5}",
     ]
@@ -246,7 +293,13 @@ def report(scores: Scores, misses: int = 20) -> str:
         lines.append(
             f"{label:<10} {s['precision']:>6.3f} {s['recall']:>6.3f} {s['f1']:>6.3f} {s['support']:>5}"
         )
-    lines += [f"{'macro-F1':<10} {'':>6} {'':>6} {scores.macro_f1:>6.3f}", ""]
+    lines.append(f"{'macro-F1':<10} {'':>6} {'':>6} {scores.macro_f1:>6.3f}")
+    if len(scores.scored_labels) < len(LABELS):
+        left = [label for label in LABELS if label not in scores.scored_labels]
+        lines.append(
+            f"  (over {len(scores.scored_labels)} labels: {', '.join(left)} neither in the gold nor given)"
+        )
+    lines.append("")
     lines.append(
         f"attribution: {scores.attribution_accuracy:.3f} of {len(scores.attributed)} attributed sentences; "
         f"precision {scores.attribution_precision:.3f} of {len(scores.named)} sources named"
@@ -268,6 +321,11 @@ def report(scores: Scores, misses: int = 20) -> str:
         lines += ["", f"misses ({len(shown)} of {len(scores.misses)}):"]
         for o in shown:
             fired = ", ".join(dict.fromkeys(c.rule_id for c in o.predicted.cues)) or "no rule"
-            where = f"{o.row.article}#{o.row.start}" if o.row.article else f"line {o.row.line}"
-            lines.append(f"  {where}: gold {o.row.status}, got {o.status} [{fired}]: {o.row.text}")
+            lines.append(f"  {o.row.where}: gold {o.row.status}, got {o.status} [{fired}]: {o.row.text}")
+    sources = scores.source_misses[:misses] if misses else []
+    if sources:
+        lines += ["", f"source misses ({len(sources)} of {len(scores.source_misses)}):"]
+        for o in sources:
+            got = o.predicted.attributed_to
+            lines.append(f"  {o.row.where}: gold {o.row.attributed_to!r}, got {got!r}: {o.row.text}")
     return "\n".join(lines)

@@ -63,8 +63,75 @@ def test_bad_gold_line_names_the_line(tmp_path: Path) -> None:
     path.write_text(
         '{"text": "a", "status": "confirmed"}\n{"text": "b", "status": "maybe"}\n', encoding="utf-8"
     )
-    with pytest.raises(GoldError, match=r"gold.jsonl:2: status 'maybe'"):
+    with pytest.raises(GoldError, match=r"gold.jsonl:2: status: 'maybe' is not one of"):
         load_gold(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        (
+            {"text": "Police said so.", "status": "alleged", "attributed_to": ["Police"]},
+            "attributed_to: ['Police']",
+        ),
+        ({"text": "Police said so.", "status": "alleged", "source": "police"}, "('source' was unexpected)"),
+        (
+            {"text": "Police said so.", "status": "alleged", "context_before": "He was accused."},
+            "context_before:",
+        ),
+        ({"text": 5, "status": "alleged"}, "text: 5 is not of type 'string'"),
+        ([1, 2], "[1, 2] is not of type 'object'"),
+    ],
+)
+def test_a_gold_row_of_the_wrong_shape_is_named_not_scored_wrong(tmp_path: Path, row, says: str) -> None:
+    """A list for a source, a misspelt field or a string for the context was scored as something
+    else (27 one-letter sentences of context), or crashed; now the line and field are named."""
+    with pytest.raises(GoldError, match="gold.jsonl:1: ") as caught:
+        load_gold(write_gold(tmp_path / "gold.jsonl", [row]))
+    assert says in str(caught.value) and "schemas/gold.schema.json" in str(caught.value)
+
+
+def test_a_gold_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, rules) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"text": "Police said so.", "status": "alleged"}).encode())
+    assert [r.status for r in load_gold(path)] == ["alleged"]
+
+
+def test_misses_say_which_file_and_source_misses_are_listed(tmp_path: Path, rules) -> None:
+    first = write_gold(
+        tmp_path / "first.jsonl", [{"text": "The talks ended on Friday.", "status": "confirmed"}]
+    )
+    second = write_gold(
+        tmp_path / "second.jsonl",
+        [
+            {"text": "The ministry is broke.", "status": "alleged", "attributed_to": "ministry"},
+            {"text": "Police said the fire was arson.", "status": "alleged", "attributed_to": "fire brigade"},
+        ],
+    )
+    scores = evaluate([*load_gold(first), *load_gold(second)], rules)
+    assert [m.row.where for m in scores.misses] == ["second.jsonl:1"]
+    assert [(m.row.where, m.predicted.attributed_to) for m in scores.source_misses] == [
+        ("second.jsonl:1", None),
+        ("second.jsonl:2", "Police"),
+    ]
+    as_json = scores.to_dict(misses=1)
+    assert [m["where"] for m in as_json["misses"]] == ["second.jsonl:1"]
+    assert as_json["source_misses"] == [
+        {"where": "second.jsonl:1", "gold": "ministry", "got": None, "text": "The ministry is broke."}
+    ]
+
+
+def test_macro_f1_averages_the_labels_the_gold_has_or_the_tagger_gives(tmp_path: Path, rules) -> None:
+    """A small file with every sentence right scores 1.0, not 0.4 for the three labels it lacks."""
+    gold = write_gold(
+        tmp_path / "gold.jsonl",
+        [
+            {"text": "Tehran has denied these claims.", "status": "denied"},
+            {"text": "The talks ended on Friday.", "status": "confirmed"},
+        ],
+    )
+    scores = evaluate(load_gold(gold), rules)
+    assert scores.scored_labels == ["confirmed", "denied"] and scores.macro_f1 == 1.0
 
 
 def test_dev_set_is_large_and_balanced() -> None:
