@@ -267,6 +267,7 @@ def cmd_rules_copy(args: argparse.Namespace) -> int:
 
     path = copy_default(args.file, overwrite=args.force)
     print(f"Wrote {path}: edit it, check it with `claimdesk rules check {path}`, use it with --rules {path}")
+    print("Change its name and version: records, runs and the desk show them as the rules that tagged.")
     return 0
 
 

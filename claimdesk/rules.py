@@ -263,6 +263,10 @@ def _cue_words(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> l
     return list(spec.get("phrases", [])) + [f for verb in verbs for f in inflect(verb, morphology)]
 
 
+CUE_FIELDS = ("verbs", "phrases", "regex", "exceptions")
+"""A rule's own cues and their exceptions; a rule with ``same_cues_as`` takes another's instead."""
+
+
 def _phrases(spec: dict[str, Any], morphology: dict[str, frozenset[str]]) -> tuple[str, ...]:
     """The cue words as ``_literal`` reads them: lower case, single spaces, each once."""
     return tuple(dict.fromkeys(" ".join(w.lower().split()) for w in _cue_words(spec, morphology)))
@@ -344,7 +348,19 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
             target = spec["same_cues_as"]
             if target not in specs or "same_cues_as" in specs[target]:
                 raise RulesError(f"{where}, field same_cues_as: no rule {target!r} with its own cues")
+            own = [k for k in CUE_FIELDS if k in spec]
+            if own:  # they would be passed over: the cues and their exceptions are the other rule's
+                raise RulesError(
+                    f"{where}, field {own[0]}: a rule with same_cues_as takes {target!r}'s cues and "
+                    f"exceptions; give its own {own[0]} in a rule of its own, or edit {target!r}"
+                )
             source_spec = specs[target]
+        for verb in source_spec.get("verbs", []):
+            if " " in verb.strip():  # "push back" would be inflected "push backed": never found
+                raise RulesError(
+                    f"{where}, field verbs: {verb!r} is several words; verbs are inflected one word each "
+                    f"(deny: denies, denied), so list its forms under phrases (pushed back, pushes back)"
+                )
         for key in ("requires", "unless"):
             for name in _names(spec.get(key, {}).get("group")):
                 if name not in groups:
@@ -430,6 +446,8 @@ def copy_default(target: str | Path, overwrite: bool = False) -> Path:
     own file is no place for edits: an upgrade replaces it). An existing file is kept unless
     ``overwrite``."""
     path = Path(target)
+    if path.is_dir():
+        raise RulesError(f"{path} is a folder: give a file name, e.g. {path / 'rules.yaml'}")
     if path.exists() and not overwrite:
         raise RulesError(f"{path} exists: pass --force to replace it")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -183,8 +184,11 @@ def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
 
 
 def test_no_engine_module_holds_an_english_word_list() -> None:
-    """Knowledge is data: the words the engine leans on live in the rules file's lexicons."""
+    """Knowledge is data: the words the engine leans on live in the rules file's lexicons. The names of
+    the lexicons, the statuses and a rule's fields are the file's format, not English."""
+    fields = json.loads((ROOT / "schemas" / "rules.schema.json").read_text(encoding="utf-8"))["$defs"]["rule"]
     names = set(yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))["lexicons"]) | set(STATUSES)
+    names |= set(fields["properties"])
     found = [
         hit
         for module in ENGINE_MODULES
@@ -239,3 +243,8 @@ def test_rules_copy_writes_the_shipped_rules_to_edit_and_keeps_an_existing_file(
         [claimdesk, "rules", "copy", str(mine), "--force"], capture_output=True, text=True
     )
     assert forced.returncode == 0 and load_rules(mine).digest == load_rules().digest
+    assert "Change its name and version" in first.stdout, "so that records say which rules tagged"
+    folder = subprocess.run(
+        [claimdesk, "rules", "copy", str(tmp_path), "--force"], capture_output=True, text=True
+    )
+    assert folder.returncode == 2 and f"{tmp_path} is a folder: give a file name" in folder.stderr
