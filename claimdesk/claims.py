@@ -88,12 +88,32 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def load_grouping(raw: Mapping[str, Any]) -> Grouping:
-    """Settings from a parsed rules file (``RuleSet.raw``); defaults where the file is silent.
+SHIPPED_LISTS = ("stopwords", "aliases", "refer_back")
+"""Grouping's word lists: a rules file whose ``grouping`` leaves one out takes the shipped one, as a
+file that leaves out a lexicon does (``grouping: {aliases: {persia: Iran}}`` once dropped every
+shipped alias and stop word)."""
 
-    Job titles come from the file's ``lexicons.titles``: like a source's name, they say who
-    speaks, not what is claimed."""
-    spec = {**DEFAULTS, **(raw.get("grouping") or {})}
+
+@functools.cache
+def _shipped() -> dict[str, Any]:
+    from claimdesk import yamltext
+    from claimdesk.rules import default_rules_path
+
+    return yamltext.load(default_rules_path().read_text(encoding="utf-8"))
+
+
+def load_grouping(raw: Mapping[str, Any]) -> Grouping:
+    """Settings from a parsed rules file (``RuleSet.raw``); defaults where the file is silent, the
+    shipped word lists where it gives none.
+
+    Job titles come from the file's ``lexicons.titles`` (else the shipped ones): like a source's
+    name, they say who speaks, not what is claimed."""
+    given = raw.get("grouping") or {}
+    shipped = _shipped()
+    lists = {k: shipped["grouping"][k] for k in SHIPPED_LISTS if k not in given}
+    spec = {**DEFAULTS, **lists, **given}
+    lexicons = raw.get("lexicons") or {}
+    titles = lexicons["titles"] if "titles" in lexicons else shipped["lexicons"]["titles"]
     phrases = [" ".join(p.lower().split()) for p in spec.get("refer_back", [])]
     refer = (
         re.compile(
@@ -115,7 +135,7 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
         mention_sample=int(spec["mention_sample"]),
         aliases={k.lower(): stem(v.lower()) for k, v in (spec.get("aliases") or {}).items()},
         stopwords=frozenset(w.lower() for w in spec.get("stopwords", [])),
-        titles=frozenset(stem(w.lower().rstrip(".")) for w in (raw.get("lexicons") or {}).get("titles", [])),
+        titles=frozenset(stem(w.lower().rstrip(".")) for w in titles),
         refer_back=refer,
         refer_back_window=int(spec["refer_back_window"]),
         join=tuple(tuple(p) for p in examples.get("join", [])),

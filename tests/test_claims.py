@@ -515,6 +515,16 @@ def test_default_settings_match_the_shipped_rules(rules) -> None:
     assert load_grouping({"grouping": {}}).content_threshold == shipped.content_threshold
 
 
+def test_a_grouping_section_that_adds_one_alias_keeps_the_shipped_word_lists(rules) -> None:
+    """``grouping: {aliases: {persia: Iran}}`` replaces the aliases it gives; the stop words, the
+    phrases that refer back and the job titles it leaves out stay the shipped ones."""
+    shipped = grouping_of(rules)
+    mine = load_grouping({"grouping": {"aliases": {"persia": "Iran"}}})
+    assert mine.aliases == {"persia": "iran"}
+    assert mine.stopwords == shipped.stopwords and mine.titles == shipped.titles and mine.stopwords
+    assert mine.refer_back is not None and mine.refer_back.pattern == shipped.refer_back.pattern
+
+
 def test_a_run_of_the_seeds_with_their_outlets_groups_claims_and_a_rerun_changes_nothing(
     prefect_api, tmp_path: Path
 ) -> None:
