@@ -24,6 +24,7 @@ import yaml
 from claimdesk import cpulimit, yamltext
 from claimdesk.layer import Layer, load_layer
 from claimdesk.schemas import errors as schema_errors
+from claimdesk.schemas import load_schema
 from claimdesk.status import PRECEDENCE
 from claimdesk.wording import yaml_problem
 
@@ -425,6 +426,18 @@ def _describe(data: Any, problem: str) -> str:
             value = value[int(part)] if isinstance(value, list) else value[part]
         repeated = sorted({str(v) for v in value if value.count(v) > 1})
         message = f"listed more than once: {', '.join(repeated)}"
+    if (
+        message.endswith("is not valid under any of the given schemas")
+        and len(parts) == 2
+        and parts[0] == "rules"
+    ):
+        rule = data["rules"][int(parts[1])]  # a rule's "one of these fields": say which, not the rule again
+        choices = load_schema("rules")["$defs"]["rule"]["allOf"]
+        for branch in choices:
+            needed = [next(iter(option["required"])) for option in branch["anyOf"]]
+            if isinstance(rule, dict) and not any(k in rule for k in needed):
+                message = f"needs one of {', '.join(needed)}"
+                break
     if len(message) > 160:
         message = message[:157] + "..."
     if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():

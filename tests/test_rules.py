@@ -248,3 +248,14 @@ def test_rules_copy_writes_the_shipped_rules_to_edit_and_keeps_an_existing_file(
         [claimdesk, "rules", "copy", str(tmp_path), "--force"], capture_output=True, text=True
     )
     assert folder.returncode == 2 and f"{tmp_path} is a folder: give a file name" in folder.stderr
+
+
+def test_a_rule_without_a_cue_or_a_status_is_told_which_fields_it_needs() -> None:
+    """jsonschema's "is not valid under any of the given schemas" came after the whole rule, cut off."""
+    bare = "  - id: close\n    status: alleged\n    description: sources close to\n"
+    with pytest.raises(RulesError) as caught:
+        parse_rules(MINIMAL + bare + "  - id: loose\n    description: x\n    phrases: [close to]\n", "x.yaml")
+    assert "rule 'close', field (rule): needs one of phrases, verbs, regex, when, same_cues_as" in str(
+        caught.value
+    )
+    assert "rule 'loose', field (rule): needs one of status, group" in str(caught.value)
