@@ -48,6 +48,7 @@ def build_metadata(rules_name: str) -> dict:
     claim_cols.update(
         outlet=article_cols["outlet"],
         article="Title of the article.",
+        claim="The claim across outlets the sentence belongs to (none when too thin to group).",
         article_id="Id of the article; the article title links to it whole, coloured by status.",
         sentence_rowid="Internal row number, used by search.",
     )
@@ -142,8 +143,10 @@ def build_metadata(rules_name: str) -> dict:
                     "claim_sentences": {
                         "title": "Claim sentences",
                         "description": (
-                            "Each sentence that makes a claim, with its article and outlet. "
-                            "Click an id to read the sentence with its cues highlighted."
+                            "Each sentence that makes a claim, with its article, outlet and the claim it "
+                            "belongs to. Click an id to read the sentence with its cues highlighted, a "
+                            "claim to see it across outlets: search here to find a claim by any "
+                            "outlet's wording."
                         ),
                         "facets": [*FACETS, "outlet"],
                         "sort": "id",

@@ -148,8 +148,9 @@ def open_db(output: Path) -> sqlite_utils.Database:
 CLAIM_SENTENCES_VIEW = """
 CREATE VIEW claim_sentences AS
 SELECT s.id, s.status, s.text, s.attributed_to, s.source_type, a.outlet, a.title AS article,
-       s.decided_by, s.quoted, s.position, s.article_id, s.rowid AS sentence_rowid
+       m.claim_id AS claim, s.decided_by, s.quoted, s.position, s.article_id, s.rowid AS sentence_rowid
 FROM sentences s JOIN articles a ON a.id = s.article_id
+LEFT JOIN claim_mentions m ON m.sentence_id = s.id
 WHERE s.status IS NOT NULL
 """
 

@@ -82,6 +82,11 @@ def test_search_finds_words_in_sentences_and_titles(desk) -> None:
         "Tehran has denied these claims, but the partnership remains under scrutiny by Western powers."
         in [r["text"] for r in claims]
     )
+    # a sentence found by one outlet's wording leads to the claim it belongs to
+    pact = rows(ds, '/claims/claim_sentences.json?_search="20-year"')
+    assert pact and all(r["claim"] for r in pact)
+    page = get(ds, "/claims/claim_sentences?_search=%2220-year%22").text
+    assert f'href="/-/claimdesk/claims/claims/{pact[0]["claim"]}"' in page
     titles = [r["title"] for r in rows(ds, "/claims/articles.json?_search=strategic")]
     assert titles == ["Presidents of Russia and Iran Sign Strategic Partnership Agreement in Moscow"]
     drone_claims = rows(ds, "/claims/claims.json?_search=drone")  # the first view searches too

@@ -132,6 +132,8 @@ def render_cell(row, value, column, table, database, datasette):
         return highlighted(datasette, database, row["sentence_id"], value)
     if table == "claim_sentences" and column == "id":
         return sentence_links(datasette, database, value)
+    if table == "claim_sentences" and column == "claim":  # the claim across outlets it belongs to
+        return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, value), value)
     if table == "claim_sentences" and column == "article":
         href = article_url(datasette, database, plain(row["article_id"]), plain(row["position"]))
         return Markup('<a href="{}">{}</a>').format(href, value)
