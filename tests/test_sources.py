@@ -175,7 +175,8 @@ def test_a_yaml_mistake_is_named_in_one_line_at_its_line_and_column(tmp_path: Pa
     with pytest.raises(SourcesError) as caught:
         load_sources(config)
     message = str(caught.value)
-    assert "\n" not in message and "not valid YAML: line 3, column 1: " in message and "expected ','" in message
+    assert "\n" not in message and "not valid YAML: line 3, column 1: " in message
+    assert "expected ','" in message
     assert "<unicode string>" not in message
 
 
