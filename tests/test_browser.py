@@ -184,6 +184,25 @@ def test_the_claims_list_fits_a_1280_pixel_screen_with_who_says_what(served, pag
     assert page.locator("th.col-signature").is_hidden() and page.locator("th.col-status").is_visible()
 
 
+@pytest.mark.parametrize(
+    ("table", "shown", "hidden"),
+    [
+        ("claim_sentences", ("text", "status", "outlet", "claim"), ("sentence_rowid", "quoted")),
+        ("articles", ("title", "outlet", "text"), ("content_sha256", "rules_digest", "source_mtime_ns")),
+    ],
+)
+def test_claim_sentences_and_articles_fit_a_1280_pixel_screen(served, page, table, shown, hidden) -> None:
+    """They were 1,695 and 3,409 pixels wide, with search's row number and file stamps in view."""
+    base, _ = served
+    page.goto(f"{base}/claims/{table}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert _table_fits(page), table
+    for column in shown:
+        assert page.locator(f"th.col-{column}").is_visible(), column
+    for column in hidden:
+        assert page.locator(f"th.col-{column}").is_hidden(), column
+
+
 def test_sentences_fit_a_1280_pixel_screen_and_open_in_context(served, page) -> None:
     base, _ = served
     page.goto(f"{base}/claims/sentences?status=denied")
