@@ -203,8 +203,15 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def print_summary(summary: dict) -> None:
     out = Path(summary["output"])
     statuses = ", ".join(f"{k} {v}" for k, v in summary["statuses"].items())
+    retagged = summary.get("retagged", 0)
+    why = (
+        f" ({'all' if retagged == summary['changed'] else retagged} re-tagged with the same text: "
+        "the rules, the engine or an outlet changed)"
+        if retagged
+        else ""
+    )
     print(
-        f"Articles: {summary['new']} new, {summary['changed']} changed, "
+        f"Articles: {summary['new']} new, {summary['changed']} changed{why}, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed."
     )
     print(

@@ -227,6 +227,7 @@ def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) 
         "failed": len(failures),
         "failures": failures,
         "skipped": totals["skipped"],
+        "retagged": totals["retagged"],
         "statuses": statuses,
     }
 
@@ -320,8 +321,11 @@ class Run:
             if not self._first(article.id, article.uri, article.content_sha256):
                 self.stamps.pop(article.id, None)
                 continue
-            change = classify(article, self.stored.get(article.id), self.rules.digest)
+            stored = self.stored.get(article.id)
+            change = classify(article, stored, self.rules.digest)
             self.totals[change] += 1
+            if change == "changed" and stored and stored.content_sha256 == article.content_sha256:
+                self.totals["retagged"] += 1  # the same text, changed only by the rules (or an outlet)
             if change == "unchanged":
                 if article.id in self.stamps:
                     refreshed[article.id] = self.stamps.pop(article.id)

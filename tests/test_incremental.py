@@ -86,6 +86,7 @@ def test_a_rules_change_retags_what_it_affects(prefect_api, seeds_copy: Path, tm
     rules.write_text(shipped.replace("version:", "version: edited-", 1), encoding="utf-8")
     summary = run_pipeline(paths=[str(seeds_copy)], output=str(output), rules_path=str(rules))
     assert (summary["new"], summary["changed"], summary["unchanged"]) == (0, 5, 0)
+    assert summary["retagged"] == 5, "the summary says the text did not change: the rules did"
     db = sqlite_utils.Database(output / "claims.db")
     assert {r["rules_digest"] for r in db["articles"].rows} == {load_rules(rules).digest}
     again = run_pipeline(paths=[str(seeds_copy)], output=str(output), rules_path=str(rules))
@@ -117,6 +118,19 @@ def test_cli_prints_new_changed_unchanged_failed(tmp_path: Path) -> None:
         .fetchone()[0]
     )
     assert sorted(counts) == [0, 5]
+    rules = tmp_path / "rules.yaml"
+    shipped = (ROOT / "claimdesk" / "rules" / "default.yaml").read_text(encoding="utf-8")
+    rules.write_text(shipped.replace("version:", "version: edited-", 1), encoding="utf-8")
+    edited = subprocess.run(
+        [str(claimdesk), "run", str(seeds), "--output", str(tmp_path / "out"), "--rules", str(rules)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert "Articles: 0 new, 5 changed (all re-tagged with the same text: the rules, the engine or an " in (
+        edited.stdout
+    ), "a rules edit is named as why"
 
 
 def test_an_engine_upgrade_retags_every_article(
