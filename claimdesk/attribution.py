@@ -71,6 +71,8 @@ class _Grammar:
     """Words a name does not open with (determiners, prepositions, conjunctions)."""
     after_stops: frozenset[str]
     """Words that, right after a verb, show no speaker follows it (prepositions, ``after_name_stops``)."""
+    attached: frozenset[str]
+    """Prepositions that make a past form after a name a participle ("one Republican involved in")."""
     speakers: frozenset[str]
     """Lower-case words that name a speaker after a verb ("said officials", "said the study"): anonymous,
     organisations, documents."""
@@ -149,6 +151,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
             not_surnames=rules.titles | w["sentence_openers"] | w["time_words"] | rules.finite_verbs,
             leading=w["determiners"] | w["prepositions"] | w["conjunctions"],
             after_stops=w["prepositions"] | w["after_name_stops"],
+            attached=w["prepositions"] | w["name_prepositions_after"],
             speakers=rules.anonymous | rules.organisations | rules.documents,
             endings={
                 name: tuple(w[name])
@@ -536,11 +539,10 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
             return None
         # "said John Smith moved the money": a past form after the name opens a clause; "said one
         # Republican involved in the planning" and "said retired neurosurgeon Ben Carson" stay names
-        attached = w_["prepositions"] | w_["name_prepositions_after"]
         for k in range(1, len(tokens)):
             w, after = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ""
             clause = tokens[k - 1][:1].isupper() and w.islower() and _looks_like_verb(w, rules)
-            if clause and after.lower() not in attached:
+            if clause and after.lower() not in g.attached:
                 return None
     named = _NAMED_AFTER.match(right[m.end() :])
     if named and 0 < len(words) == len(tokens) <= 4 and words[-1].islower():

@@ -109,11 +109,11 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
     Job titles come from the file's ``lexicons.titles`` (else the shipped ones): like a source's
     name, they say who speaks, not what is claimed."""
     given = raw.get("grouping") or {}
-    shipped = _shipped()
-    lists = {k: shipped["grouping"][k] for k in SHIPPED_LISTS if k not in given}
-    spec = {**DEFAULTS, **lists, **given}
     lexicons = raw.get("lexicons") or {}
-    titles = lexicons["titles"] if "titles" in lexicons else shipped["lexicons"]["titles"]
+    # the shipped file is read only for what this one leaves out (the shipped file leaves out nothing)
+    lists = {k: _shipped()["grouping"][k] for k in SHIPPED_LISTS if k not in given}
+    spec = {**DEFAULTS, **lists, **given}
+    titles = lexicons["titles"] if "titles" in lexicons else _shipped()["lexicons"]["titles"]
     phrases = [" ".join(p.lower().split()) for p in spec.get("refer_back", [])]
     refer = (
         re.compile(

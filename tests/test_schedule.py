@@ -41,6 +41,14 @@ def stop(process: subprocess.Popen, first: int = signal.SIGINT, grace: float = 3
     return True
 
 
+def started(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``command`` in a process group of its own (so ``stop`` reaches all of it), its output in ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 def wait_for(check: Callable[[], object], what: str, process: subprocess.Popen, log: Path) -> object:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -72,14 +80,8 @@ def prefect_server(tmp_path: Path) -> Iterator[str]:
         "PREFECT_UI_ENABLED": "false",
     }
     log = tmp_path / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    command = [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"]
+    server = started(command, env, log)
     api = f"http://127.0.0.1:{port}/api"
 
     def healthy() -> bool:
@@ -150,15 +152,12 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     log = tmp_path / "schedule.log"
-    with log.open("w") as out:
-        served = subprocess.Popen(
-            [CLAIMDESK, "schedule", "--sources", str(config), "--interval", "2", "--output", str(output)]
-            + ["--task-runner", "threads"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    served = started(
+        [CLAIMDESK, "schedule", "--sources", str(config), "--interval", "2", "--output", str(output)]
+        + ["--task-runner", "threads"],
+        env,
+        log,
+    )
     try:
 
         def runs() -> list[dict]:
@@ -237,14 +236,9 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     log = tmp_path / "schedule.log"
-    with output_lock(output), log.open("w") as out:  # a run by hand is writing to the folder
-        served = subprocess.Popen(
-            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "2", "--output", str(output)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    with output_lock(output):  # a run by hand is writing to the folder
+        command = [CLAIMDESK, "schedule", str(SEEDS), "--interval", "2", "--output", str(output)]
+        served = started(command, env, log)
         try:
 
             def failed() -> list[dict]:
@@ -289,14 +283,9 @@ def test_a_second_schedule_under_a_served_name_is_refused_and_another_name_serve
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     log = tmp_path / "first.log"
-    with log.open("w") as out:
-        first = subprocess.Popen(
-            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "3600", "--output", str(tmp_path / "one")],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    first = started(
+        [CLAIMDESK, "schedule", str(SEEDS), "--interval", "3600", "--output", str(tmp_path / "one")], env, log
+    )
     second = None
     try:
 
@@ -324,15 +313,12 @@ def test_a_second_schedule_under_a_served_name_is_refused_and_another_name_serve
         assert deployments()["claimdesk-scheduled"]["parameters"]["output"] == str(tmp_path / "one")
 
         log2 = tmp_path / "second.log"
-        with log2.open("w") as out:
-            second = subprocess.Popen(
-                [CLAIMDESK, "schedule", str(SEEDS), "--interval", "60", "--output", str(tmp_path / "two")]
-                + ["--name", "second-desk"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        second = started(
+            [CLAIMDESK, "schedule", str(SEEDS), "--interval", "60", "--output", str(tmp_path / "two")]
+            + ["--name", "second-desk"],
+            env,
+            log2,
+        )
         wait_for(
             lambda: deployments().get("second-desk", {}).get("status") == "READY",
             "the second schedule to be served",

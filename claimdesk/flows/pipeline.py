@@ -204,9 +204,8 @@ def run_pipeline(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     try:
-        rules = load_rules(
-            rules_path, layer_path
-        )  # a bad rules or layer file: stopped before anything is read
+        # a bad rules or layer file: stopped before anything is read
+        rules = load_rules(rules_path, layer_path)
         out = Path(output)
         paths = [str(p) for p in paths or []]
         with output_lock(out, wait), Run.open(out, rules, runs.inputs(paths, sources)) as current:
