@@ -213,12 +213,16 @@ def test_a_scheduled_run_tags_an_article_dropped_into_the_watched_folder(
         assert found and all(run["deployment_id"] for run in found), "runs came from the deployment"
         assert {run["parameters"]["sources"] for run in found} == {str(config)}
         assert {run["parameters"]["task_runner"] for run in found} == {"threads"}  # as the option said
+        # the serving terminal says when each run ends and what it did (the line comes a moment after
+        # the run's row is marked finished, so it is waited for before Ctrl-C)
+        for line in (
+            "claimdesk: claimdesk-scheduled run 1 new, 0 changed, 0 unchanged, 0 failed;",
+            "claimdesk: claimdesk-scheduled run 1 new, 0 changed, 1 unchanged, 0 failed;",
+        ):
+            wait_for(lambda line=line: line in log.read_text(), f"the line {line!r}", served, log)
         assert stop(served), "Ctrl-C stops the schedule"  # SIGINT to the group, as a terminal sends it
         assert served.returncode == 0
-        said = log.read_text()
-        assert "schedule stopped" in said
-        # the serving terminal says when each run ends and what it did
-        assert "claimdesk: claimdesk-scheduled run 1 new, 0 changed, 1 unchanged, 0 failed;" in said
+        assert "schedule stopped" in log.read_text()
         deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
         assert [d["paused"] for d in deployments] == [True], "no runs are scheduled while nobody serves"
     finally:
@@ -249,15 +253,14 @@ def test_a_scheduled_run_that_finds_the_output_locked_is_recorded_failed(
                 ).json()
 
             runs = wait_for(failed, "a scheduled run to end Failed", served, log)
+            said = "claimdesk: claimdesk-scheduled run failed: RunLocked: "  # a failed run is said too
+            wait_for(lambda: said in log.read_text(), "the line saying the run failed", served, log)
             # A service manager stops it with SIGTERM: it says so, exits 0, and pauses its schedule
             # so that the server does not pile up runs nobody will pick up.
             assert stop(served, signal.SIGTERM)
             assert served.returncode == 0
             said = log.read_text()
             assert "schedule stopped" in said
-            assert "claimdesk: claimdesk-scheduled run failed: RunLocked: " in said, (
-                "a failed run is said too"
-            )
             assert "never awaited" not in said and "RuntimeWarning" not in said
             deployments = httpx.post(f"{prefect_server}/deployments/filter", json={}, timeout=10).json()
             assert [d["paused"] for d in deployments] == [True]
