@@ -7,8 +7,12 @@ linearly with the input.
 
 Rules, in order:
 - A line break ends a unit when the next line does not start in lower case
-  (so headings, bylines and "CLICK HERE ..." lines are units of their own,
-  while hard-wrapped prose is joined).
+  (so headings, bylines and "CLICK HERE ..." lines are units of their own),
+  unless the paragraph is hard-wrapped: its widest line has 60 to 100
+  characters, the line before ends with no punctuation and is no heading (most
+  of its words capitalised), and the next line's first word would not have
+  fitted on it ("... The Environment" / "Agency denied ..."), as a wrapping
+  program leaves it.
 - Inside a line, a sentence ends after ``.``, ``!``, ``?`` or an ellipsis,
   plus any closing quotes or brackets, when white space follows and the next
   text starts like a sentence (capital, digit, opening quote or bracket).
@@ -54,6 +58,8 @@ _CITATION = re.compile(r"\([^()\n]{1,80}\)[.!?]")
 _MARKER = re.compile(r"(?:^|(?<=\s))(?:[•⁃▪◦‣*-]\s*)?(?P<label>\d{1,3}|[a-z])(?P<mark>\.\)|\)|\.)(?=\s)")
 _FIRST_MARKER = re.compile(r"\s*(?:[•⁃▪◦‣*-]\s*)?(?:\d{1,3}|[a-z])(?:\.\)|\)|\.)\s")
 _LINE = re.compile(r"[^\n]+")
+_WRAP_WIDTHS = range(60, 101)  # the width of text wrapped by hand or by a mail client
+_BULLETS = "•⁃▪◦‣*-–—|>#"
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,7 @@ def _after_name(line: str, start: int) -> bool:
 
 def _list_markers(line: str) -> list[re.Match[str]]:
     """The markers of a list that counts up from the start of the line ("1. .. 2. ..", "a) .. b) .."),
-    or nothing when there is no such list."""
+    or the one that opens the line (an item of a list written a line an item), or nothing."""
     chain: list[re.Match[str]] = []
     for marker in _MARKER.finditer(line):
         if not chain:
@@ -201,7 +207,7 @@ def _list_markers(line: str) -> list[re.Match[str]]:
         last = chain[-1]
         if marker.group("mark") == last.group("mark") and _follows(last.group("label"), marker["label"]):
             chain.append(marker)
-    return chain if len(chain) > 1 else []
+    return chain
 
 
 def _follows(label: str, nxt: str) -> bool:
@@ -213,18 +219,58 @@ def _follows(label: str, nxt: str) -> bool:
 def _units(text: str) -> list[tuple[int, int]]:
     """Split text into line-based units, joining hard-wrapped lines."""
     units: list[tuple[int, int]] = []
+    for block in _blocks(text):
+        lines = [text[start:end].strip() for start, end in block]
+        wraps = _wraps(lines)
+        for k, (start, end) in enumerate(block):
+            before = text[slice(*units[-1])].rstrip() if units else ""
+            if units and (wraps[k] or (lines[k][0].islower() and before[-1] not in ".!?:")):
+                units[-1] = (units[-1][0], end)
+            else:
+                units.append((start, end))
+    return units
+
+
+def _blocks(text: str) -> list[list[tuple[int, int]]]:
+    """Runs of non-blank lines (paragraphs), each line as its span."""
+    blocks: list[list[tuple[int, int]]] = []
+    last_end = -2
     for line in _LINE.finditer(text):
-        start, end = line.span()
         if not line.group().strip():
             continue
-        stripped = line.group().lstrip()
-        if units and stripped[0].islower():
-            prev_start, prev_end = units[-1]
-            if text[prev_start:prev_end].rstrip()[-1] not in ".!?:":
-                units[-1] = (prev_start, end)
-                continue
-        units.append((start, end))
-    return units
+        start, end = line.span()
+        if blocks and text[last_end:start].count("\n") == 1:
+            blocks[-1].append((start, end))
+        else:
+            blocks.append([(start, end)])
+        last_end = end
+    return blocks
+
+
+def _wraps(lines: list[str]) -> list[bool]:
+    """For each line of a paragraph, whether it goes on with the line before because a program
+    wrapped it there: the paragraph is 60 to 100 characters wide and the line's first word would
+    not have fitted on the line before. Every line of a paragraph of three or more so filled is
+    joined; otherwise only after a line that ends with no punctuation and is no heading (most of
+    its words capitalised). A line that opens a list item is never joined."""
+    width = max(map(len, lines))
+    if width not in _WRAP_WIDTHS:
+        return [False] * len(lines)
+    filled = [False] + [
+        len(before) + 1 + len(line.split(None, 1)[0]) > width
+        and not _FIRST_MARKER.match(line)
+        and line[0] not in _BULLETS
+        for before, line in zip(lines, lines[1:], strict=False)
+    ]
+    if len(lines) >= 3 and all(filled[1:]):
+        return filled
+    return [f and _open_line(before) for f, before in zip(filled, ["", *lines], strict=False)]
+
+
+def _open_line(line: str) -> bool:
+    """A line that ends with no punctuation and is no heading (most of its words capitalised)."""
+    words = [w for w in line.split() if w[0].isalpha()]
+    return line[-1] not in ".!?:;" and 2 * sum(w[0].isupper() for w in words) <= len(words)
 
 
 def _trim(text: str, start: int, end: int) -> Span | None:

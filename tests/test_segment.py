@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,6 +68,42 @@ def test_lines_without_end_punctuation_are_units_of_their_own() -> None:
 def test_hard_wrapped_prose_is_joined() -> None:
     text = "The ministry said the figures were\nrevised on Monday. Nobody objected."
     assert sentences(text) == ["The ministry said the figures were\nrevised on Monday.", "Nobody objected."]
+
+
+def test_text_wrapped_by_a_program_reads_as_its_sentences() -> None:
+    # Wire copy and mail wrap at a fixed width wherever a word no longer fits, capitals or not.
+    text = (
+        "Flood defences failed on Sunday, the council said. The Environment\n"
+        "Agency denied that the barrier had been poorly maintained."
+    )
+    assert sentences(text)[1] == "The Environment\nAgency denied that the barrier had been poorly maintained."
+    kept = total = 0
+    for seed in sorted(SEEDS.glob("*.txt")):
+        plain = seed.read_text(encoding="utf-8")
+        wrapped = "\n".join(textwrap.fill(line, 72, break_on_hyphens=False) for line in plain.split("\n"))
+        unwrapped = {" ".join(s.split()) for s in sentences(wrapped)}
+        found = [" ".join(s.split()) for s in sentences(plain)]
+        kept += sum(s in unwrapped for s in found)
+        total += len(found)
+    assert kept >= 0.9 * total, f"{kept} of {total} sentences of the wrapped seeds read as unwrapped"
+
+
+def test_a_heading_over_its_paragraph_stays_a_line_of_its_own() -> None:
+    assert sentences("Market Reaction\nPrices rose sharply on Monday after the announcement was made.")[
+        0
+    ] == ("Market Reaction")
+    text = (
+        "The Paris Climate Agreement Is One Huge Step For Mankind\n"
+        "Speaking with One Voice to Solve the Climate Crisis"
+    )
+    assert sentences(text) == text.split("\n")
+    assert sentences(
+        "Deal signed after a long night of talks in the capital\n1. Tariffs fall.\n2. Quotas go."
+    ) == [
+        "Deal signed after a long night of talks in the capital",
+        "1. Tariffs fall.",
+        "2. Quotas go.",
+    ]
 
 
 def test_seed_quote_with_ellipsis_splits_into_its_sentences() -> None:
