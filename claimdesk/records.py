@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from claimdesk import schemas
 from claimdesk.segment import Span
@@ -38,7 +40,37 @@ class Article(BaseModel):
     encoding: str = Field(default="utf-8", description="Encoding the source was decoded from.")
     outlet: str | None = Field(default=None, description="Publication, when known.")
     author: str | None = Field(default=None, description="Author (byline), when known.")
-    published: str | None = Field(default=None, description="Publication date as given, when known.")
+    published: str | None = Field(
+        default=None,
+        description=(
+            "Publication date, when known: ISO 8601 (a date, or a time in UTC) when it was given in"
+            " ISO 8601 or RFC 822 (feeds), else as given."
+        ),
+    )
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _iso_published(cls, value: object) -> object:
+        return (iso_date(value) or value) if isinstance(value, str) else value
+
+
+def iso_date(value: str) -> str | None:
+    """``value`` in one ISO 8601 form, so that dates from feeds, pages and JSON compare as text
+    (a claim's first and last seen): "2025-05-02", or a time in UTC ("2025-05-02T09:00:00+00:00");
+    a time with no zone stays without one. None when it is neither ISO 8601 nor RFC 822."""
+    text = value.strip()
+    try:
+        if len(text) in (8, 10) and text[:4].isdigit():
+            return date.fromisoformat(text).isoformat()
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.isoformat(timespec="seconds")
 
 
 class CueRecord(BaseModel):

@@ -22,7 +22,7 @@ from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
 from claimdesk.layer import DECIDED_BY, describe
-from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article
+from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article, iso_date
 from claimdesk.rules import RuleSet
 
 DB_NAME = "claims.db"
@@ -386,7 +386,7 @@ def _write_article(
             article.model_dump(),
             (claims.Sentence(i, p, text, v.status, v.attributed_to) for i, p, text, v in done.sentences()),
             claims.grouping_of(rules),
-            article.published or now(),
+            (article.published and iso_date(article.published)) or now(),  # "Spring 2025": when stored
             left,
         )
 

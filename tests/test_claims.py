@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -589,3 +590,32 @@ def test_an_article_rewritten_starts_a_claim_of_its_own_when_others_joined_its_o
     search = "select rowid from claims_fts where claims_fts match 'storms'"
     found = [r["text"] for r in seeded.query(f"select text from claims where rowid in ({search})")]
     assert found == ["Storms shut the port of Rotterdam for a second day on Tuesday."]
+
+
+def test_first_and_last_seen_follow_the_dates_not_how_a_feed_writes_them(tmp_path: Path) -> None:
+    # RSS writes dates as "Fri, 02 May 2025 ..."; compared as text, Friday came before Monday.
+    from claimdesk import runs
+
+    claim = "The regional water board confirmed that the Keldmark reservoir lost 40 percent of its volume"
+    items = "".join(
+        f"<item><title>Reservoir {day}</title><guid>r-{day}</guid><pubDate>{day}</pubDate>"
+        f"<description>{claim} by {day.split(',')[0]}.</description></item>"
+        for day in (
+            "Fri, 02 May 2025 09:00:00 GMT",
+            "Thu, 01 May 2025 09:00:00 GMT",
+            "Mon, 05 May 2025 07:00:00 +0200",
+        )
+    )
+    feed = tmp_path / "water.rss"
+    feed.write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Water Wire</title>{items}</channel></rss>'
+    )
+    runs.run([str(feed)], tmp_path / "out")
+    db = sqlite_utils.Database(tmp_path / "out" / "claims.db")
+    assert sorted(a["published"] for a in db["articles"].rows) == [
+        "2025-05-01T09:00:00+00:00",
+        "2025-05-02T09:00:00+00:00",
+        "2025-05-05T05:00:00+00:00",
+    ]
+    [row] = [c for c in db["claims"].rows if c["articles"] == 3]
+    assert (row["first_seen"], row["last_seen"]) == ("2025-05-01T09:00:00+00:00", "2025-05-05T05:00:00+00:00")

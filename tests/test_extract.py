@@ -106,7 +106,7 @@ def test_a_feed_entry_with_content_is_an_article_and_one_without_is_a_link_to_fe
     assert (article.uri, article.outlet, article.published) == (
         "https://wire.example/a",
         "Test Wire",
-        "Fri, 17 Jan 2025 10:00:00 GMT",
+        "2025-01-17T10:00:00+00:00",  # the feed's RFC 822 date, in ISO 8601
     )
     (link,) = parsed.links
     assert (link.url, link.title, link.outlet) == (
