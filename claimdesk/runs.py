@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -462,10 +462,10 @@ def inputs(paths: list[str], sources: str | None) -> list[str]:
 
 
 def run(
-    paths: list[str] | None = None,
+    paths: str | Path | Sequence[str | Path] | None = None,
     output: str | Path = "output",
     rules_path: str | Path | None = None,
-    sources: str | None = None,
+    sources: str | Path | None = None,
     batch_size: int = BATCH_SIZE,
     wait: float = 0.0,
     allow_private: bool = False,
@@ -478,12 +478,16 @@ def run(
     Tagging runs in this thread, or in ``executor``'s workers (a ``ProcessPoolExecutor`` uses
     every core); storing stays here. Only one run writes to an output folder at a time: a second
     one waits up to ``wait`` seconds, then raises :class:`~claimdesk.lock.RunLocked`. ``layer_path``
-    names a learned layer (:mod:`claimdesk.layer`) over the rules."""
+    names a learned layer (:mod:`claimdesk.layer`) over the rules. ``paths`` is one path or URL, or
+    a list of them."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    if wait < 0:
+        raise ValueError(f"wait must be 0 or more seconds, not {wait}")
     rules = load_rules(rules_path, layer_path)  # a bad rules or layer file: stopped before anything is read
     out = Path(output)
-    paths = [str(p) for p in paths or []]
+    paths = [str(paths)] if isinstance(paths, str | Path) else [str(p) for p in paths or []]
+    sources = str(sources) if sources is not None else None
     with output_lock(out, wait), Run.open(out, rules, inputs(paths, sources)) as current:
         submit = None
         if executor is not None:

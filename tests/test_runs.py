@@ -240,3 +240,12 @@ def test_files_of_kinds_not_read_are_counted_and_named_not_passed_over_in_silenc
     summary = run([str(folder)], output=tmp_path / "out")
     assert summary["new"] == 1
     assert summary["skipped"] == 2 and sorted(summary["skipped_examples"]) == ["README", "photo.png"]
+
+
+def test_the_library_takes_one_path_or_a_path_object_as_the_cli_takes_one_argument(tmp_path: Path) -> None:
+    # a string was read as a list of one-letter paths ("s", "e", "e", "d", "s"), each rejected
+    assert runs.run(str(SEEDS), tmp_path / "a")["new"] == 5
+    assert runs.run(SEEDS, tmp_path / "b")["new"] == 5
+    assert runs.run(sources=SEEDS / "sources.yaml", output=tmp_path / "c")["new"] == 5
+    with pytest.raises(ValueError, match="wait must be 0 or more"):
+        runs.run(SEEDS, tmp_path / "d", wait=-1)
