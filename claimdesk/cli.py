@@ -31,24 +31,9 @@ class UsageError(ValueError):
     """A command line that cannot run; the message says what to pass instead (exit status 2)."""
 
 
-# Prefect settings for a clean command-line run; the user's own environment wins.
-
-PREFECT_DEFAULTS = {
-    # The ephemeral API server's first start took ~18 s here, near its 20 s default.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",  # no telemetry calls or notices from the client either
-    # Prefect's own console lines (a late "EventsWorker" warning, server shutdown noise) are not the
-    # user's business: claimdesk prints its own summary and errors.
-    "PREFECT_LOGGING_ROOT_LEVEL": "ERROR",
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
-}
-
-
 def configure_prefect(verbose: bool = False) -> None:
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
+    import claimdesk.flows  # noqa: F401  (sets claimdesk's Prefect defaults, before Prefect is imported)
+
     if verbose:  # Prefect's own error lines and tracebacks reach the console too
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "ERROR"
 

@@ -234,3 +234,19 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
     assert sorted(p.name for p in (output / "records").iterdir() if p.suffix == ".jsonl") == sorted(
         f"{row['id']}.jsonl" for row in db["articles"].rows
     )
+
+
+def test_the_flow_imported_as_a_library_sends_no_analytics_and_keeps_prefect_quiet() -> None:
+    # claimdesk run sets these; a script calling run_with must not get Prefect's telemetry and noise
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    probe = (
+        "import claimdesk.flows.pipeline\n"
+        "from prefect.settings import get_current_settings\n"
+        "s = get_current_settings()\n"
+        "print(s.server.analytics_enabled, s.logging.level)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "WARNING"]
+    env["PREFECT_LOGGING_LEVEL"] = "DEBUG"  # the user's own setting wins
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "DEBUG"]

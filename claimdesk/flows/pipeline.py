@@ -223,7 +223,7 @@ def run_pipeline(
 
 def _say_scheduled(outcome: str) -> None:
     """One line on the terminal that serves a schedule, when a run of its deployment ends (Prefect's
-    own console lines are silenced there, see claimdesk.cli.PREFECT_DEFAULTS); nothing elsewhere."""
+    own console lines are silenced there, see claimdesk.flows.PREFECT_DEFAULTS); nothing elsewhere."""
     from prefect.runtime import deployment
 
     if deployment.id:
