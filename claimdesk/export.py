@@ -114,11 +114,12 @@ def claims(conn: sqlite3.Connection) -> Iterator[dict]:
         yield {**{k: row[k] for k in CLAIM_COLUMNS}, "mention_list": mentions.get(row["id"], [])}
 
 
-def source_iri(uri: str, article_id: str) -> str:
-    """The article's own address when it has one (http:, file:, ...); otherwise a stable URN."""
+def scope_iri(uri: str) -> str | None:
+    """The address the article was read from, as an IRI (a URL, or a file's ``file:`` URI), if any."""
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", uri):
         return uri
-    return f"urn:claimdesk:article:{article_id}"
+    path = Path(uri)
+    return path.as_uri() if path.is_absolute() else None
 
 
 def annotation(sentence: dict, text: str, uri: str) -> dict:
@@ -146,14 +147,19 @@ def annotation(sentence: dict, text: str, uri: str) -> dict:
         }
     )
     if sentence.get("claim_id"):  # the claim across articles this sentence is a mention of
-        body.append({"id": f"urn:claimdesk:claim:{sentence['claim_id']}", "purpose": "identifying"})
+        claim = f"urn:claimdesk:claim:{sentence['claim_id']}"
+        body.append({"type": "SpecificResource", "source": claim, "purpose": "identifying"})
+    # The selectors index the text claimdesk read (a page's article text, not the page's markup or
+    # furniture), so that text is the source; the page or file it was read from is the scope.
+    scope = scope_iri(uri)
     return {
         "id": f"urn:claimdesk:annotation:{sentence['id']}",
         "type": "Annotation",
         "motivation": "classifying",
         "body": body,
         "target": {
-            "source": source_iri(uri, sentence["article_id"]),
+            "source": f"urn:claimdesk:article:{sentence['article_id']}",
+            **({"scope": scope} if scope else {}),
             "selector": [
                 {
                     "type": "TextQuoteSelector",

@@ -398,5 +398,9 @@ def test_exports_of_claims_and_mentions(desk) -> None:
     assert len(table) == sum(len(c["mentions"]) for c in lines)
     assert {r["mention_outlet"] for r in table if r["claim_id"] == drone["id"]} >= {"Washington Examiner"}
     annotations = json.loads(export(output, "web-annotation", output / "a.jsonld").read_text())
-    ids = [b["id"] for item in annotations["first"]["items"] for b in item["body"] if "id" in b]
-    assert f"urn:claimdesk:claim:{drone['id']}" in ids
+    claims = [b for item in annotations["first"]["items"] for b in item["body"] if "source" in b]
+    assert {
+        "type": "SpecificResource",
+        "source": f"urn:claimdesk:claim:{drone['id']}",
+        "purpose": "identifying",
+    } in claims

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from claimdesk import schemas
-from claimdesk.export import export
+from claimdesk.export import annotation, export
 from tests.conftest import HOSTILE_ARTICLE, ROOT, WIDE_ARTICLE, build_desk
 
 CLAIMDESK = str(Path(sys.executable).parent / "claimdesk")
@@ -66,6 +66,35 @@ def test_the_schema_rejects_what_other_tools_could_not_anchor(collection) -> Non
     errors = schemas.errors("web-annotation", broken)
     assert any(e.startswith("first/items/0/target") for e in errors)
     assert any(e.startswith("first/items/1") and "'target' is a required property" in e for e in errors)
+
+
+def test_a_page_s_annotation_targets_the_text_read_within_the_page(collection) -> None:
+    # The offsets index the article text extracted from a page, not the page: a client anchoring
+    # them on the URL landed on its menu. The text is the source, the page its scope.
+    sentence = {
+        "id": "s1",
+        "article_id": "a1",
+        "start": 0,
+        "end": 11,
+        "status": "alleged",
+        "attributed_to": None,
+        "source_type": None,
+        "decided_by": "reporting-verb",
+        "claim_id": "c1",
+    }
+    item = annotation(sentence, "Ports shut, officials said.", "https://news.example/port")
+    assert item["target"]["source"] == "urn:claimdesk:article:a1"
+    assert item["target"]["scope"] == "https://news.example/port"
+    assert item["target"]["selector"][0]["exact"] == "Ports shut,"
+    assert {"type": "SpecificResource", "source": "urn:claimdesk:claim:c1", "purpose": "identifying"} in item[
+        "body"
+    ]
+    page = json.loads(json.dumps(collection))
+    page["first"]["items"] = [item]
+    assert schemas.errors("web-annotation", page) == []
+    # the model gives a purpose only to a SpecificResource or a TextualBody (W3C's test 3.3.5)
+    item["body"][-1] = {"id": "urn:claimdesk:claim:c1", "purpose": "identifying"}
+    assert any(e.startswith("first/items/0/body") for e in schemas.errors("web-annotation", page))
 
 
 def test_every_claim_is_one_annotation_with_its_status(output, collection) -> None:
