@@ -17,6 +17,8 @@ def read_labelled(corpus: str | Path, name: str, sha256: str) -> str:
     """The decoded text of ``corpus/name``, refused when it is missing or its bytes changed
     (the labels' offsets would point at other text)."""
     path = Path(corpus) / name
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise CorpusError(f"{name!r} is not a path inside the corpus folder (no absolute path, no '..')")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -221,7 +221,19 @@ def load_gold(path: str | Path, corpus: str | Path | None = None) -> list[GoldRo
             raise GoldError(f"{path}:{n}: missing field {exc.args[0]!r}") from exc
     if not rows:
         raise GoldError(f"{path}: no labelled sentences in it")
+    _refuse_overlaps(path, rows)
     return rows
+
+
+def _refuse_overlaps(path, rows: list[GoldRow]) -> None:
+    """Two labels over the same text would score it twice: name the second."""
+    spans = sorted((r.article, r.start, r.end, r.line) for r in rows if r.article is not None)
+    for (a, _, end, first), (b, start, _, line) in zip(spans, spans[1:], strict=False):
+        if a == b and start < end:
+            raise GoldError(
+                f"{path}:{line}: its offsets overlap the label on line {first} ({a}); "
+                "each sentence is labelled once"
+            )
 
 
 def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, str]) -> GoldRow:
@@ -236,7 +248,9 @@ def _label_row(path, n: int, data: dict, status: str, corpus, texts: dict[str, s
         except CorpusError as exc:
             raise GoldError(f"{where}: {exc}") from exc
     text, start, end = texts[name], data["start"], data["end"]
-    if not (0 <= start < end <= len(text)):
+    if start >= end:
+        raise GoldError(f"{where}: offsets {start}-{end} label no text (the end must be after the start)")
+    if start < 0 or end > len(text):
         raise GoldError(f"{where}: offsets {start}-{end} lie outside {name} ({len(text)} characters)")
     return GoldRow(
         n, text[start:end], status, data.get("attributed_to"), [], name, start, end, text, str(path)

@@ -229,6 +229,22 @@ def test_labels_refuse_a_missing_file_a_changed_file_and_no_corpus(tmp_path: Pat
         load_gold(changed, tmp_path / "x" / "corpus")
 
 
+def test_labels_refuse_reversed_and_overlapping_offsets_and_files_outside_the_corpus(tmp_path: Path) -> None:
+    text = "The council approved the budget. The mayor said it was late.\n"
+    whole = {"start": 0, "end": 32, "status": "confirmed", "attributed_to": None}
+    with pytest.raises(GoldError, match=r"labels\.jsonl:1: offsets 32-10 label no text"):
+        load_gold(
+            _labels(tmp_path / "a", text, [{**whole, "start": 32, "end": 10}]), tmp_path / "a" / "corpus"
+        )
+    overlapping = [whole, {**whole, "start": 20, "end": 60, "status": "alleged"}]
+    with pytest.raises(GoldError, match=r"labels\.jsonl:2: its offsets overlap the label on line 1"):
+        load_gold(_labels(tmp_path / "b", text, overlapping), tmp_path / "b" / "corpus")
+    outside = _labels(tmp_path / "c", text, [whole])
+    outside.write_text(outside.read_text().replace("wire/a.txt", "../c/corpus/wire/a.txt"))
+    with pytest.raises(GoldError, match="not a path inside the corpus folder"):
+        load_gold(outside, tmp_path / "c" / "corpus")
+
+
 def test_cli_eval_with_a_corpus_names_the_missing_file_in_one_line(tmp_path: Path) -> None:
     text = "The council approved the budget.\n"
     labels = _labels(tmp_path, text, [{"start": 0, "end": 31, "status": "confirmed", "attributed_to": None}])
