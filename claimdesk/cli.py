@@ -12,9 +12,9 @@ import os
 import signal
 import sys
 import traceback
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import claimdesk
 from claimdesk.layer import C as LAYER_C
 from claimdesk.layer import LayerError
 from claimdesk.lock import RunLocked, check_unlocked
@@ -508,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and which rule decided."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {claimdesk.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
@@ -721,13 +721,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(export)
     export.set_defaults(func=cmd_export)
     return parser
-
-
-def package_version() -> str:
-    try:
-        return version("claimdesk")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 class CtrlC:

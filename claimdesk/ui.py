@@ -21,8 +21,9 @@ class DeskError(RuntimeError):
     """The desk cannot be served; the message says what to do."""
 
 
-def datasette_args(output: Path, port: int = PORT) -> list[str]:
+def datasette_args(output: str | Path, port: int = PORT) -> list[str]:
     """The ``datasette serve`` arguments for the results in ``output``."""
+    output = Path(output)
     db = output / DB_NAME
     if not db.is_file():
         raise DeskError(f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`")
@@ -45,10 +46,12 @@ def check_port(port: int) -> None:
             raise DeskError(f"cannot listen on {HOST}:{port} ({exc.strerror}); pass another --port") from exc
 
 
-def serve(output: Path = Path("output"), port: int = PORT) -> None:
+def serve(output: str | Path = Path("output"), port: int = PORT) -> None:
     """Serve the desk until interrupted (Ctrl-C)."""
     from datasette.cli import cli
 
+    if not 1 <= port <= 65535:  # 0 would listen on a port the line below could not name
+        raise DeskError(f"port must be 1-65535, not {port}")
     args = datasette_args(output, port)
     check_port(port)
     print(f"claimdesk desk on http://{HOST}:{port}/claims/claims (Ctrl-C stops it)", flush=True)

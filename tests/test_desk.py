@@ -404,3 +404,12 @@ def test_exports_of_claims_and_mentions(desk) -> None:
         "source": f"urn:claimdesk:claim:{drone['id']}",
         "purpose": "identifying",
     } in claims
+
+
+def test_the_library_serve_takes_a_string_and_refuses_a_port_it_could_not_name(tmp_path: Path) -> None:
+    from claimdesk.ui import DeskError, serve
+
+    with pytest.raises(DeskError, match="no claims.db"):  # a str, as export takes one; not a TypeError
+        serve(str(tmp_path / "none"))
+    with pytest.raises(DeskError, match="port must be 1-65535, not 0"):  # it said ":0/claims/claims"
+        serve(str(tmp_path / "none"), 0)

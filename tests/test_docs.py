@@ -171,3 +171,12 @@ def test_every_column_of_the_main_tables_is_in_what_it_writes(tmp_path, rules) -
             columns = [row[1] for row in conn.execute(f"pragma table_info({table})")]
             missing = [c for c in columns if f"`{c}`" not in section]
             assert not missing, f"{table}: {missing} not in README's What it writes"
+
+
+def test_the_readme_example_of_tagging_text_in_python_prints_what_it_says(capsys) -> None:
+    block = re.search(r"Text you hold in memory.*?```python\n(.*?)```", README, re.S)
+    assert block, "the README's example of tagging text in Python is gone"
+    code = block.group(1)
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 (the README's own example)
+    said = [line.removeprefix("# ") for line in code.splitlines() if line.startswith("# ")]
+    assert capsys.readouterr().out.splitlines() == said
