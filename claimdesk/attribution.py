@@ -924,7 +924,8 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
     for i, (t, sentence) in enumerate(zip(results, sentences, strict=True)):
         name = t.attributed_to
         if not name:  # no source: its subject may be the person a later reference points to
-            subjects.append(sentence)
+            if t.status is not None:  # a heading or page furniture names no one ("Budget row deepens")
+                subjects.append(sentence)
             continue
         lowered = name.lower()
         if (

@@ -232,6 +232,17 @@ def test_a_role_resolves_only_to_a_person_shown_by_a_given_name(rules) -> None:
     assert find(tagged, "The Harbour senator").attributed_to == "Harbour senator"
 
 
+def test_a_role_is_not_the_heading_above_it_nor_a_kind_of_source_that_spoke_before(rules) -> None:
+    """ "The prime minister" was "Budget", from the headline; "the mayor" was "Prosecutors"."""
+    tagged = tag_article(
+        "Budget row deepens\n\nThe prime minister confirmed that she had accepted the resignation.\n\n"
+        "Prosecutors allege the mayor took bribes. The mayor denied the allegations.\n",
+        rules,
+    )
+    assert find(tagged, "The prime minister").attributed_to == "prime minister"
+    assert find(tagged, "The mayor denied").attributed_to == "mayor"
+
+
 @pytest.mark.parametrize(
     ("sentence", "source"),
     [
