@@ -690,9 +690,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="write the annotations as W3C Web Annotation JSON-LD, CSV or JSON Lines",
-        description="Export every tagged sentence from OUTPUT/claims.db. web-annotation writes a W3C "
+        description="Export the tagged sentences or the claims across articles from OUTPUT/claims.db. "
+        "web-annotation writes a W3C "
         "Web Annotation collection (JSON-LD) of the claims, each targeting its article with a "
-        "TextQuoteSelector and a TextPositionSelector; csv and jsonl write one row per sentence; "
+        "TextQuoteSelector and a TextPositionSelector; csv and jsonl write one row per sentence (with "
+        "its claim_id); "
         "claims-jsonl writes one claim across articles a line with its mentions, claims-csv one "
         "mention a row. "
         "Exit status 2 when there is no database yet.",

@@ -48,6 +48,7 @@ COLUMNS = [
     "decided_by",
     "quoted",
     "cues",
+    "claim_id",
     "text",
 ]
 

@@ -397,6 +397,12 @@ def test_exports_of_claims_and_mentions(desk) -> None:
         table = list(csv.DictReader(fh))
     assert len(table) == sum(len(c["mentions"]) for c in lines)
     assert {r["mention_outlet"] for r in table if r["claim_id"] == drone["id"]} >= {"Washington Examiner"}
+    with export(output, "csv", output / "s.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    mentions = {m["sentence_id"] for m in drone["mentions"]}
+    assert {
+        r["id"] for r in rows if r["claim_id"] == drone["id"]
+    } == mentions  # each sentence names its claim
     annotations = json.loads(export(output, "web-annotation", output / "a.jsonld").read_text())
     claims = [b for item in annotations["first"]["items"] for b in item["body"] if "source" in b]
     assert {
