@@ -250,6 +250,7 @@ class Run:
         self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
         self.batches_stored = 0
         self.skipped_examples: list[str] = []  # names of a few files of kinds not read, for the summary
+        self.links: list[ingest.Link] = []  # pages linked from feed files read, fetched after the files
 
     @classmethod
     @contextmanager
@@ -355,7 +356,10 @@ class Run:
         for source, stamp in files:
             known = self.files.get(stamp.path, []) if stamp else []
             parsed = ingest.read_files([source])
-            clean = not parsed.failures and not parsed.errors  # a file with a bad item is read every run
+            # A file with a bad item is read every run; so is a feed file with linked entries (their
+            # pages may change, or fail to be fetched, whatever the file's stamp says).
+            clean = not parsed.failures and not parsed.errors and not parsed.links
+            self.links += parsed.links
             if len(known) == 1 and len(parsed.articles) == 1 and parsed.articles[0].id != known[0].article_id:
                 # The file was stored before under another id (given then as part of a folder, now as
                 # a sources.yaml entry, or the other way): it keeps that id, so it is not stored twice.
@@ -492,7 +496,8 @@ def run(
         found = current.discover(paths, sources, allow_private)
         current.tag_and_store(current.file_batches([s for s in found if not s.is_url], batch_size), submit)
         documents = _fetch_all(current, [(s, s.location, True, s.allow_private) for s in found if s.is_url])
-        parsed = parse_documents(documents)
+        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
+        parsed.extend(parse_documents(documents))
         if parsed.links:
             links = [(link, link.url, False, link.allow_private) for link in parsed.links]
             parsed.extend(extract_pages(_fetch_all(current, links)))

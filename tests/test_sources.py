@@ -235,3 +235,36 @@ def test_two_different_articles_under_one_id_are_still_a_duplicate(tmp_path: Pat
     summary = run([str(wire)], output=tmp_path / "out")
     assert summary["new"] == 1
     assert [f["reason"].split(":")[0] for f in summary["failures"]] == ["duplicate article"]
+
+
+def test_a_local_feed_files_linked_entries_are_fetched_or_listed_as_failed(
+    prefect_api, site, tmp_path: Path
+) -> None:
+    """A feed saved to disk (or named by ``feed: local.rss``) whose entries are only links: each
+    linked page is fetched and read as the same feed served over HTTP would be; one that cannot be
+    fetched is listed as failed, not passed over with "0 failed"; links to the run's own network
+    are refused unless the run allows them."""
+    from claimdesk.flows.pipeline import run_pipeline
+    from claimdesk.runs import run
+
+    site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
+    feed = tmp_path / "wire.rss"
+    feed.write_text(
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>{HEADLINE}</title><link>{site.url("/linked.html")}</link></item>
+<item><title>Gone</title><link>{site.url("/gone.html")}</link></item>
+</channel></rss>""",
+        encoding="utf-8",
+    )
+    plain = run([str(feed)], output=tmp_path / "plain", allow_private=True)
+    flow = run_pipeline(paths=[str(feed)], output=str(tmp_path / "flow"), allow_private=True)
+    for summary, output in ((plain, "plain"), (flow, "flow")):
+        assert (summary["new"], summary["failed"]) == (1, 1), output
+        assert [(f["source"], f["reason"]) for f in summary["failures"]] == [
+            (site.url("/gone.html"), "HTTP 404 Not Found")
+        ]
+        (article,) = sqlite_utils.Database(tmp_path / output / "claims.db")["articles"].rows
+        assert (article["uri"], article["title"]) == (site.url("/linked.html"), HEADLINE)
+    refused = run([str(feed)], output=tmp_path / "refused")
+    assert (refused["new"], refused["failed"]) == (0, 2)
+    assert all(f["reason"].startswith("refused link to an internal address") for f in refused["failures"])

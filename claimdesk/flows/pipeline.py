@@ -262,7 +262,7 @@ def _tag_all(
         )
         current.tag_and_store(batches, submit, store, in_flight)
 
-        parsed = ingest.Parsed()
+        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
         documents = _collect(fetches, current.fail)
         if documents:
             parsed.extend(parse_documents(documents))
