@@ -69,7 +69,10 @@ class Link:
     author: str | None
     published: str | None
     outlet: str | None
+    """The outlet its source names (sources.yaml ``outlet``): it wins over the page's own."""
     allow_private: bool = False
+    feed_title: str | None = None
+    """The feed's title: the outlet of a page that names none of its own."""
 
 
 @dataclass
@@ -346,8 +349,9 @@ def _feed(source: Source, payload: Payload) -> Parsed:
                         entry.title,
                         entry.author,
                         entry.published,
-                        outlet,
+                        source.outlet,
                         source.allow_private,
+                        found.title,
                     )
                 )
             else:
@@ -361,7 +365,10 @@ def _feed(source: Source, payload: Payload) -> Parsed:
 
 def page(link: Link, payload: Payload) -> Article:
     """The article on a feed entry's linked page; the feed's title, author and date fill gaps.
-    A page served as plain text is the article as it stands, as it would be given directly."""
+    A page served as plain text is the article as it stands, as it would be given directly.
+
+    Its outlet is the one its source names, else the page's own (``og:site_name``...), else the
+    feed's title: an aggregator's feed does not make every page it links its own."""
     if extract.detect_format(link.url, payload.content_type, payload.data) == "text":
         text, encoding = _decode(payload, html=False)
         return make_article(
@@ -372,7 +379,7 @@ def page(link: Link, payload: Payload) -> Article:
             title=link.title,
             author=link.author,
             published=link.published,
-            outlet=link.outlet,
+            outlet=link.outlet or link.feed_title,
         )
     try:
         text, encoding = _decode(payload, html=True)
@@ -384,6 +391,7 @@ def page(link: Link, payload: Payload) -> Article:
         title=found.title or link.title,
         author=found.author or link.author,
         published=found.published or link.published,
+        outlet=found.outlet or link.feed_title,
     )
     return _from_extracted(found, link.key, link.url, encoding, link.outlet)
 

@@ -268,3 +268,48 @@ def test_a_local_feed_files_linked_entries_are_fetched_or_listed_as_failed(
     refused = run([str(feed)], output=tmp_path / "refused")
     assert (refused["new"], refused["failed"]) == (0, 2)
     assert all(f["reason"].startswith("refused link to an internal address") for f in refused["failures"])
+
+
+def test_a_feeds_linked_pages_keep_their_own_outlet_and_the_feed_title_only_fills_in(
+    site, tmp_path: Path
+) -> None:
+    """An aggregator's feed links pages of other outlets: each page read through it is stored under
+    the outlet the page names (as when its URL is given directly), the feed's title only where the
+    page names none, or the entry carries its own text; an ``outlet`` in sources.yaml wins over both."""
+    from claimdesk.runs import run
+
+    site.serve("/named.html", news_page(HEADLINE, PARAGRAPHS))  # og:site_name "The Daily Test"
+    site.serve(
+        "/unnamed.html",
+        "<html><head><title>Moscow signs</title></head><body><article><h1>Moscow signs</h1>"
+        "<p>Moscow signed the treaty on Friday, officials said at the ceremony.</p>"
+        "<p>The minister said the deal would hold for ten years at least.</p></article></body></html>",
+    )
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Aggregator</title>
+<item><title>{HEADLINE}</title><link>{site.url("/named.html")}</link></item>
+<item><title>Moscow signs</title><link>{site.url("/unnamed.html")}</link></item>
+<item><title>Brief</title><guid isPermaLink="false">brief-1</guid>
+<description>Tehran has denied these claims, officials said.</description></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+
+    def outlets(extra: str) -> dict[str, str]:
+        config = tmp_path / "sources.yaml"
+        config.write_text(
+            f"sources:\n  - feed: {site.url('/feed.rss')}\n    allow_private: true\n{extra}", encoding="utf-8"
+        )
+        output = tmp_path / f"out{len(extra)}"
+        summary = run(sources=str(config), output=output)
+        assert (summary["new"], summary["failed"]) == (3, 0)
+        db = sqlite_utils.Database(output / "claims.db")
+        return {a["uri"].rsplit("/", 1)[-1]: a["outlet"] for a in db["articles"].rows}
+
+    assert outlets("") == {
+        "named.html": "The Daily Test",
+        "unnamed.html": "Aggregator",
+        "feed.rss": "Aggregator",
+    }
+    assert set(outlets("    outlet: Newsdesk\n").values()) == {"Newsdesk"}
