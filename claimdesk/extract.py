@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import lxml.html
@@ -226,8 +226,12 @@ def _collect(items) -> tuple[list[Extracted], list[str]]:
     return good, bad
 
 
-def feed(data: bytes) -> Feed:
-    """The entries of an RSS or Atom feed (feedparser reads the bytes and their encoding)."""
+def feed(data: bytes, base: str | None = None) -> Feed:
+    """The entries of an RSS or Atom feed (feedparser reads the bytes and their encoding).
+
+    feedparser resolves relative links against the feed's own ``xml:base``; a link still relative
+    is resolved here against ``base`` (the feed's URL), or left relative when there is none (a feed
+    read from a file)."""
     parsed = feedparser.parse(data)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = (
@@ -238,8 +242,11 @@ def feed(data: bytes) -> Feed:
     for entry in parsed.entries:
         content = next((c.get("value") for c in entry.get("content", []) if c.get("value")), None)
         link = entry.get("link") or None
-        if link and entry.get("guidislink") and not urlsplit(link).scheme:
+        linked = {each.get("href") for each in entry.get("links", [])}  # <link> elements, not a guid
+        if link and entry.get("guidislink") and link not in linked and not urlsplit(link).scheme:
             link = None  # <guid>inline-1</guid>: an RSS guid is an id, an address only when it is one
+        if link and base and not urlsplit(link).scheme:
+            link = urljoin(base, link)  # <link>/news/x.html</link>, <link href="news/x.html"/>
         # Without a link or guid the entry is known by what it says, not by its place in the feed
         # (a new entry at the top would give every older one a new id and store it again).
         said = "\n".join(entry.get(k) or "" for k in ("title", "summary")) + (content or "")

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from claimdesk import extract
 from claimdesk.decode import DecodeError, decode, utf8_parts
@@ -318,7 +319,7 @@ def parse(source: Source, payload: Payload) -> Parsed:
 
 
 def _feed(source: Source, payload: Payload) -> Parsed:
-    found = extract.feed(payload.data)
+    found = extract.feed(payload.data, payload.url or (source.location if source.is_url else None))
     outlet = source.outlet or found.title
     parsed = Parsed()
     for entry in found.entries:
@@ -339,6 +340,14 @@ def _feed(source: Source, payload: Payload) -> Parsed:
                         author=entry.author,
                         published=entry.published,
                         outlet=outlet,
+                    )
+                )
+            elif entry.link and not urlsplit(entry.link).scheme:
+                parsed.failures.append(
+                    (
+                        key,
+                        f"relative link {entry.link[:200]!r} in a feed read from a file: "
+                        "no address to resolve it against (give the feed's URL instead, or absolute links)",
                     )
                 )
             elif entry.link:

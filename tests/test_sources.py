@@ -313,3 +313,45 @@ def test_a_feeds_linked_pages_keep_their_own_outlet_and_the_feed_title_only_fill
         "feed.rss": "Aggregator",
     }
     assert set(outlets("    outlet: Newsdesk\n").values()) == {"Newsdesk"}
+
+
+def test_relative_links_in_a_feed_are_read_against_the_feeds_url(site, tmp_path: Path) -> None:
+    """Feeds often link their stories relatively (Atom ``href="news/x.html"``, RSS
+    ``<link>/news/y.html</link>``): each is fetched at the address a browser would open, relative
+    to the feed's URL. A feed file on disk has no address to resolve them against: each such entry
+    is listed as failed with that reason (not "empty feed entry" or "refused URL scheme")."""
+    from claimdesk.runs import run
+
+    site.serve("/feeds/news/x.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/news/y.html", news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2)
+    )
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Relative Atom</title><id>urn:rel</id>
+<updated>2025-03-18T10:00:00Z</updated><entry><title>{HEADLINE}</title><id>urn:rel:1</id>
+<link rel="alternate" href="news/x.html"/><updated>2025-03-18T10:00:00Z</updated></entry></feed>"""
+    rss = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Relative RSS</title>
+<item><title>Moscow signs the treaty</title><link>/news/y.html</link></item></channel></rss>"""
+    site.serve("/feeds/wire.atom", atom, "application/atom+xml")
+    site.serve("/feeds/wire.rss", rss, "application/rss+xml")
+    summary = run(
+        [site.url("/feeds/wire.atom"), site.url("/feeds/wire.rss")], tmp_path / "out", allow_private=True
+    )
+    assert (summary["new"], summary["failed"]) == (2, 0), summary["failures"]
+    db = sqlite_utils.Database(tmp_path / "out" / "claims.db")
+    assert sorted(a["uri"] for a in db["articles"].rows) == [
+        site.url("/feeds/news/x.html"),
+        site.url("/news/y.html"),
+    ]
+
+    (tmp_path / "wire.atom").write_text(atom, encoding="utf-8")
+    (tmp_path / "wire.rss").write_text(rss, encoding="utf-8")
+    summary = run(
+        [str(tmp_path / "wire.atom"), str(tmp_path / "wire.rss")], tmp_path / "files", allow_private=True
+    )
+    assert summary["new"] == 0
+    assert sorted(f["reason"].split(":")[0] for f in summary["failures"]) == [
+        "relative link '/news/y.html' in a feed read from a file",
+        "relative link 'news/x.html' in a feed read from a file",
+    ]
+    assert all("no address to resolve it against" in f["reason"] for f in summary["failures"])
