@@ -50,6 +50,8 @@ CONTENT_TYPES: dict[str, Format] = {
     "application/xml": "feed",
     "text/xml": "feed",
 }
+UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream"})
+"""What a server says when it does not know what it serves: the suffix, else the bytes, decide."""
 ARTICLE_FIELDS = ("url", "id", "title", "text", "published", "outlet", "author")
 BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
 
@@ -107,6 +109,15 @@ def detect_format(name: str, content_type: str | None, head: bytes) -> Format:
     if start.startswith((b"{", b"[")):
         return "json"
     return "text"
+
+
+def unsupported(content_type: str | None) -> str | None:
+    """Why a document served as ``content_type`` is not read (a PDF, a script, a style sheet, an
+    image: none of them an article), or ``None`` for HTML, text, JSON and feeds, and for no type
+    or an unknown one (``application/octet-stream``), which the suffix or the bytes decide."""
+    if content_type is None or content_type in CONTENT_TYPES or content_type in UNTYPED:
+        return None
+    return f"unsupported content type {content_type[:100]}: only HTML, plain text, JSON and feeds are read"
 
 
 def declared_charset(head: bytes) -> str | None:

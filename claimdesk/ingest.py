@@ -291,6 +291,9 @@ def _from_extracted(
 def parse(source: Source, payload: Payload) -> Parsed:
     """Every article in one source's bytes; an unreadable source or item becomes a failure."""
     uri = payload.url or source.location
+    refused = None if source.format else extract.unsupported(payload.content_type)
+    if refused:  # a `feed:` entry is a feed whatever its server calls it
+        return Parsed(failures=[(uri, refused)])
     try:
         kind = source.format or extract.detect_format(source.location, payload.content_type, payload.data)
         if kind == "feed":
@@ -378,6 +381,9 @@ def page(link: Link, payload: Payload) -> Article:
 
     Its outlet is the one its source names, else the page's own (``og:site_name``...), else the
     feed's title: an aggregator's feed does not make every page it links its own."""
+    refused = extract.unsupported(payload.content_type)
+    if refused:
+        raise IngestError(refused)
     if extract.detect_format(link.url, payload.content_type, payload.data) == "text":
         text, encoding = _decode(payload, html=False)
         return make_article(

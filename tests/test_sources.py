@@ -355,3 +355,38 @@ def test_relative_links_in_a_feed_are_read_against_the_feeds_url(site, tmp_path:
         "relative link 'news/x.html' in a feed read from a file",
     ]
     assert all("no address to resolve it against" in f["reason"] for f in summary["failures"])
+
+
+def test_documents_that_are_not_articles_are_refused_by_their_content_type(site, tmp_path: Path) -> None:
+    """A PDF, a script, a style sheet or an image, given as a URL or linked from a feed, is listed
+    as failed with its content type, not stored as an article of its bytes."""
+    from claimdesk.runs import run
+
+    served = {
+        "/report.pdf": "application/pdf",
+        "/app.js": "text/javascript",
+        "/site.css": "text/css",
+        "/logo.svg": "image/svg+xml",
+        "/logo.png": "image/png",
+    }
+    for path, content_type in served.items():
+        site.serve(path, "Officials said the minister denied the report on Friday.", content_type)
+    site.serve("/page.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Full report</title><link>{site.url("/report.pdf?from=feed")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    site.serve("/report.pdf?from=feed", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
+    urls = [site.url(p) for p in [*served, "/page.html", "/feed.rss"]]
+    summary = run(urls, tmp_path / "out", allow_private=True)
+
+    assert summary["new"] == 1
+    assert {f["source"]: f["reason"].split(":")[0] for f in summary["failures"]} == {
+        **{site.url(p): f"unsupported content type {t}" for p, t in served.items()},
+        site.url("/report.pdf?from=feed"): "unsupported content type application/pdf",
+    }
+    (article,) = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert article["uri"] == site.url("/page.html")
