@@ -20,6 +20,8 @@ import lxml.html
 import trafilatura
 from markdown_it import MarkdownIt
 
+from claimdesk.sources import page_url
+
 Format = Literal["text", "markdown", "html", "json", "jsonl", "feed"]
 
 SUFFIXES: dict[str, Format] = {
@@ -258,6 +260,8 @@ def feed(data: bytes, base: str | None = None) -> Feed:
             link = None  # <guid>inline-1</guid>: an RSS guid is an id, an address only when it is one
         if link and base and not urlsplit(link).scheme:
             link = urljoin(base, link)  # <link>/news/x.html</link>, <link href="news/x.html"/>
+        if link and urlsplit(link).scheme:
+            link = page_url(link)
         # Without a link or guid the entry is known by what it says, not by its place in the feed
         # (a new entry at the top would give every older one a new id and store it again).
         said = "\n".join(entry.get(k) or "" for k in ("title", "summary")) + (content or "")

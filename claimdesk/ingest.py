@@ -24,7 +24,7 @@ from claimdesk import extract
 from claimdesk.decode import DecodeError, decode, utf8_parts
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
-from claimdesk.sources import SourceSpec, is_url
+from claimdesk.sources import SourceSpec, is_url, page_url
 from claimdesk.titles import title_of
 
 ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
@@ -195,7 +195,8 @@ def discover(
         forced: Format | None = "feed" if spec.kind == "feed" else None
         private = spec.allow_private or allow_private
         if is_url(spec.location):
-            sources.append(Source(spec.location, spec.location, spec.outlet, forced, private))
+            url = page_url(spec.location)
+            sources.append(Source(url, url, spec.outlet, forced, private))
             continue
         path = Path(spec.location)
         if path.is_dir() and spec.kind != "feed":

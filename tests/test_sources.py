@@ -390,3 +390,44 @@ def test_documents_that_are_not_articles_are_refused_by_their_content_type(site,
     }
     (article,) = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
     assert article["uri"] == site.url("/page.html")
+
+
+def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_path: Path) -> None:
+    """A page given with a ``#fragment`` or ``utm_`` tracking parameters, reached through a redirect,
+    or linked from a feed, is the page given directly: one article, under the id its own address
+    gives, with no failure. A query that selects another page is another article."""
+    from claimdesk.flows.pipeline import run_pipeline
+    from claimdesk.ingest import article_id
+    from claimdesk.runs import run
+
+    for tracked in ("", "?utm_campaign=x", "?utm_source=feed&utm_medium=rss"):  # a server ignores them
+        site.serve(f"/story.html{tracked}", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/story.html?page=2",
+        news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2),
+    )
+    site.redirect("/old-story", "/story.html")
+    site.redirect("/short", site.url("/story.html?utm_source=feed&utm_medium=rss"))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>{HEADLINE}</title><link>{site.url("/story.html#top")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/short")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    urls = [
+        site.url("/old-story"),
+        site.url("/story.html#comments"),
+        site.url("/story.html?utm_campaign=x"),
+        site.url("/story.html?page=2"),
+        site.url("/feed.rss"),
+    ]
+    plain = run(urls, tmp_path / "plain", allow_private=True)
+    flow = run_pipeline(paths=urls, output=str(tmp_path / "flow"), allow_private=True)
+    for summary, output in ((plain, "plain"), (flow, "flow")):
+        assert (summary["new"], summary["failed"]) == (2, 0), summary["failures"]
+        rows = sqlite_utils.Database(tmp_path / output / "claims.db")["articles"].rows
+        assert sorted((a["id"], a["uri"]) for a in rows) == sorted(
+            (article_id(url), url) for url in [site.url("/story.html"), site.url("/story.html?page=2")]
+        )
