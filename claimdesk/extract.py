@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import lxml.html
 import trafilatura
 from markdown_it import MarkdownIt
+
+from claimdesk.sources import page_url
 
 Format = Literal["text", "markdown", "html", "json", "jsonl", "feed"]
 
@@ -50,6 +52,8 @@ CONTENT_TYPES: dict[str, Format] = {
     "application/xml": "feed",
     "text/xml": "feed",
 }
+UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream"})
+"""What a server says when it does not know what it serves: the suffix, else the bytes, decide."""
 ARTICLE_FIELDS = ("url", "id", "title", "text", "published", "outlet", "author")
 BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
 
@@ -107,6 +111,15 @@ def detect_format(name: str, content_type: str | None, head: bytes) -> Format:
     if start.startswith((b"{", b"[")):
         return "json"
     return "text"
+
+
+def unsupported(content_type: str | None) -> str | None:
+    """Why a document served as ``content_type`` is not read (a PDF, a script, a style sheet, an
+    image: none of them an article), or ``None`` for HTML, text, JSON and feeds, and for no type
+    or an unknown one (``application/octet-stream``), which the suffix or the bytes decide."""
+    if content_type is None or content_type in CONTENT_TYPES or content_type in UNTYPED:
+        return None
+    return f"unsupported content type {content_type[:100]}: only HTML, plain text, JSON and feeds are read"
 
 
 def declared_charset(head: bytes) -> str | None:
@@ -226,8 +239,12 @@ def _collect(items) -> tuple[list[Extracted], list[str]]:
     return good, bad
 
 
-def feed(data: bytes) -> Feed:
-    """The entries of an RSS or Atom feed (feedparser reads the bytes and their encoding)."""
+def feed(data: bytes, base: str | None = None) -> Feed:
+    """The entries of an RSS or Atom feed (feedparser reads the bytes and their encoding).
+
+    feedparser resolves relative links against the feed's own ``xml:base``; a link still relative
+    is resolved here against ``base`` (the feed's URL), or left relative when there is none (a feed
+    read from a file)."""
     parsed = feedparser.parse(data)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = (
@@ -238,8 +255,13 @@ def feed(data: bytes) -> Feed:
     for entry in parsed.entries:
         content = next((c.get("value") for c in entry.get("content", []) if c.get("value")), None)
         link = entry.get("link") or None
-        if link and entry.get("guidislink") and not urlsplit(link).scheme:
+        linked = {each.get("href") for each in entry.get("links", [])}  # <link> elements, not a guid
+        if link and entry.get("guidislink") and link not in linked and not urlsplit(link).scheme:
             link = None  # <guid>inline-1</guid>: an RSS guid is an id, an address only when it is one
+        if link and base and not urlsplit(link).scheme:
+            link = urljoin(base, link)  # <link>/news/x.html</link>, <link href="news/x.html"/>
+        if link and urlsplit(link).scheme:
+            link = page_url(link)
         # Without a link or guid the entry is known by what it says, not by its place in the feed
         # (a new entry at the top would give every older one a new id and store it again).
         said = "\n".join(entry.get(k) or "" for k in ("title", "summary")) + (content or "")

@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from claimdesk import extract
 from claimdesk.decode import DecodeError, decode, utf8_parts
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
-from claimdesk.sources import SourceSpec, is_url
+from claimdesk.sources import SourceSpec, is_url, page_url
 from claimdesk.titles import title_of
 
 ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
@@ -69,7 +70,10 @@ class Link:
     author: str | None
     published: str | None
     outlet: str | None
+    """The outlet its source names (sources.yaml ``outlet``): it wins over the page's own."""
     allow_private: bool = False
+    feed_title: str | None = None
+    """The feed's title: the outlet of a page that names none of its own."""
 
 
 @dataclass
@@ -191,7 +195,8 @@ def discover(
         forced: Format | None = "feed" if spec.kind == "feed" else None
         private = spec.allow_private or allow_private
         if is_url(spec.location):
-            sources.append(Source(spec.location, spec.location, spec.outlet, forced, private))
+            url = page_url(spec.location)
+            sources.append(Source(url, url, spec.outlet, forced, private))
             continue
         path = Path(spec.location)
         if path.is_dir() and spec.kind != "feed":
@@ -287,6 +292,9 @@ def _from_extracted(
 def parse(source: Source, payload: Payload) -> Parsed:
     """Every article in one source's bytes; an unreadable source or item becomes a failure."""
     uri = payload.url or source.location
+    refused = None if source.format else extract.unsupported(payload.content_type)
+    if refused:  # a `feed:` entry is a feed whatever its server calls it
+        return Parsed(failures=[(uri, refused)])
     try:
         kind = source.format or extract.detect_format(source.location, payload.content_type, payload.data)
         if kind == "feed":
@@ -315,7 +323,7 @@ def parse(source: Source, payload: Payload) -> Parsed:
 
 
 def _feed(source: Source, payload: Payload) -> Parsed:
-    found = extract.feed(payload.data)
+    found = extract.feed(payload.data, payload.url or (source.location if source.is_url else None))
     outlet = source.outlet or found.title
     parsed = Parsed()
     for entry in found.entries:
@@ -338,6 +346,14 @@ def _feed(source: Source, payload: Payload) -> Parsed:
                         outlet=outlet,
                     )
                 )
+            elif entry.link and not urlsplit(entry.link).scheme:
+                parsed.failures.append(
+                    (
+                        key,
+                        f"relative link {entry.link[:200]!r} in a feed read from a file: "
+                        "no address to resolve it against (give the feed's URL instead, or absolute links)",
+                    )
+                )
             elif entry.link:
                 parsed.links.append(
                     Link(
@@ -346,8 +362,9 @@ def _feed(source: Source, payload: Payload) -> Parsed:
                         entry.title,
                         entry.author,
                         entry.published,
-                        outlet,
+                        source.outlet,
                         source.allow_private,
+                        found.title,
                     )
                 )
             else:
@@ -361,7 +378,13 @@ def _feed(source: Source, payload: Payload) -> Parsed:
 
 def page(link: Link, payload: Payload) -> Article:
     """The article on a feed entry's linked page; the feed's title, author and date fill gaps.
-    A page served as plain text is the article as it stands, as it would be given directly."""
+    A page served as plain text is the article as it stands, as it would be given directly.
+
+    Its outlet is the one its source names, else the page's own (``og:site_name``...), else the
+    feed's title: an aggregator's feed does not make every page it links its own."""
+    refused = extract.unsupported(payload.content_type)
+    if refused:
+        raise IngestError(refused)
     if extract.detect_format(link.url, payload.content_type, payload.data) == "text":
         text, encoding = _decode(payload, html=False)
         return make_article(
@@ -372,7 +395,7 @@ def page(link: Link, payload: Payload) -> Article:
             title=link.title,
             author=link.author,
             published=link.published,
-            outlet=link.outlet,
+            outlet=link.outlet or link.feed_title,
         )
     try:
         text, encoding = _decode(payload, html=True)
@@ -384,6 +407,7 @@ def page(link: Link, payload: Payload) -> Article:
         title=found.title or link.title,
         author=found.author or link.author,
         published=found.published or link.published,
+        outlet=found.outlet or link.feed_title,
     )
     return _from_extracted(found, link.key, link.url, encoding, link.outlet)
 

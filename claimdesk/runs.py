@@ -37,7 +37,7 @@ from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
 from claimdesk.records import Article
 from claimdesk.rules import RuleSet, load_rules, parse_rules, with_layer
-from claimdesk.sources import load_sources
+from claimdesk.sources import load_sources, page_url
 from claimdesk.status import LABELS
 from claimdesk.wording import plural
 
@@ -158,7 +158,7 @@ def fetch_once(
         if exc.transient:
             raise
         return exc
-    return ingest.Payload(got.data, got.content_type, got.charset, got.final_url)
+    return ingest.Payload(got.data, got.content_type, got.charset, page_url(got.final_url))
 
 
 def fetch_retrying(url: str, trusted: bool = True, allow_private: bool = False) -> ingest.Payload | str:
@@ -250,6 +250,8 @@ class Run:
         self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
         self.batches_stored = 0
         self.skipped_examples: list[str] = []  # names of a few files of kinds not read, for the summary
+        self.links: list[ingest.Link] = []  # pages linked from feed files read, fetched after the files
+        self.pages: set[str] = set()  # the address of every document fetched and read in this run
 
     @classmethod
     @contextmanager
@@ -311,6 +313,22 @@ class Run:
         self.seen[article_id] = (uri, content)
         return True
 
+    def distinct(self, fetched: list[tuple[Any, str, ingest.Payload]]) -> list[tuple[Any, ingest.Payload]]:
+        """Of fetched (item, URL asked for, payload), each page once: URLs that led to one address
+        (a redirect to a page already read in this run, or two links to one page) are one document
+        read twice, not a failure; of them the URL that is the page's own address (else the first)
+        is read, so the article keeps the id it has when given directly."""
+        chosen: dict[str, tuple[Any, str, ingest.Payload]] = {}
+        for item, url, payload in fetched:
+            address = payload.url or url
+            if address in self.pages:
+                continue
+            if address not in chosen or (url == address and chosen[address][1] != address):
+                chosen[address] = (item, url, payload)
+        self.pages.update(chosen)
+        kept = {id(item) for item, _, _ in chosen.values()}
+        return [(item, payload) for item, _, payload in fetched if id(item) in kept]
+
     def select(self, articles: list[Article]) -> list[Article]:
         """The new and changed articles; the unchanged are counted (their file stamps refreshed), and
         a second article with an id already seen in this run (the same JSON id or feed entry twice)
@@ -355,7 +373,10 @@ class Run:
         for source, stamp in files:
             known = self.files.get(stamp.path, []) if stamp else []
             parsed = ingest.read_files([source])
-            clean = not parsed.failures and not parsed.errors  # a file with a bad item is read every run
+            # A file with a bad item is read every run; so is a feed file with linked entries (their
+            # pages may change, or fail to be fetched, whatever the file's stamp says).
+            clean = not parsed.failures and not parsed.errors and not parsed.links
+            self.links += parsed.links
             if len(known) == 1 and len(parsed.articles) == 1 and parsed.articles[0].id != known[0].article_id:
                 # The file was stored before under another id (given then as part of a folder, now as
                 # a sources.yaml entry, or the other way): it keeps that id, so it is not stored twice.
@@ -496,7 +517,8 @@ def run(
         found = current.discover(paths, sources, allow_private)
         current.tag_and_store(current.file_batches([s for s in found if not s.is_url], batch_size), submit)
         documents = _fetch_all(current, [(s, s.location, True, s.allow_private) for s in found if s.is_url])
-        parsed = parse_documents(documents)
+        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
+        parsed.extend(parse_documents(documents))
         if parsed.links:
             links = [(link, link.url, False, link.allow_private) for link in parsed.links]
             parsed.extend(extract_pages(_fetch_all(current, links)))
@@ -508,9 +530,11 @@ def _fetch_all(current: Run, wanted: list[tuple[Any, str, bool, bool]]) -> list[
     """Fetch each (item, url, trusted, allow_private) in turn; a failure (after the retries) is rejected."""
     fetched = []
     for item, url, trusted, private in wanted:
+        if url in current.pages:  # a feed's link to a page already read in this run
+            continue
         got = fetch_retrying(url, trusted, private)
         if isinstance(got, str):
             current.fail(url, "fetch", got)
         else:
-            fetched.append((item, got))
-    return fetched
+            fetched.append((item, url, got))
+    return current.distinct(fetched)

@@ -39,6 +39,18 @@ def is_url(location: str) -> bool:
     return "://" in location
 
 
+def page_url(url: str) -> str:
+    """The address of the page ``url`` names, as one article is known by: without its ``#fragment``
+    (a place in the page, never sent to a server) and its ``utm_*`` parameters (campaign tracking,
+    the same page whatever they say). Any other query parameter is kept: it may select the article."""
+    url = url.split("#", 1)[0]
+    if "?" not in url:
+        return url
+    address, query = url.split("?", 1)
+    kept = [part for part in query.split("&") if not part.lower().startswith("utm_")]
+    return f"{address}?{'&'.join(kept)}" if kept else address
+
+
 def _resolve(location: str, base: Path) -> str:
     if is_url(location):
         return location

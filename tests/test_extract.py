@@ -109,9 +109,10 @@ def test_a_feed_entry_with_content_is_an_article_and_one_without_is_a_link_to_fe
         "2025-01-17T10:00:00+00:00",  # the feed's RFC 822 date, in ISO 8601
     )
     (link,) = parsed.links
-    assert (link.url, link.title, link.outlet) == (
+    assert (link.url, link.title, link.outlet, link.feed_title) == (
         "https://wire.example/b",
         "Moscow signs the treaty",
+        None,  # the page's own outlet, when it names one, wins over the feed's title
         "Test Wire",
     )
 

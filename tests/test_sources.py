@@ -235,3 +235,199 @@ def test_two_different_articles_under_one_id_are_still_a_duplicate(tmp_path: Pat
     summary = run([str(wire)], output=tmp_path / "out")
     assert summary["new"] == 1
     assert [f["reason"].split(":")[0] for f in summary["failures"]] == ["duplicate article"]
+
+
+def test_a_local_feed_files_linked_entries_are_fetched_or_listed_as_failed(
+    prefect_api, site, tmp_path: Path
+) -> None:
+    """A feed saved to disk (or named by ``feed: local.rss``) whose entries are only links: each
+    linked page is fetched and read as the same feed served over HTTP would be; one that cannot be
+    fetched is listed as failed, not passed over with "0 failed"; links to the run's own network
+    are refused unless the run allows them."""
+    from claimdesk.flows.pipeline import run_pipeline
+    from claimdesk.runs import run
+
+    site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
+    feed = tmp_path / "wire.rss"
+    feed.write_text(
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>{HEADLINE}</title><link>{site.url("/linked.html")}</link></item>
+<item><title>Gone</title><link>{site.url("/gone.html")}</link></item>
+</channel></rss>""",
+        encoding="utf-8",
+    )
+    plain = run([str(feed)], output=tmp_path / "plain", allow_private=True)
+    flow = run_pipeline(paths=[str(feed)], output=str(tmp_path / "flow"), allow_private=True)
+    for summary, output in ((plain, "plain"), (flow, "flow")):
+        assert (summary["new"], summary["failed"]) == (1, 1), output
+        assert [(f["source"], f["reason"]) for f in summary["failures"]] == [
+            (site.url("/gone.html"), "HTTP 404 Not Found")
+        ]
+        (article,) = sqlite_utils.Database(tmp_path / output / "claims.db")["articles"].rows
+        assert (article["uri"], article["title"]) == (site.url("/linked.html"), HEADLINE)
+    refused = run([str(feed)], output=tmp_path / "refused")
+    assert (refused["new"], refused["failed"]) == (0, 2)
+    assert all(f["reason"].startswith("refused link to an internal address") for f in refused["failures"])
+
+
+def test_a_feeds_linked_pages_keep_their_own_outlet_and_the_feed_title_only_fills_in(
+    site, tmp_path: Path
+) -> None:
+    """An aggregator's feed links pages of other outlets: each page read through it is stored under
+    the outlet the page names (as when its URL is given directly), the feed's title only where the
+    page names none, or the entry carries its own text; an ``outlet`` in sources.yaml wins over both."""
+    from claimdesk.runs import run
+
+    site.serve("/named.html", news_page(HEADLINE, PARAGRAPHS))  # og:site_name "The Daily Test"
+    site.serve(
+        "/unnamed.html",
+        "<html><head><title>Moscow signs</title></head><body><article><h1>Moscow signs</h1>"
+        "<p>Moscow signed the treaty on Friday, officials said at the ceremony.</p>"
+        "<p>The minister said the deal would hold for ten years at least.</p></article></body></html>",
+    )
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Aggregator</title>
+<item><title>{HEADLINE}</title><link>{site.url("/named.html")}</link></item>
+<item><title>Moscow signs</title><link>{site.url("/unnamed.html")}</link></item>
+<item><title>Brief</title><guid isPermaLink="false">brief-1</guid>
+<description>Tehran has denied these claims, officials said.</description></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+
+    def outlets(extra: str) -> dict[str, str]:
+        config = tmp_path / "sources.yaml"
+        config.write_text(
+            f"sources:\n  - feed: {site.url('/feed.rss')}\n    allow_private: true\n{extra}", encoding="utf-8"
+        )
+        output = tmp_path / f"out{len(extra)}"
+        summary = run(sources=str(config), output=output)
+        assert (summary["new"], summary["failed"]) == (3, 0)
+        db = sqlite_utils.Database(output / "claims.db")
+        return {a["uri"].rsplit("/", 1)[-1]: a["outlet"] for a in db["articles"].rows}
+
+    assert outlets("") == {
+        "named.html": "The Daily Test",
+        "unnamed.html": "Aggregator",
+        "feed.rss": "Aggregator",
+    }
+    assert set(outlets("    outlet: Newsdesk\n").values()) == {"Newsdesk"}
+
+
+def test_relative_links_in_a_feed_are_read_against_the_feeds_url(site, tmp_path: Path) -> None:
+    """Feeds often link their stories relatively (Atom ``href="news/x.html"``, RSS
+    ``<link>/news/y.html</link>``): each is fetched at the address a browser would open, relative
+    to the feed's URL. A feed file on disk has no address to resolve them against: each such entry
+    is listed as failed with that reason (not "empty feed entry" or "refused URL scheme")."""
+    from claimdesk.runs import run
+
+    site.serve("/feeds/news/x.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/news/y.html", news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2)
+    )
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Relative Atom</title><id>urn:rel</id>
+<updated>2025-03-18T10:00:00Z</updated><entry><title>{HEADLINE}</title><id>urn:rel:1</id>
+<link rel="alternate" href="news/x.html"/><updated>2025-03-18T10:00:00Z</updated></entry></feed>"""
+    rss = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Relative RSS</title>
+<item><title>Moscow signs the treaty</title><link>/news/y.html</link></item></channel></rss>"""
+    site.serve("/feeds/wire.atom", atom, "application/atom+xml")
+    site.serve("/feeds/wire.rss", rss, "application/rss+xml")
+    summary = run(
+        [site.url("/feeds/wire.atom"), site.url("/feeds/wire.rss")], tmp_path / "out", allow_private=True
+    )
+    assert (summary["new"], summary["failed"]) == (2, 0), summary["failures"]
+    db = sqlite_utils.Database(tmp_path / "out" / "claims.db")
+    assert sorted(a["uri"] for a in db["articles"].rows) == [
+        site.url("/feeds/news/x.html"),
+        site.url("/news/y.html"),
+    ]
+
+    (tmp_path / "wire.atom").write_text(atom, encoding="utf-8")
+    (tmp_path / "wire.rss").write_text(rss, encoding="utf-8")
+    summary = run(
+        [str(tmp_path / "wire.atom"), str(tmp_path / "wire.rss")], tmp_path / "files", allow_private=True
+    )
+    assert summary["new"] == 0
+    assert sorted(f["reason"].split(":")[0] for f in summary["failures"]) == [
+        "relative link '/news/y.html' in a feed read from a file",
+        "relative link 'news/x.html' in a feed read from a file",
+    ]
+    assert all("no address to resolve it against" in f["reason"] for f in summary["failures"])
+
+
+def test_documents_that_are_not_articles_are_refused_by_their_content_type(site, tmp_path: Path) -> None:
+    """A PDF, a script, a style sheet or an image, given as a URL or linked from a feed, is listed
+    as failed with its content type, not stored as an article of its bytes."""
+    from claimdesk.runs import run
+
+    served = {
+        "/report.pdf": "application/pdf",
+        "/app.js": "text/javascript",
+        "/site.css": "text/css",
+        "/logo.svg": "image/svg+xml",
+        "/logo.png": "image/png",
+    }
+    for path, content_type in served.items():
+        site.serve(path, "Officials said the minister denied the report on Friday.", content_type)
+    site.serve("/page.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Full report</title><link>{site.url("/report.pdf?from=feed")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    site.serve("/report.pdf?from=feed", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
+    urls = [site.url(p) for p in [*served, "/page.html", "/feed.rss"]]
+    summary = run(urls, tmp_path / "out", allow_private=True)
+
+    assert summary["new"] == 1
+    assert {f["source"]: f["reason"].split(":")[0] for f in summary["failures"]} == {
+        **{site.url(p): f"unsupported content type {t}" for p, t in served.items()},
+        site.url("/report.pdf?from=feed"): "unsupported content type application/pdf",
+    }
+    (article,) = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert article["uri"] == site.url("/page.html")
+
+
+def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_path: Path) -> None:
+    """A page given with a ``#fragment`` or ``utm_`` tracking parameters, reached through a redirect,
+    or linked from a feed, is the page given directly: one article, under the id its own address
+    gives, with no failure. A query that selects another page is another article."""
+    from claimdesk.flows.pipeline import run_pipeline
+    from claimdesk.ingest import article_id
+    from claimdesk.runs import run
+
+    for tracked in ("", "?utm_campaign=x", "?utm_source=feed&utm_medium=rss"):  # a server ignores them
+        site.serve(f"/story.html{tracked}", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/story.html?page=2",
+        news_page("Moscow signs the treaty", ["Moscow signed the treaty on Friday."] * 2),
+    )
+    site.redirect("/old-story", "/story.html")
+    site.redirect("/short", site.url("/story.html?utm_source=feed&utm_medium=rss"))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>{HEADLINE}</title><link>{site.url("/story.html#top")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/short")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    urls = [
+        site.url("/old-story"),
+        site.url("/story.html#comments"),
+        site.url("/story.html?utm_campaign=x"),
+        site.url("/story.html?page=2"),
+        site.url("/feed.rss"),
+    ]
+    plain = run(urls, tmp_path / "plain", allow_private=True)
+    flow = run_pipeline(paths=urls, output=str(tmp_path / "flow"), allow_private=True)
+    for summary, output in ((plain, "plain"), (flow, "flow")):
+        assert (summary["new"], summary["failed"]) == (2, 0), summary["failures"]
+        rows = sqlite_utils.Database(tmp_path / output / "claims.db")["articles"].rows
+        assert sorted((a["id"], a["uri"]) for a in rows) == sorted(
+            (article_id(url), url) for url in [site.url("/story.html"), site.url("/story.html?page=2")]
+        )

@@ -91,17 +91,20 @@ def _fetched(future: PrefectFuture) -> ingest.Payload | str:
     return ingest.unexpected(result) if isinstance(result, BaseException) else str(result)
 
 
-def _collect(fetches: list[tuple[object, str, PrefectFuture]], fail) -> list[tuple[object, ingest.Payload]]:
-    """Wait for the fetches; record each that failed (after its retries), return the payloads."""
+def _collect(
+    fetches: list[tuple[object, str, PrefectFuture]], current: Run
+) -> list[tuple[object, ingest.Payload]]:
+    """Wait for the fetches; record each that failed (after its retries), return the payloads (each
+    page once: :meth:`Run.distinct`)."""
     wait([future for _, _, future in fetches])
     fetched = []
     for item, url, future in fetches:
         got = _fetched(future)
         if isinstance(got, str):
-            fail(url, "fetch", got)
+            current.fail(url, "fetch", got)
         else:
-            fetched.append((item, got))
-    return fetched
+            fetched.append((item, url, got))
+    return current.distinct(fetched)
 
 
 @task(name="read article files", cache_policy=NO_CACHE)
@@ -262,8 +265,8 @@ def _tag_all(
         )
         current.tag_and_store(batches, submit, store, in_flight)
 
-        parsed = ingest.Parsed()
-        documents = _collect(fetches, current.fail)
+        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
+        documents = _collect(fetches, current)
         if documents:
             parsed.extend(parse_documents(documents))
         if parsed.links:
@@ -271,8 +274,9 @@ def _tag_all(
                 [
                     (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
                     for link in parsed.links
+                    if link.url not in current.pages  # a page already read in this run
                 ],
-                current.fail,
+                current,
             )
             if pages:
                 parsed.extend(extract_pages(pages))
