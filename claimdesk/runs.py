@@ -25,7 +25,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -76,6 +76,7 @@ FETCH_RETRIES = 2
 FETCH_RETRY_DELAYS = [1, 4]
 
 progress = logging.getLogger("claimdesk.progress")
+T = TypeVar("T")
 
 
 @dataclass
@@ -471,10 +472,10 @@ class Run:
         return summary
 
 
-def chunks(articles: list[Article], batch_size: int) -> Iterator[list[Article]]:
-    """Batches of at most ``batch_size`` articles (for those read all at once: documents, feeds)."""
-    for start in range(0, len(articles), batch_size):
-        yield articles[start : start + batch_size]
+def chunks(items: list[T], batch_size: int) -> Iterator[list[T]]:
+    """Batches of at most ``batch_size`` (articles read all at once from documents and feeds; URLs)."""
+    for start in range(0, len(items), batch_size):
+        yield items[start : start + batch_size]
 
 
 def inputs(paths: list[str], sources: str | None) -> list[str]:
@@ -516,13 +517,24 @@ def run(
             submit = lambda batch: executor.submit(tag_batch, batch, ref)  # noqa: E731
         found = current.discover(paths, sources, allow_private)
         current.tag_and_store(current.file_batches([s for s in found if not s.is_url], batch_size), submit)
-        documents = _fetch_all(current, [(s, s.location, True, s.allow_private) for s in found if s.is_url])
-        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
-        parsed.extend(parse_documents(documents))
-        if parsed.links:
-            links = [(link, link.url, False, link.allow_private) for link in parsed.links]
-            parsed.extend(extract_pages(_fetch_all(current, links)))
-        current.tag_and_store(chunks(current.select(current.accept(parsed)), batch_size), submit)
+        # URLs, then the pages feeds link to, a batch at a time: each batch is stored before the next
+        # is fetched, so progress shows and Ctrl-C keeps what was stored.
+        urls = [s for s in found if s.is_url]
+        links = list(current.links)  # the pages linked from feed files
+        for k, chunk in enumerate(chunks(urls, batch_size), start=1):
+            parsed = parse_documents(
+                _fetch_all(current, [(s, s.location, True, s.allow_private) for s in chunk])
+            )
+            links += parsed.links
+            current.tag_and_store(chunks(current.select(current.accept(parsed)), batch_size), submit)
+            progress.info("%d of %s fetched", min(k * batch_size, len(urls)), plural(len(urls), "URL"))
+        for k, chunk in enumerate(chunks(links, batch_size), start=1):
+            wanted = [(link, link.url, False, link.allow_private) for link in chunk]
+            pages = extract_pages(_fetch_all(current, wanted))
+            current.tag_and_store(chunks(current.select(current.accept(pages)), batch_size), submit)
+            progress.info(
+                "%d of %s fetched", min(k * batch_size, len(links)), plural(len(links), "linked page")
+            )
         return current.finish()
 
 

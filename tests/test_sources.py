@@ -431,3 +431,74 @@ def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_
         assert sorted((a["id"], a["uri"]) for a in rows) == sorted(
             (article_id(url), url) for url in [site.url("/story.html"), site.url("/story.html?page=2")]
         )
+
+
+@pytest.mark.parametrize("engine", ["library", "flow"])
+def test_urls_are_fetched_and_stored_a_batch_at_a_time_with_progress_shown(
+    engine: str, prefect_api, tmp_path: Path
+) -> None:
+    # Every URL was fetched before anything was stored: minutes of silence on slow sites, and a
+    # Ctrl-C lost every page already downloaded. Now a batch is stored before the one after the next
+    # is asked for (the flow downloads one batch ahead; the library, none).
+    import logging
+    import sqlite3
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.conftest import local_server
+
+    output = tmp_path / "out"
+    stored_when_asked: dict[str, int] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+            db = output / "claims.db"
+            with sqlite3.connect(db) as conn:
+                stored_when_asked[self.path] = conn.execute("select count(*) from articles").fetchone()[0]
+            n = self.path.strip("/p.html")
+            body = news_page(
+                f"Harbour story {n}", [f"The harbour board said berth {n} reopened on Monday."] * 2
+            )
+            data = body.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    said: list[str] = []  # what the CLI prints as "claimdesk: ..." lines (its handler on claimdesk's loggers)
+    heard = logging.Handler(logging.INFO)
+    heard.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    progress = logging.getLogger("claimdesk.progress")
+    progress.addHandler(heard)
+    # (a flow run earlier in the session configures Prefect's logging, which disables loggers it
+    # does not know: the CLI sets claimdesk's up after that, as this test does)
+    level, disabled = progress.level, progress.disabled
+    progress.setLevel(logging.INFO)
+    progress.disabled = False
+    try:
+        with local_server(Handler) as server:
+            urls = [f"http://127.0.0.1:{server.server_port}/p{n}.html" for n in range(1, 7)]
+            if engine == "library":
+                from claimdesk import runs
+
+                summary = runs.run(urls, output, batch_size=2, allow_private=True)
+            else:
+                from claimdesk.flows.pipeline import run_pipeline
+
+                summary = run_pipeline(urls, str(output), batch_size=2, allow_private=True)
+    finally:
+        progress.removeHandler(heard)
+        progress.setLevel(level)
+        progress.disabled = disabled
+    assert summary["new"] == 6
+    assert stored_when_asked["/p5.html"] >= 2 and stored_when_asked["/p6.html"] >= 2
+    if engine == "library":
+        assert [stored_when_asked[f"/p{n}.html"] for n in range(1, 7)] == [0, 0, 2, 2, 4, 4]
+    assert [m for m in said if "URLs fetched" in m] == [
+        "2 of 6 URLs fetched",
+        "4 of 6 URLs fetched",
+        "6 of 6 URLs fetched",
+    ]

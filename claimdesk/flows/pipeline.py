@@ -244,11 +244,15 @@ def _tag_all(
 ) -> dict:
     found = find_sources(current, paths, sources, allow_private)
     kind = runs.choose_task_runner(task_runner, found, batch_size)
-    # URLs download while local files are read and tagged. URLs the user gave are trusted; links
-    # found in documents are not, and reach internal addresses only if their source allows it.
-    fetches = [
-        (s, s.location, fetch_url.submit(s.location, True, s.allow_private)) for s in found if s.is_url
-    ]
+    # URLs download a batch at a time, the first while local files are read and tagged, each next one
+    # while the one before is stored. URLs the user gave are trusted; links found in documents are
+    # not, and reach internal addresses only if their source allows it.
+    urls = list(runs.chunks([s for s in found if s.is_url], batch_size))
+
+    def fetching(k: int) -> list[tuple[object, str, PrefectFuture]]:
+        return [(s, s.location, fetch_url.submit(s.location, True, s.allow_private)) for s in urls[k]]
+
+    fetches = fetching(0) if urls else []
     ref = runs.rules_ref(current.rules)  # workers in other processes parse the rules once each
     runner, in_flight = tagging_runner(kind, dask_address)
     with runner:
@@ -265,25 +269,35 @@ def _tag_all(
         )
         current.tag_and_store(batches, submit, store, in_flight)
 
-        parsed = ingest.Parsed(links=current.links)  # the pages linked from feed files
-        documents = _collect(fetches, current)
-        if documents:
-            parsed.extend(parse_documents(documents))
-        if parsed.links:
+        def store_new(parsed: ingest.Parsed) -> None:
+            articles = current.accept(parsed)
+            if articles:
+                todo = select_changed(current, articles)
+                current.tag_and_store(runs.chunks(todo, batch_size), submit, store, in_flight)
+
+        links = list(current.links)  # the pages linked from feed files
+        total = sum(map(len, urls))
+        for k in range(len(urls)):
+            documents = _collect(fetches, current)
+            fetches = fetching(k + 1) if k + 1 < len(urls) else []
+            parsed = parse_documents(documents) if documents else ingest.Parsed()
+            links += parsed.links
+            store_new(parsed)
+            runs.progress.info("%d of %s fetched", min((k + 1) * batch_size, total), plural(total, "URL"))
+        for k, chunk in enumerate(runs.chunks(links, batch_size), start=1):
             pages = _collect(
                 [
                     (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
-                    for link in parsed.links
+                    for link in chunk
                     if link.url not in current.pages  # a page already read in this run
                 ],
                 current,
             )
             if pages:
-                parsed.extend(extract_pages(pages))
-        articles = current.accept(parsed)
-        if articles:
-            todo = select_changed(current, articles)
-            current.tag_and_store(runs.chunks(todo, batch_size), submit, store, in_flight)
+                store_new(extract_pages(pages))
+            runs.progress.info(
+                "%d of %s fetched", min(k * batch_size, len(links)), plural(len(links), "linked page")
+            )
     return {**current.finish(), "task_runner": kind}
 
 
