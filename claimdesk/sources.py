@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 
 from claimdesk import schemas, yamltext
-from claimdesk.wording import yaml_problem
+from claimdesk.wording import plural, yaml_problem
 
 KINDS = ("folder", "file", "feed", "urls", "url_list")
 Kind = Literal["folder", "file", "feed"]
@@ -64,9 +64,11 @@ def _url_list(path: Path, where: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{where}: cannot read URL list {path}: {exc}") from exc
     urls = [line.split("#", 1)[0].strip() for line in lines]
-    bad = [u for u in urls if u and not u.startswith(("http://", "https://"))]
+    bad = [(n, u) for n, u in enumerate(urls, start=1) if u and not u.startswith(("http://", "https://"))]
     if bad:
-        raise SourcesError(f"{where}: {path}: not an http(s) URL: {bad[0]!r}")
+        n, url = bad[0]
+        more = f" (and {plural(len(bad) - 1, 'more line')})" if len(bad) > 1 else ""
+        raise SourcesError(f"{where}: {path}:{n}: not an http(s) URL: {url!r}{more}")
     return [u for u in urls if u]
 
 
@@ -106,7 +108,8 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
         elif "url_list" in entry:
             listed = Path(_resolve(entry["url_list"], base))
             specs += [
-                SourceSpec("file", url, outlet, private) for url in _url_list(listed, f"sources entry {n}")
+                SourceSpec("file", url, outlet, private)
+                for url in _url_list(listed, f"{path}: sources entry {n}")
             ]
         else:
             kind = next(k for k in ("folder", "file", "feed") if k in entry)

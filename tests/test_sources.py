@@ -169,6 +169,20 @@ def test_a_bad_sources_file_is_refused_with_the_entry_and_field(
     assert str(config) in str(caught.value)
 
 
+def test_a_bad_line_of_a_url_list_is_named_with_the_sources_file_the_list_and_its_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "urls.txt").write_text("# wire\nhttps://a.example/1\nnot-a-url\nftp://b.example/2\n")
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - url_list: urls.txt\n")
+    with pytest.raises(SourcesError) as caught:
+        load_sources(config)
+    assert str(caught.value) == (
+        f"{config}: sources entry 1: {tmp_path / 'urls.txt'}:3: "
+        "not an http(s) URL: 'not-a-url' (and 1 more line)"
+    )
+
+
 def test_a_yaml_mistake_is_named_in_one_line_at_its_line_and_column(tmp_path: Path) -> None:
     config = tmp_path / "sources.yaml"
     config.write_text("sources:\n  - folder: [inbox\n")
