@@ -246,6 +246,11 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
         raise IngestError("no words: the text has no letters (punctuation or numbers only)")
     if "\x00" in text:
         raise IngestError("binary data (NUL bytes), not text")
+    if _only_urls(text):
+        raise IngestError(
+            "a list of URLs, not an article: to fetch them, give them as arguments or list the file "
+            "as url_list: in a sources.yaml"
+        )
     title = extra.pop("title", None) or title_of(text, TITLE_LIMIT)
     return Article(
         id=article_id(key),
@@ -256,6 +261,22 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
         encoding=encoding,
         **extra,
     )
+
+
+def _only_urls(text: str) -> bool:
+    """Whether every line that is not blank or a ``#`` comment is an http(s) URL (read lazily: the
+    first line of prose ends it, so a huge article costs nothing)."""
+    lines = (line.group().split("#", 1)[0].strip() for line in _LINE.finditer(text))
+    found = False
+    for line in lines:
+        if line:
+            if not line.startswith(("http://", "https://")) or " " in line:
+                return False
+            found = True
+    return found
+
+
+_LINE = re.compile(r"[^\n]+")
 
 
 def load(source: Source) -> Payload:

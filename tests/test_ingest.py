@@ -185,3 +185,21 @@ def test_a_markdown_article_is_read_as_the_text_a_reader_sees(tmp_path: Path) ->
         "The health ministry said on Monday that the trial would be widened.",
         "Read the full report here.",
     ]
+
+
+def test_a_file_of_urls_given_as_an_article_is_refused_with_how_to_fetch_them(tmp_path: Path) -> None:
+    # it was stored as one "confirmed" sentence made of the addresses
+    listed = tmp_path / "urls.txt"
+    listed.write_text("# my watch list\nhttps://a.example/1\n\nhttps://b.example/2 # b\n", encoding="utf-8")
+    parsed = read_one(listed)
+    assert parsed.articles == []
+    assert parsed.failures == [
+        (
+            str(listed),
+            "a list of URLs, not an article: to fetch them, give them as arguments or list the file as "
+            "url_list: in a sources.yaml",
+        )
+    ]
+    prose = tmp_path / "story.txt"
+    prose.write_text("The harbour reopened on Monday.\nhttps://harbour.example/notice\n", encoding="utf-8")
+    assert len(read_one(prose).articles) == 1  # an article that ends with its link is an article
