@@ -114,6 +114,8 @@ def fetch(
         raise FetchError(f"timed out after {timeout:g} s", transient=True) from exc
     except httpx.UnsupportedProtocol as exc:
         raise FetchError(f"refused redirect to a non-http(s) URL: {exc}") from exc
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:  # connected, then cut off
+        raise FetchError(f"the connection broke before the whole page came: {exc}", transient=True) from exc
     except httpx.TransportError as exc:
         raise FetchError(f"cannot connect: {exc}", transient=True) from exc
     except httpx.InvalidURL as exc:

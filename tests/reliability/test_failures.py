@@ -33,6 +33,14 @@ def hostile_site():
                 self.send_header("Location", "/loop" if self.path == "/loop" else "file:///etc/passwd")
                 self.end_headers()
                 return
+            if self.path == "/cut":  # promises a whole page, sends a tenth of it, hangs up
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(PAGE)))
+                self.end_headers()
+                self.wfile.write(PAGE[: len(PAGE) // 10])
+                self.close_connection = True
+                return
             status, body = {"/500": (500, b"boom"), "/404": (404, b"gone"), "/good": (200, PAGE)}.get(
                 self.path,
                 (200, b"x" * (6 * 1024 * 1024)),  # /huge and /slow: over the 5 MiB cap
@@ -60,6 +68,7 @@ def test_each_bad_fetch_says_why_and_whether_a_retry_could_help(hostile_site) ->
         "/loop": ("redirect loop", False),
         "/to-file": ("refused redirect to a non-http(s) URL", False),
         "/huge": ("too large", False),
+        "/cut": ("the connection broke before the whole page came", True),  # it said "cannot connect"
     }
     for path, (reason, transient) in cases.items():
         with pytest.raises(fetch.FetchError) as caught:
