@@ -232,6 +232,8 @@ def train(gold: Sequence[GoldRow], rules: RuleSet, c: float = C) -> dict[str, An
     the few denials and disputes count as much as the many plain statements."""
     if getattr(rules, "layer", None) is not None:
         raise LayerError("train a layer on the rules alone, not on rules that already carry a layer")
+    if not c > 0:  # 0, a negative or NaN: scikit-learn's own error would name none of this
+        raise LayerError(f"c (the inverse of the regularisation strength) must be more than 0, not {c}")
     try:
         import sklearn
         from sklearn.feature_extraction import DictVectorizer

@@ -14,7 +14,7 @@ import pytest
 from claimdesk import runs
 from claimdesk.cli import main, print_summary
 from claimdesk.evaluate import evaluate, load_gold
-from claimdesk.layer import DECIDED_BY
+from claimdesk.layer import DECIDED_BY, LayerError, train
 from claimdesk.rules import load_rules
 from claimdesk.schemas import load_schema
 from tests.conftest import ROOT, SEEDS
@@ -192,6 +192,8 @@ def test_training_refuses_labels_it_cannot_learn_from(tmp_path: Path, capsys) ->
         main(["layer", "train", str(DEV), "--output", str(tmp_path / "l.json"), "--c", "0"])
     assert stop.value.code == 2
     assert "must be more than 0" in capsys.readouterr().err
+    with pytest.raises(LayerError, match="must be more than 0, not 0"):  # the library call says it too
+        train(load_gold(DEV), load_rules(), c=0)
 
 
 def test_eval_says_what_the_layer_changed_fixed_and_broke(layer_file: Path, lesson: Path, capsys) -> None:
