@@ -312,6 +312,10 @@ COMMA = re.compile(r"^\s*,\s*$")
 ARTICLES = {"a", "an", "the"}
 
 
+APPOSITION_WORDS = 8
+"""The most words a description closing a sentence after its source's name holds."""
+
+
 def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Grouping) -> set[int]:
     """Which words describe the source rather than make the claim: the phrase around its name that
     holds a job title ("Lib Dem home affairs spokesman Mark Oaten", "David McLetchie, Scottish
@@ -346,8 +350,11 @@ def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Gr
             phrase.append(n)
             n += 1
         # An apposition opens with a title (not a verb: "Robert Peston, says Mr Blair ...") and is
-        # closed by a comma or the end of the sentence.
-        closed = n == len(words) or COMMA.match(text[words[n - 1].end() : words[n].start()])
+        # closed by a comma, or by the end of the sentence within a few words (further on, it is the
+        # claim: "a new book, Brown's Britain, Mr Blair went back on a pledge ... in June 2004").
+        closed = (n == len(words) and len(phrase) <= APPOSITION_WORDS) or (
+            n < len(words) and COMMA.match(text[words[n - 1].end() : words[n].start()])
+        )
         if phrase and title(phrase[0]) and closed:
             found.update(phrase)
     return found

@@ -150,6 +150,17 @@ def test_who_describes_the_source_is_not_what_is_claimed(rules) -> None:
         "A book by Robert Peston, says Mr Blair broke a pledge to Gordon Brown.", g, "Robert Peston"
     )
     assert {"blair", "pledg", "brown"} <= verb.content
+    # A title after the name's comma that runs on to the end of the sentence opens the claim itself.
+    clause = signature(
+        "According to a new book, Harbour Tides, Mr Quint broke a pledge to the ferry union in June 2004.",
+        g,
+        "Harbour Tides",
+    )
+    assert {"quint", "pledg", "ferri", "union"} <= clause.content
+    closing = signature(
+        "The men must be freed, said Shami Chakrabarti, director of Liberty.", g, "Shami Chakrabarti"
+    )
+    assert "liberti" not in closing.content and "men" in closing.content
 
 
 def test_two_claims_that_give_different_figures_are_different_claims(rules) -> None:
