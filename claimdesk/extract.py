@@ -144,8 +144,32 @@ def html_article(html: str) -> Extracted:
         title=title,
         author=doc.author or None,
         published=doc.date or None,
-        outlet=doc.sitename or None,
+        outlet=_site_name(doc.sitename, title) or _title_suffix(html, title),
     )
+
+
+def _site_name(found: str | None, title: str | None) -> str | None:
+    """trafilatura's site name, unless it is a guess from the <title> that took the headline (a page
+    with no og:site_name whose title is "<headline> | <site>")."""
+    if not found or found == title or len(found.split()) > 6:
+        return None
+    return found
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_SITE_AFTER = re.compile(r"^\s*[|\-–—·:]\s*(\S.{0,60}?)\s*$", re.S)
+
+
+def _title_suffix(html: str, title: str | None) -> str | None:
+    """The site a page's <title> names after its headline ("Port strike ends | Metro Herald"), for
+    a page that gives no site name of its own (og:site_name and the like)."""
+    found = _TITLE.search(html[:200_000])
+    if not (found and title):
+        return None
+    whole = " ".join(lxml.html.fromstring(f"<p>{found.group(1)}</p>").text_content().split())
+    rest = whole.removeprefix(" ".join(title.split()))
+    site = _SITE_AFTER.match(rest) if rest != whole else None
+    return site.group(1) if site and len(site.group(1).split()) <= 5 else None
 
 
 def markdown_text(markdown: str) -> str:

@@ -42,6 +42,20 @@ def test_an_html_page_yields_only_the_articles_sentences(rules) -> None:
     assert len(sentences) == annotate(_plain(SEED), rules).sentence_count
 
 
+def test_a_page_without_a_site_name_takes_its_outlet_from_its_title(rules) -> None:
+    # the cross-outlet view counted such pages as an unknown outlet each
+    page = news_page(HEADLINE, PARAGRAPHS).replace(
+        '<meta property="og:site_name" content="The Daily Test">\n', ""
+    )
+    assert extract.html_article(page).outlet == "The Daily Test"  # "<headline> | The Daily Test"
+    dashed = page.replace(
+        f"<title>{HEADLINE} | The Daily Test</title>", f"<title>{HEADLINE} - Metro Herald</title>"
+    )
+    assert extract.html_article(dashed).outlet == "Metro Herald"
+    bare = page.replace(f"<title>{HEADLINE} | The Daily Test</title>", f"<title>{HEADLINE}</title>")
+    assert extract.html_article(bare).outlet is None  # nothing after the headline: no outlet guessed
+
+
 def _plain(text: str):
     from claimdesk.ingest import make_article
 
