@@ -5,8 +5,8 @@ entities (names, places, numbers, folded through the rules file's aliases, so
 "Tehran" and "Iranian" are both ``iran``) and its content terms (stemmed words
 that are not stop words; reporting verbs are stop words, because how a claim is
 presented is its status, not its content). Two signatures are the same claim when
-they share at least ``min_shared_entities`` entities and their Dice overlap
-reaches ``threshold``. A denial that names its claim only as "these claims" joins
+they share at least ``min_shared_entities`` entities and the cosine overlap of
+their terms reaches ``threshold``. A denial that names its claim only as "these claims" joins
 the claim of the sentence it answers, just before it.
 
 Candidates come from an inverted index in SQLite (``claim_keys``: term -> claim),
@@ -35,10 +35,12 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
-STATUS_ORDER = ("disputed", "denied", "alleged", "confirmed")
+from claimdesk.status import PRECEDENCE, STATUSES
+
+STATUS_ORDER = PRECEDENCE[1:]
 """Precedence of the claim status standard (docs/claim-status.md): the strongest first."""
-PUT_FORWARD = {"alleged", "confirmed"}
-REJECTED = {"denied", "disputed"}
+PUT_FORWARD = set(STATUSES[:2])  # confirmed, alleged
+REJECTED = set(STATUSES[2:])  # denied, disputed
 
 WORD = re.compile(r"[^\W\d_](?:[\w’']*\w)?|\d[\d,.]*\d|\d")
 POSSESSIVE = re.compile(r"[’']s?$")

@@ -1,4 +1,7 @@
-"""The ``claimdesk`` command: parses arguments and calls one library function per command."""
+"""The ``claimdesk`` command: parses arguments and calls one library function per command, after
+checking what can be checked before anything is read (rules, sources, the output's lock, the task
+runner) and, for ``run``, choosing the Prefect server (:mod:`claimdesk.flows.server`); it prints
+the summary the library returns."""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ import traceback
 from pathlib import Path
 
 import claimdesk
+from claimdesk.ingest import unexpected
 from claimdesk.layer import C as LAYER_C
 from claimdesk.layer import LayerError
 from claimdesk.lock import RunLocked, check_unlocked
 from claimdesk.rules import RulesError, load_rules
 from claimdesk.runs import BATCH_SIZE, TASK_RUNNERS, TaskRunnerError
-from claimdesk.sources import SourcesError, load_sources
+from claimdesk.sources import SourcesError, is_url, load_sources
 from claimdesk.wording import plural
 
 DEFAULT_INPUT = "seeds"
@@ -59,7 +63,7 @@ def _inputs(args: argparse.Namespace, must_exist: bool = False) -> list[str]:
         seeds = default_input()
         print(f"claimdesk: no paths given: reading the sample articles in {seeds}", file=sys.stderr)
         return [seeds]
-    given = [p if "://" in p else str(Path(p)) for p in args.paths]
+    given = [p if is_url(p) else str(Path(p)) for p in args.paths]
     if (
         must_exist
         and given
@@ -792,15 +796,10 @@ def main(argv: list[str] | None = None) -> int:
             return CtrlC.status()
         if args.verbose:
             traceback.print_exc()
-        print(f"claimdesk: {args.command} failed: {one_line(exc)}", file=sys.stderr)
+        print(f"claimdesk: {args.command} failed: {unexpected(exc)}", file=sys.stderr)
         if not args.verbose:
             print("claimdesk: run again with --verbose for the traceback.", file=sys.stderr)
         return 1
-
-
-def one_line(exc: BaseException) -> str:
-    message = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 if __name__ == "__main__":

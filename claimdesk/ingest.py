@@ -222,7 +222,7 @@ def article_id(key: str) -> str:
     """A readable, stable id: the slugged name (file stem, URL tail or item id) plus a hash of the key."""
     if "#" in key:
         stem = key.rsplit("#", 1)[1]
-    elif "://" in key:
+    elif is_url(key):
         stem = key.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     else:
         stem = Path(key).stem
@@ -348,7 +348,7 @@ def _feed(source: Source, payload: Payload) -> Parsed:
     outlet = source.outlet or found.title
     parsed = Parsed()
     for entry in found.entries:
-        key = entry.key if "://" in entry.key else f"{source.key}#{entry.key}"
+        key = entry.key if is_url(entry.key) else f"{source.key}#{entry.key}"
         body = entry.content or (entry.summary if not entry.link else None)
         try:
             if body:

@@ -2,8 +2,9 @@
 summarise, record rejects.
 
 :func:`run` does it all in this process (tagging, if given an executor, in its workers); the
-Prefect flow (:mod:`claimdesk.flows.pipeline`) drives the same :class:`Run` steps, each as a task.
-Each thing is done in one place, here.
+Prefect flow (:mod:`claimdesk.flows.pipeline`) drives the same :class:`Run` steps, each as a task:
+what a step does is here, once; the flow and :func:`run` only order the steps (the flow fetching
+concurrently, one batch ahead).
 
 Articles stream through in batches: a batch of files is stat'ed (those unchanged by size and
 time are skipped unread), read, hashed (those unchanged by content are skipped), handed to the
@@ -527,15 +528,19 @@ def run(
             )
             links += parsed.links
             current.tag_and_store(chunks(current.select(current.accept(parsed)), batch_size), submit)
-            progress.info("%d of %s fetched", min(k * batch_size, len(urls)), plural(len(urls), "URL"))
+            say_fetched(k, batch_size, len(urls), "URL")
         for k, chunk in enumerate(chunks(links, batch_size), start=1):
             wanted = [(link, link.url, False, link.allow_private) for link in chunk]
             pages = extract_pages(_fetch_all(current, wanted))
             current.tag_and_store(chunks(current.select(current.accept(pages)), batch_size), submit)
-            progress.info(
-                "%d of %s fetched", min(k * batch_size, len(links)), plural(len(links), "linked page")
-            )
+            say_fetched(k, batch_size, len(links), "linked page")
         return current.finish()
+
+
+def say_fetched(batches: int, batch_size: int, total: int, what: str) -> None:
+    """The progress line after ``batches`` batches of ``total`` URLs (or pages) were fetched or
+    failed: "20 of 40 URLs done"."""
+    progress.info("%d of %s done", min(batches * batch_size, total), plural(total, what))
 
 
 def _fetch_all(current: Run, wanted: list[tuple[Any, str, bool, bool]]) -> list[tuple[Any, ingest.Payload]]:

@@ -17,9 +17,10 @@ Rules, in order:
   plus any closing quotes or brackets, when white space follows and the next
   text starts like a sentence (capital, digit, opening quote or bracket).
 - A period after an abbreviation ("Dr.", "U.S.", "Jan.") or an initial
-  ("John F. Kennedy") does not end a sentence, unless a title abbreviation is
-  excluded (never) or the next word is a common sentence opener ("The", "He"),
-  or a title ("6 P.M. Mr. Smith") after a clause that already has a finite verb.
+  ("John F. Kennedy") does not end a sentence, unless the next word is a
+  common sentence opener ("The", "He") or a title ("6 P.M. Mr. Smith") after a
+  clause that already has a finite verb; after a title abbreviation ("Mr.")
+  a sentence never ends.
 - An abbreviation that stands before numbers ("p. 55", "No. 5") keeps its number.
 - A single letter that is also a word ("you and I.") ends a sentence after a
   lower-case word; after a name ("Albert I. Jones") it is an initial.

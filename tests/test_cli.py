@@ -111,7 +111,9 @@ def test_a_failed_source_is_one_line_and_counts_read_right(tmp_path: Path) -> No
     result = claimdesk("run", str(article), unreachable, "--output", str(tmp_path / "out"))
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stderr == "claimdesk: batch 1 stored (1 article so far)\n", "the summary says it all"
+    assert result.stderr == "claimdesk: batch 1 stored (1 article so far)\nclaimdesk: 1 of 1 URL done\n", (
+        "the summary says it all"
+    )
     failed = [line for line in result.stdout.splitlines() if "failed:" in line]
     assert failed == [f"  failed: {unreachable}: cannot connect: [Errno 111] Connection refused"]
     assert "Tagged 1 article, " in result.stdout

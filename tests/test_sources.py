@@ -511,8 +511,8 @@ def test_urls_are_fetched_and_stored_a_batch_at_a_time_with_progress_shown(
     assert stored_when_asked["/p5.html"] >= 2 and stored_when_asked["/p6.html"] >= 2
     if engine == "library":
         assert [stored_when_asked[f"/p{n}.html"] for n in range(1, 7)] == [0, 0, 2, 2, 4, 4]
-    assert [m for m in said if "URLs fetched" in m] == [
-        "2 of 6 URLs fetched",
-        "4 of 6 URLs fetched",
-        "6 of 6 URLs fetched",
+    assert [m for m in said if "URLs done" in m] == [
+        "2 of 6 URLs done",
+        "4 of 6 URLs done",
+        "6 of 6 URLs done",
     ]

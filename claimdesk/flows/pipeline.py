@@ -283,7 +283,7 @@ def _tag_all(
             parsed = parse_documents(documents) if documents else ingest.Parsed()
             links += parsed.links
             store_new(parsed)
-            runs.progress.info("%d of %s fetched", min((k + 1) * batch_size, total), plural(total, "URL"))
+            runs.say_fetched(k + 1, batch_size, total, "URL")
         for k, chunk in enumerate(runs.chunks(links, batch_size), start=1):
             pages = _collect(
                 [
@@ -295,9 +295,7 @@ def _tag_all(
             )
             if pages:
                 store_new(extract_pages(pages))
-            runs.progress.info(
-                "%d of %s fetched", min(k * batch_size, len(links)), plural(len(links), "linked page")
-            )
+            runs.say_fetched(k, batch_size, len(links), "linked page")
     return {**current.finish(), "task_runner": kind}
 
 

@@ -21,6 +21,7 @@ from prefect.settings import get_current_settings
 from pydantic import ValidationError
 
 from claimdesk.flows.pipeline import BATCH_SIZE, run_pipeline, tagging_runner
+from claimdesk.sources import is_url
 
 DEPLOYMENT_NAME = "claimdesk-scheduled"
 DEFAULT_INTERVAL_SECONDS = 3600
@@ -36,7 +37,7 @@ class ScheduleError(RuntimeError):
 
 
 def _absolute(location: str) -> str:
-    return location if "://" in location else str(Path(location).resolve())
+    return location if is_url(location) else str(Path(location).resolve())
 
 
 def check_server() -> str:
