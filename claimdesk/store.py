@@ -338,7 +338,8 @@ def write_records(fh: TextIO, done: Annotated) -> None:
 
 
 def write_records_file(output: Path, done: Annotated) -> Path:
-    """Write ``records/<article-id>.jsonl`` atomically (temp file, then rename)."""
+    """Write ``records/<article-id>.jsonl`` atomically (temp file, then rename), without the run's
+    crash-safe steps (:func:`claimdesk.durable.store_article`): for benchmarks and tools."""
     folder = output / "records"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{done.article.id}.jsonl"

@@ -22,7 +22,8 @@ class DeskError(RuntimeError):
 
 
 def datasette_args(output: str | Path, port: int = PORT) -> list[str]:
-    """The ``datasette serve`` arguments for the results in ``output``."""
+    """The ``datasette serve`` arguments for the results in ``output``; writes its ``metadata.yml``
+    first when there is none (a database copied without it)."""
     output = Path(output)
     db = output / DB_NAME
     if not db.is_file():
