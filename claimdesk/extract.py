@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ def _title_suffix(html: str, title: str | None) -> str | None:
     found = _TITLE.search(html[:200_000])
     if not (found and title):
         return None
-    whole = " ".join(lxml.html.fromstring(f"<p>{found.group(1)}</p>").text_content().split())
+    whole = " ".join(html_lib.unescape(found.group(1)).split())
     rest = whole.removeprefix(" ".join(title.split()))
     site = _SITE_AFTER.match(rest) if rest != whole else None
     return site.group(1) if site and len(site.group(1).split()) <= 5 else None

@@ -13,6 +13,7 @@ the same ids) and a content hash of its decoded text.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from claimdesk import extract
 from claimdesk.decode import DecodeError, decode, utf8_parts
 from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
-from claimdesk.sources import SourceSpec, is_url, page_url
+from claimdesk.sources import SourceSpec, is_http, is_url, page_url, url_list_entries
 from claimdesk.titles import title_of
 
 ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
@@ -264,19 +265,14 @@ def make_article(key: str, uri: str, text: str, encoding: str = "utf-8", **extra
 
 
 def _only_urls(text: str) -> bool:
-    """Whether every line that is not blank or a ``#`` comment is an http(s) URL (read lazily: the
-    first line of prose ends it, so a huge article costs nothing)."""
-    lines = (line.group().split("#", 1)[0].strip() for line in _LINE.finditer(text))
+    """Whether the text reads as a URL list (every entry an http(s) URL alone on its line), read
+    lazily: the first line of prose ends it, so a huge article costs nothing."""
     found = False
-    for line in lines:
-        if line:
-            if not line.startswith(("http://", "https://")) or " " in line:
-                return False
-            found = True
+    for _, entry in url_list_entries(io.StringIO(text)):
+        if not is_http(entry) or " " in entry:
+            return False
+        found = True
     return found
-
-
-_LINE = re.compile(r"[^\n]+")
 
 
 def load(source: Source) -> Payload:

@@ -224,12 +224,20 @@ def _units(text: str) -> list[tuple[int, int]]:
         lines = [text[start:end].strip() for start, end in block]
         wraps = _wraps(lines)
         for k, (start, end) in enumerate(block):
-            before = text[slice(*units[-1])].rstrip() if units else ""
-            if units and (wraps[k] or (lines[k][0].islower() and before[-1] not in ".!?:")):
+            lower = lines[k][0].islower()  # "... the figures were" / "revised on Monday."
+            if units and (wraps[k] or (lower and _last_mark(text, units[-1][1]) not in ".!?:")):
                 units[-1] = (units[-1][0], end)
             else:
                 units.append((start, end))
     return units
+
+
+def _last_mark(text: str, end: int) -> str:
+    """The last character before ``end`` that is not white space (a unit ends on a line with some)."""
+    k = end - 1
+    while text[k].isspace():
+        k -= 1
+    return text[k]
 
 
 def _blocks(text: str) -> list[list[tuple[int, int]]]:

@@ -7,6 +7,7 @@ wherever the run starts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,18 +59,30 @@ def _resolve(location: str, base: Path) -> str:
     return str(path if path.is_absolute() else (base / path))
 
 
+def url_list_entries(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """The entries of a URL list with their line numbers: each line without its ``#`` comment,
+    blank ones skipped."""
+    for n, line in enumerate(lines, start=1):
+        if entry := line.split("#", 1)[0].strip():
+            yield n, entry
+
+
+def is_http(entry: str) -> bool:
+    return entry.startswith(("http://", "https://"))
+
+
 def _url_list(path: Path, where: str) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{where}: cannot read URL list {path}: {exc}") from exc
-    urls = [line.split("#", 1)[0].strip() for line in lines]
-    bad = [(n, u) for n, u in enumerate(urls, start=1) if u and not u.startswith(("http://", "https://"))]
+    entries = list(url_list_entries(lines))
+    bad = [(n, u) for n, u in entries if not is_http(u)]
     if bad:
         n, url = bad[0]
         more = f" (and {plural(len(bad) - 1, 'more line')})" if len(bad) > 1 else ""
         raise SourcesError(f"{where}: {path}:{n}: not an http(s) URL: {url!r}{more}")
-    return [u for u in urls if u]
+    return [u for _, u in entries]
 
 
 def load_sources(path: str | Path) -> list[SourceSpec]:
