@@ -67,6 +67,10 @@ class Grouping:
     join: tuple[tuple[str, str], ...] = ()
     apart: tuple[tuple[str, str], ...] = ()
     enabled: bool = True
+    stem: Stemmer = field(default_factory=lambda: Stemmer(()), compare=False)
+    """How a word is cut to its stem (the file's ``stemming``), so that its forms meet."""
+    articles: frozenset[str] = frozenset()
+    """The lexicons' definite and indefinite articles: one may open a description of the source."""
     words: dict[str, tuple[Term, ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )  # what each word is, worked out once per rules file (see _terms)
@@ -90,7 +94,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-SHIPPED_LISTS = ("stopwords", "aliases", "refer_back")
+SHIPPED_LISTS = ("stopwords", "aliases", "refer_back", "stemming")
 """Grouping's word lists: a rules file whose ``grouping`` leaves one out takes the shipped one, as a
 file that leaves out a lexicon does (``grouping: {aliases: {persia: Iran}}`` once dropped every
 shipped alias and stop word)."""
@@ -115,7 +119,16 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
     # the shipped file is read only for what this one leaves out (the shipped file leaves out nothing)
     lists = {k: _shipped()["grouping"][k] for k in SHIPPED_LISTS if k not in given}
     spec = {**DEFAULTS, **lists, **given}
-    titles = lexicons["titles"] if "titles" in lexicons else _shipped()["lexicons"]["titles"]
+    titles, definite, indefinite = (
+        lexicons[name] if name in lexicons else _shipped()["lexicons"][name]
+        for name in ("titles", "definite_articles", "indefinite_articles")
+    )
+    stem = Stemmer(
+        tuple(
+            (tuple((a, b) for a, b in step["endings"]), int(step["min_stem"]), tuple(step.get("keep", [])))
+            for step in spec["stemming"]
+        )
+    )
     phrases = [" ".join(p.lower().split()) for p in spec.get("refer_back", [])]
     refer = (
         re.compile(
@@ -143,6 +156,8 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
         join=tuple(tuple(p) for p in examples.get("join", [])),
         apart=tuple(tuple(p) for p in examples.get("apart", [])),
         enabled=bool(spec["enabled"]),
+        stem=stem,
+        articles=frozenset(w.lower() for w in [*definite, *indefinite]),
     )
 
 
@@ -159,25 +174,28 @@ def grouping_of(rules: Any) -> Grouping:
 # ---------------------------------------------------------------- signatures (pure)
 
 
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """A light suffix stripper: enough that supply, supplied, supplying and supplies meet."""
-    w = word.lower()
-    for suffix, repl in (
-        ("ies", "i"),
-        ("ied", "i"),
-        ("ying", "i"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-        ("y", "i"),
-        ("e", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    return w[:-1] if w.endswith("e") and len(w) > 4 else w
+class Stemmer:
+    """A light suffix stripper, enough that supply, supplied, supplying and supplies meet. Its steps
+    are the rules file's ``stemming``: in each, the first ending the word has is replaced, when at
+    least ``min_stem`` letters stay and the word has no ending of ``keep``."""
+
+    def __init__(self, steps: tuple[tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]], ...]) -> None:
+        self.steps = steps
+        self.cut = functools.lru_cache(maxsize=200_000)(self._cut)
+
+    def __call__(self, word: str) -> str:
+        return self.cut(word)
+
+    def _cut(self, word: str) -> str:
+        w = word.lower()
+        for endings, min_stem, keep in self.steps:
+            if keep and w.endswith(keep):
+                continue
+            for ending, replacement in endings:
+                if w.endswith(ending) and len(w) - len(ending) >= min_stem:
+                    w = w[: len(w) - len(ending)] + replacement
+                    break
+        return w
 
 
 @dataclass(frozen=True)
@@ -295,8 +313,8 @@ def _terms(word: str, g: Grouping) -> tuple[Term, ...]:
         lower = token.lower()
         if not token or lower in g.stopwords:
             continue
-        title = stem(lower) in g.titles
-        spoken = g.aliases.get(lower) or stem(lower)
+        title = g.stem(lower) in g.titles
+        spoken = g.aliases.get(lower) or g.stem(lower)
         if lower in g.aliases:
             term, name = g.aliases[lower], token[:1].isupper()
         elif token[0].isdigit():
@@ -304,14 +322,13 @@ def _terms(word: str, g: Grouping) -> tuple[Term, ...]:
         elif len(lower) < 3:
             term, name = None, False
         else:
-            term, name = stem(lower), token[0].isupper()
+            term, name = g.stem(lower), token[0].isupper()
         found.append(Term(term, term if name else None, title, lower, spoken))
     return tuple(found)
 
 
 APART = re.compile(r"[^\s'’-]")  # anything but space, apostrophe or hyphen between two words ends a phrase
 COMMA = re.compile(r"^\s*,\s*$")
-ARTICLES = {"a", "an", "the"}
 
 
 APPOSITION_WORDS = 8
@@ -332,7 +349,7 @@ def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Gr
         return text[words[a].end() : words[b].start()]
 
     def title(n: int) -> bool:
-        return stem(POSSESSIVE.sub("", words[n].group()).lower()) in g.titles
+        return g.stem(POSSESSIVE.sub("", words[n].group()).lower()) in g.titles
 
     found: set[int] = set()
     n = first - 1
@@ -345,7 +362,7 @@ def _description(text: str, words: list[re.Match[str]], speaker: set[str], g: Gr
             n -= 1
     n = last + 1
     if n < len(words) and COMMA.match(between(last, n)):  # "Shami Chakrabarti, director of Liberty, ..."
-        if words[n].group().lower() in ARTICLES:
+        if words[n].group().lower() in g.articles:
             n += 1
         phrase = []
         while n < len(words) and (not phrase or not APART.search(between(n - 1, n))):

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from claimdesk.claims import example_errors, grouping_of
 from claimdesk.rules import RulesError, RuleSet, load_rules
-from claimdesk.segment import Span
-from claimdesk.tag import Tagged, tag_sentences
+from claimdesk.tag import tag_one
 from claimdesk.wording import plural
 
 
@@ -41,11 +40,6 @@ class CheckReport:
             f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')}"
         )
         return out
-
-
-def tag_one(sentence: str, rules: RuleSet) -> Tagged:
-    """Tag a sentence on its own, with no surrounding article."""
-    return tag_sentences(sentence, [Span(0, len(sentence))], rules)[0]
 
 
 def check_examples(rules: RuleSet, report: CheckReport) -> None:

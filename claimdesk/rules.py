@@ -178,6 +178,8 @@ class RuleSet:
     """Every lexicon by name, lower-cased: the engine's English lives here, not in its modules."""
     claim_overlap: dict[str, int] = field(default_factory=dict)
     """How many content words (of what length, cut to what stem) two sentences share to speak of one claim."""
+    title_skips: tuple[str, ...] = ()
+    """Ids of the rules that mark a line as page furniture, which a plain text's title passes over."""
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     """Patterns the engine modules compile from this rule set's lexicons, once per rule set."""
     layer: Layer | None = None
@@ -392,6 +394,9 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         )
         _probe_backtracking(rule, where)
         rules.append(rule)
+    unknown = [r for r in data.get("title_skips", []) if r not in specs]
+    if unknown:
+        raise RulesError(f"{path}: field title_skips: no rule {unknown[0]!r} in this file")
     return RuleSet(
         name=data["name"],
         version=data["version"],
@@ -406,6 +411,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         raw=data,
         words=morphology,
         claim_overlap={**CLAIM_OVERLAP, **data.get("claim_overlap", {})},
+        title_skips=tuple(data.get("title_skips", [])),
     )
 
 

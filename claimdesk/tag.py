@@ -338,6 +338,11 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
     return results
 
 
+def tag_one(sentence: str, rules: RuleSet) -> Tagged:
+    """A sentence tagged on its own, with no article around it: a rule's examples, a line read for a title."""
+    return tag_sentences(sentence, [Span(0, len(sentence))], rules)[0]
+
+
 def _settle(t: Tagged, rules: RuleSet) -> None:
     """A sentence without a claim has no source; one with a source has its kind."""
     t.source_type = None

@@ -11,19 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from claimdesk.rules import RuleSet, default_ruleset
 from claimdesk.segment import segment
+from claimdesk.tag import tag_one
 
-# Lines that are never a headline: player and share widgets, reading prompts, bare punctuation.
-FURNITURE = re.compile(
-    r"^(?:getting your .{0,40}(?:player|audio).{0,20}ready|listen to (?:this|the) (?:article|story)"
-    r"|click here|read more|advertisement|share (?:this|on)|subscribe|sign up|skip to)\b",
-    re.IGNORECASE,
-)
 HEADLINE_END = re.compile(r"[.!?…][\"”’)]*$")
 
 
-def is_furniture(line: str) -> bool:
-    return not any(c.isalpha() for c in line) or bool(FURNITURE.match(line.strip()))
+def is_furniture(line: str, rules: RuleSet) -> bool:
+    """Whether one of the rules file's ``title_skips`` (page furniture, a line with no words) fires
+    on the line: what those rules know is furniture in an article is furniture above its headline."""
+    fired = tag_one(line, rules).fired
+    return any(rule in fired for rule in rules.title_skips)
 
 
 # What str.splitlines() splits at; a run of anything else is a line.
@@ -47,12 +46,16 @@ def cut(text: str, limit: int) -> str:
     return (head[:space] if space > limit // 2 else head).rstrip(" ,;:-–—") + "…"
 
 
-def title_of(text: str, limit: int) -> str:
-    """The headline (first line that is not furniture), or the first sentence when that line is prose."""
+def title_of(text: str, limit: int, rules: RuleSet | None = None) -> str:
+    """The headline (first line that is not furniture), or the first sentence when that line is prose.
+    ``rules``: the rule set whose ``title_skips`` say what furniture is (the shipped one when None)."""
+    rules = rules or default_ruleset()
     lines = _lines(text)
     first = next(lines, "")
-    line = next((line for line in lines if not is_furniture(line)), first) if is_furniture(first) else first
-    spans = segment(line)
+    if is_furniture(first, rules):
+        first = next((line for line in lines if not is_furniture(line, rules)), first)
+    line = first
+    spans = segment(line, rules)
     if len(spans) > 1 or HEADLINE_END.search(line):  # prose, not a headline
         line = line[spans[0].start : spans[0].end] if spans else line
     return cut(line, limit)

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimdesk.rulecheck import check_rules, tag_one
+from claimdesk.rulecheck import check_rules
 from claimdesk.rules import STATUSES, RulesError, default_rules_path, inflect, load_rules, parse_rules
+from claimdesk.store import open_db
+from claimdesk.tag import tag_one
 from tests.conftest import ROOT
 
 MINIMAL = """
@@ -67,6 +69,13 @@ def test_unknown_group_in_requires_is_refused() -> None:
     data = yaml.safe_load(MINIMAL)
     data["rules"][0]["requires"] = {"group": "nothing-here", "where": "before"}
     with pytest.raises(RulesError, match=r"rule 'deny', field requires: no rule has group 'nothing-here'"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
+def test_a_title_skip_naming_no_rule_is_refused() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["title_skips"] = ["page-furnitur"]  # a typo would silently title every copied page by its furniture
+    with pytest.raises(RulesError, match=r"x\.yaml: field title_skips: no rule 'page-furnitur' in this file"):
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
@@ -158,7 +167,7 @@ def test_a_word_listed_twice_is_named() -> None:
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
-ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules")
+ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules", "scan", "status", "titles", "claims")
 
 
 def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
@@ -169,9 +178,11 @@ def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            # a list of words, or a table of them (("ies", "i"), ("ing", ""), ...)
+            items = [x for e in node.elts for x in (e.elts if isinstance(e, ast.List | ast.Tuple) else [e])]
             words = [
                 e.value
-                for e in node.elts
+                for e in items
                 if isinstance(e, ast.Constant) and isinstance(e.value, str) and e.value.isalpha()
             ]
             words = [w for w in words if w.islower() and w not in lexicon_names]
@@ -183,12 +194,15 @@ def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
     return found
 
 
-def test_no_engine_module_holds_an_english_word_list() -> None:
+def test_no_engine_module_holds_an_english_word_list(tmp_path) -> None:
     """Knowledge is data: the words the engine leans on live in the rules file's lexicons. The names of
-    the lexicons, the statuses and a rule's fields are the file's format, not English."""
-    fields = json.loads((ROOT / "schemas" / "rules.schema.json").read_text(encoding="utf-8"))["$defs"]["rule"]
+    the lexicons, the statuses, the rules file's fields and the database's columns are formats."""
+    schema = json.loads((ROOT / "schemas" / "rules.schema.json").read_text(encoding="utf-8"))
     names = set(yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))["lexicons"]) | set(STATUSES)
-    names |= set(fields["properties"])
+    names |= set(schema["$defs"]["rule"]["properties"]) | set(schema["properties"]["grouping"]["properties"])
+    db = open_db(tmp_path)
+    names |= {c.name for table in db.tables for c in table.columns}
+    db.close()
     found = [
         hit
         for module in ENGINE_MODULES
@@ -202,6 +216,8 @@ def test_no_engine_module_holds_an_english_word_list() -> None:
 def test_the_word_list_check_catches_lists_and_alternations() -> None:
     code = 'STOP = frozenset(["that", "this", "with"])\nTAIL = r"\\b(?:said|says|told)\\b"\n'
     assert len(_english_in(code, "x.py", set())) == 2
+    table = 'for suffix, repl in (("ies", "i"), ("ing", ""), ("ed", "")):\n    pass\n'
+    assert len(_english_in(table, "x.py", set())) == 1  # a table of endings is English too
 
 
 def test_a_rules_files_segmenter_words_are_used_by_a_run(tmp_path) -> None:

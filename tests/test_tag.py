@@ -7,10 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimdesk.attribution import _grammar, _strip_tail
-from claimdesk.rulecheck import tag_one
 from claimdesk.rules import default_ruleset
 from claimdesk.segment import segment
-from claimdesk.tag import _FOUR_WORDS, _WORD, tag_sentences
+from claimdesk.tag import _FOUR_WORDS, _WORD, tag_one, tag_sentences
 from tests.conftest import seed_text
 
 

@@ -12,6 +12,19 @@ def test_page_furniture_above_the_headline_is_skipped() -> None:
     assert title_of(text, TITLE_LIMIT) == "Floods close the harbour"
 
 
+def test_what_furniture_is_comes_from_the_rules_files_title_skips() -> None:
+    """The title passes over the lines that the rules named by ``title_skips`` fire on, and only those."""
+    import yaml
+
+    from claimdesk.rules import default_rules_path, parse_rules
+
+    text = "Listen to the story\nSign up for our newsletter\nFloods close the harbour\nThe harbour closed.\n"
+    assert title_of(text, TITLE_LIMIT) == "Floods close the harbour"
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["title_skips"] = ["no-words"]  # a file that takes page furniture for headlines
+    assert title_of(text, TITLE_LIMIT, parse_rules(yaml.safe_dump(data))) == "Listen to the story"
+
+
 def test_an_article_without_a_headline_shows_its_first_sentence_cut_at_a_word() -> None:
     first = (
         "Russian President Vladimir Putin and Iranian President Masoud Pezeshkian signed a broad "
