@@ -5,8 +5,9 @@ an Annotation whose target is its article, located twice (a TextQuoteSelector wi
 words and some context, and a TextPositionSelector with code-point offsets, as the model
 asks), and whose body carries the status and the claim across articles it belongs to. The
 claims themselves, with their mentions, go out as JSON Lines (one claim a line) or CSV (one
-mention a row). The shape is published as
-``schemas/web-annotation.schema.json`` and every export is checked against it.
+mention a row). Their shapes are published
+(``schemas/web-annotation.schema.json``, ``exported-sentence.schema.json`` for the sentences' CSV and
+JSON Lines, ``exported-claim.schema.json`` for the claims') and every export is checked against them.
 The database is opened read-only, so exporting never blocks or changes a run.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from claimdesk import atomic, schemas
+from claimdesk.records import ExportedClaim, ExportedMention, ExportedSentence
 from claimdesk.store import DB_NAME
 
 FORMATS = {
@@ -34,44 +36,13 @@ FORMATS = {
 }
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 QUOTE_CONTEXT = 32  # characters of prefix and suffix, enough to find the quote again
-COLUMNS = [
-    "id",
-    "article_id",
-    "article_title",
-    "outlet",
-    "position",
-    "start",
-    "end",
-    "status",
-    "attributed_to",
-    "source_type",
-    "decided_by",
-    "quoted",
-    "cues",
-    "claim_id",
-    "text",
-]
-
-
+COLUMNS = list(ExportedSentence.model_fields)
+"""A sentence's columns, in order: its published schema's (``schemas/exported-sentence.schema.json``)."""
 CLAIM_COLUMNS = [
-    "id",
-    "text",
-    "status",
-    "mentions",
-    "articles",
-    "outlets",
-    "confirmed",
-    "alleged",
-    "denied",
-    "disputed",
-    "asserted_by",
-    "alleged_by",
-    "denied_by",
-    "disputed_by",
-    "first_seen",
-    "last_seen",
+    "mentions" if k == "mention_count" else k for k in ExportedClaim.model_fields if k != "mentions"
 ]
-MENTION_COLUMNS = ["sentence_id", "article_id", "article_title", "outlet", "status", "attributed_to", "text"]
+"""A claim's columns of the ``claims`` table, in the order of ``schemas/exported-claim.schema.json``."""
+MENTION_COLUMNS = list(ExportedMention.model_fields)
 
 
 class ExportError(RuntimeError):
@@ -195,6 +166,33 @@ def web_annotations(conn: sqlite3.Connection) -> dict:
     }
 
 
+def _checked(kind: str, rows: Iterator[dict]) -> Iterator[dict]:
+    """``rows`` as they are exported, each checked against ``schemas/<kind>.schema.json``: a row that
+    does not match is our own bug, not the user's, and the export stops saying exactly what is wrong."""
+    for row in rows:
+        problems = schemas.errors(kind, row)
+        if problems:
+            raise ExportError(
+                f"{kind} {row.get('id')!r} does not match its schema: " + "; ".join(problems[:5])
+            )
+        yield row
+
+
+def _checked_sentences(conn: sqlite3.Connection) -> Iterator[dict]:
+    return _checked("exported-sentence", ({k: s[k] for k in COLUMNS} for s in sentences(conn)))
+
+
+def _checked_claims(conn: sqlite3.Connection) -> Iterator[dict]:
+    rows = (
+        {
+            **{("mention_count" if k == "mentions" else k): c[k] for k in CLAIM_COLUMNS},
+            "mentions": c["mention_list"],
+        }
+        for c in claims(conn)
+    )
+    return _checked("exported-claim", rows)
+
+
 def render(conn: sqlite3.Connection, fmt: str) -> str:
     """The export as text in one of :data:`FORMATS`."""
     if fmt == "web-annotation":
@@ -204,42 +202,31 @@ def render(conn: sqlite3.Connection, fmt: str) -> str:
             raise ExportError("web annotation export does not match its schema: " + "; ".join(problems[:5]))
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if fmt == "jsonl":
-        return "".join(
-            json.dumps({k: s[k] for k in COLUMNS}, ensure_ascii=False) + "\n" for s in sentences(conn)
-        )
+        return "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in _checked_sentences(conn))
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        for s in sentences(conn):
+        for s in _checked_sentences(conn):
             writer.writerow(
                 {
-                    **{k: s[k] for k in COLUMNS},
+                    **s,
                     "quoted": "true" if s["quoted"] else "false",  # as JSON writes it, not Python's True
                     "cues": ";".join(c["rule_id"] for c in s["cues"]),
                 }
             )
         return buffer.getvalue()
     if fmt == "claims-jsonl":
-        return "".join(
-            json.dumps(
-                {
-                    **{("mention_count" if k == "mentions" else k): c[k] for k in CLAIM_COLUMNS},
-                    "mentions": c["mention_list"],
-                },
-                ensure_ascii=False,
-            )
-            + "\n"
-            for c in claims(conn)
-        )
+        return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in _checked_claims(conn))
     if fmt == "claims-csv":  # one row per mention, its claim's columns first
         buffer = io.StringIO()
         header = [f"claim_{k}" if k in ("id", "text", "status") else k for k in CLAIM_COLUMNS]
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header + [f"mention_{k}" for k in MENTION_COLUMNS])
-        for c in claims(conn):
-            for m in c["mention_list"]:
-                writer.writerow([c[k] for k in CLAIM_COLUMNS] + [m[k] for k in MENTION_COLUMNS])
+        for c in _checked_claims(conn):
+            claim = [c["mention_count" if k == "mentions" else k] for k in CLAIM_COLUMNS]
+            for m in c["mentions"]:
+                writer.writerow(claim + [m[k] for k in MENTION_COLUMNS])
         return buffer.getvalue()
     raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 

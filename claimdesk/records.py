@@ -1,7 +1,8 @@
 """The records claimdesk writes: pydantic models, their published JSON Schemas, validation.
 
-The models are the source of truth; ``schemas/article.schema.json`` and
-``schemas/sentence.schema.json`` are generated from them
+The models are the source of truth; ``schemas/article.schema.json``,
+``schemas/sentence.schema.json`` and the exports' ``exported-sentence`` and ``exported-claim``
+schemas are generated from them
 (``python -m claimdesk.records``) and a test fails when the two drift apart.
 What is written is validated against the published files with jsonschema, so
 a consumer can rely on ``schemas/`` alone.
@@ -110,7 +111,85 @@ class SentenceRecord(BaseModel):
     rules_version: str = Field(description="Version of the rules file that tagged it.")
 
 
-MODELS: dict[str, type[BaseModel]] = {"article": Article, "sentence": SentenceRecord}
+class ExportedSentence(BaseModel):
+    """One sentence as ``claimdesk export --format jsonl`` writes it (a row of the CSV): its record
+    with its article's title and outlet and the claim across articles it is a mention of."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk exported sentence")
+
+    id: str = Field(description="<article id>:<position>.")
+    article_id: str = Field(description="Id of the article the sentence belongs to.")
+    article_title: str = Field(description="The article's title.")
+    outlet: str | None = Field(description="The article's outlet, when known.")
+    position: int = Field(ge=0, description="0-based index of the sentence in the article.")
+    start: int = Field(ge=0, description="Offset in the article text.")
+    end: int = Field(ge=0, description="End offset (exclusive) in the article text.")
+    status: Status | None = Field(description="How the article presents the claim; null: no claim.")
+    attributed_to: str | None = Field(description="Who the claim is attributed to, if anyone.")
+    source_type: SourceType | None = Field(
+        description="Kind of source; 'outlet' for the article's own voice."
+    )
+    decided_by: str = Field(
+        description="Id of the rule that decided the status, 'default' or 'learned-layer'."
+    )
+    quoted: bool = Field(description="The sentence is inside a direct quotation.")
+    cues: list[CueRecord] = Field(description="Every rule that fired, with the matched text.")
+    claim_id: str | None = Field(description="The claim across articles it is a mention of; null for none.")
+    text: str = Field(min_length=1, description="The sentence.")
+
+
+class ExportedMention(BaseModel):
+    """One sentence that makes a claim, in an article of some outlet."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk claim mention")
+
+    sentence_id: str = Field(description="Id of the sentence.")
+    article_id: str = Field(description="Id of its article.")
+    article_title: str = Field(description="Its article's title.")
+    outlet: str | None = Field(description="Its article's outlet, when known.")
+    status: Status = Field(description="How its article presents the claim.")
+    attributed_to: str | None = Field(description="Who it attributes the claim to, if anyone.")
+    text: str = Field(min_length=1, description="The sentence.")
+
+
+class ExportedClaim(BaseModel):
+    """One claim across articles as ``claimdesk export --format claims-jsonl`` writes it (the CSV's
+    rows are its mentions, each with these columns first)."""
+
+    model_config = ConfigDict(extra="forbid", title="claimdesk exported claim")
+
+    id: str = Field(description="The claim's id, stable across runs.")
+    text: str = Field(min_length=1, description="Its canonical text: the sentence that started it.")
+    status: Status = Field(
+        description="Where it stands across outlets (disputed when put forward and rejected)."
+    )
+    mention_count: int = Field(ge=1, description="Sentences that make it (the claims table's mentions).")
+    articles: int = Field(ge=1, description="Articles that make it.")
+    outlets: int = Field(
+        ge=1, description="Outlets that make it (an article of no known outlet counts as one)."
+    )
+    confirmed: int = Field(ge=0, description="Mentions that state it as fact.")
+    alleged: int = Field(ge=0, description="Mentions that attribute it.")
+    denied: int = Field(ge=0, description="Mentions that deny it.")
+    disputed: int = Field(ge=0, description="Mentions that dispute it.")
+    asserted_by: str | None = Field(description="Who states it as fact, in which outlet.")
+    alleged_by: str | None = Field(description="Who alleges it, in which outlet.")
+    denied_by: str | None = Field(description="Who denies it, in which outlet.")
+    disputed_by: str | None = Field(description="Who disputes it, in which outlet.")
+    first_seen: str = Field(
+        description="The earliest of its mentions' dates: their article's publication date in ISO 8601, "
+        "else the time of the run that stored it."
+    )
+    last_seen: str = Field(description="The latest of its mentions' dates.")
+    mentions: list[ExportedMention] = Field(description="Its mentions in article order.")
+
+
+MODELS: dict[str, type[BaseModel]] = {
+    "article": Article,
+    "sentence": SentenceRecord,
+    "exported-sentence": ExportedSentence,
+    "exported-claim": ExportedClaim,
+}
 
 
 def sentence_id(article_id: str, position: int) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from claimdesk import schemas
-from claimdesk.export import annotation, export
+from claimdesk.export import ExportError, annotation, export
 from tests.conftest import HOSTILE_ARTICLE, ROOT, WIDE_ARTICLE, build_desk
 
 CLAIMDESK = str(Path(sys.executable).parent / "claimdesk")
@@ -158,6 +158,46 @@ def test_cli_exports_csv_and_jsonl_one_row_per_sentence(output) -> None:
     ]
     assert len(lines) == count
     assert all(isinstance(r["cues"], list) and isinstance(r["quoted"], bool) for r in lines)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "kind"), [("jsonl", "exported-sentence"), ("claims-jsonl", "exported-claim")]
+)
+def test_json_lines_exports_validate_against_their_published_schemas(output, tmp_path, fmt, kind) -> None:
+    """A consumer can rely on schemas/ alone: every line of each JSON Lines export passes an
+    independent validator (check-jsonschema) run on the published file."""
+    path = export(output, fmt, tmp_path / f"{fmt}.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines
+    for n, line in enumerate(lines):
+        (tmp_path / f"{n}.json").write_text(line, encoding="utf-8")
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    schema = ROOT / "schemas" / f"{kind}.schema.json"
+    files = [str(tmp_path / f"{n}.json") for n in range(len(lines))]
+    result = subprocess.run(
+        [str(checker), "--schemafile", str(schema), *files], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_export_that_would_break_its_schema_is_refused_and_the_last_one_kept(output, tmp_path) -> None:
+    """A row the schema refuses (here a status no reader expects, written into a copy of the
+    database) stops the export with what is wrong; the file already there stays whole."""
+    import shutil
+
+    copy = tmp_path / "broken"
+    shutil.copytree(output, copy, ignore=shutil.ignore_patterns("*.jsonl", "*.csv", "*.jsonld"))
+    target = copy / "sentences.jsonl"
+    target.write_text("the last export\n", encoding="utf-8")
+    conn = sqlite3.connect(copy / "claims.db")
+    conn.execute("update sentences set status = 'probably' where id = (select min(id) from sentences)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(
+        ExportError, match=r"exported-sentence '.+:0000' does not match its schema: .*probably"
+    ):
+        export(copy, "jsonl")
+    assert target.read_text(encoding="utf-8") == "the last export\n"
 
 
 def test_cli_export_without_a_database_says_what_to_do(tmp_path: Path) -> None:
