@@ -33,8 +33,8 @@ import yaml
 from claimdesk import store
 from claimdesk.annotate import annotate
 from claimdesk.claimeval import Scores, load_pairs, report, report_slices, score
-from claimdesk.claims import grouping_of
 from claimdesk.corpus import CorpusError
+from claimdesk.grouping import grouping_of
 from claimdesk.ingest import make_article
 from claimdesk.rules import default_rules_path, load_rules, parse_rules
 
@@ -100,7 +100,7 @@ def sweep(corpus: Path) -> int:
     import dataclasses
     import itertools
 
-    from claimdesk.claims import signature, similarity
+    from claimdesk.grouping import signature, similarity
 
     rules = load_rules()
     g = grouping_of(rules)

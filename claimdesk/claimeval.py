@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimdesk.claims import Grouping, signature, similarity
 from claimdesk.corpus import read_labelled
+from claimdesk.grouping import Grouping, signature, similarity
 from claimdesk.rules import RuleSet
 from claimdesk.segment import segment
 from claimdesk.tag import tag_sentences

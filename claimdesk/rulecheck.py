@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimdesk.claims import example_errors, grouping_of
+from claimdesk.grouping import example_errors, grouping_of
 from claimdesk.rules import RulesError, RuleSet, load_rules
 from claimdesk.tag import tag_one
 from claimdesk.wording import plural

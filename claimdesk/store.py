@@ -20,6 +20,7 @@ import sqlite_utils
 from claimdesk import atomic, claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
+from claimdesk.grouping import grouping_of
 from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
 from claimdesk.layer import DECIDED_BY, describe
 from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article, iso_date
@@ -386,7 +387,7 @@ def _write_article(
             db,
             article.model_dump(),
             (claims.Sentence(i, p, text, v.status, v.attributed_to) for i, p, text, v in done.sentences()),
-            claims.grouping_of(rules),
+            grouping_of(rules),
             (article.published and iso_date(article.published)) or now(),  # "Spring 2025": when stored
             left,
         )

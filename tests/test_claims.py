@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.__main__ import make_corpus
-from claimdesk import claims, store
+from claimdesk import claims, grouping, store
 from claimdesk.annotate import annotate
 from claimdesk.claimeval import load_pairs, score
-from claimdesk.claims import cross_status, grouping_of, load_grouping, same_claim, signature
 from claimdesk.corpus import CorpusError
+from claimdesk.grouping import cross_status, grouping_of, load_grouping, same_claim, signature
 from claimdesk.ingest import make_article
 from claimdesk.rulecheck import check_rules
 from claimdesk.rules import default_rules_path, parse_rules
@@ -413,7 +413,7 @@ def test_signatures_kept_for_repeated_sentences_group_as_signatures_made_anew(
         ).fetchall()
 
     kept = grouped(tmp_path / "kept")
-    monkeypatch.setattr(claims, "SIGNATURES", 1)  # every sentence's signature made anew
+    monkeypatch.setattr(grouping, "SIGNATURES", 1)  # every sentence's signature made anew
     assert grouped(tmp_path / "anew") == kept
     assert len(kept) > 200
 

@@ -167,7 +167,7 @@ def test_a_word_listed_twice_is_named() -> None:
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
-ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules", "scan", "status", "titles", "claims")
+ENGINE_MODULES = ("segment", "quotes", "tag", "attribution", "rules", "scan", "status", "titles", "grouping")
 
 
 def _english_in(code: str, where: str, lexicon_names: set[str]) -> list[str]:
