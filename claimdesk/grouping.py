@@ -14,6 +14,7 @@ into the claims tables with what is decided here.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -43,6 +44,7 @@ class Grouping:
     min_shared_entities: int
     min_shared_terms: int
     min_terms: int
+    identical_terms: int
     candidates: int
     compare: int
     mention_sample: int
@@ -74,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
     "min_shared_entities": 2,
     "min_shared_terms": 1,
     "min_terms": 4,
+    "identical_terms": 6,
     "candidates": 20,
     "compare": 5,
     "mention_sample": 8,
@@ -132,6 +135,7 @@ def load_grouping(raw: Mapping[str, Any]) -> Grouping:
         min_shared_entities=int(spec["min_shared_entities"]),
         min_shared_terms=int(spec["min_shared_terms"]),
         min_terms=int(spec["min_terms"]),
+        identical_terms=int(spec["identical_terms"]),
         candidates=int(spec["candidates"]),
         compare=int(spec["compare"]),
         mention_sample=int(spec["mention_sample"]),
@@ -208,6 +212,11 @@ class Signature:
         """``terms`` in a fixed order (a set's order of strings changes with Python's hash seed); sorted
         once per signature, which is compared again and again."""
         return tuple(sorted(self.terms))
+
+    @functools.cached_property
+    def identity(self) -> str:
+        """A key for sentences whose signatures are the same (``claim_keys``, beside their terms)."""
+        return "=" + hashlib.sha1(self.stored.encode()).hexdigest()[:16]
 
     @functools.cached_property
     def stored(self) -> str:
@@ -372,12 +381,26 @@ def _cosine(shared: float, a: float, b: float) -> float:
     return shared / math.sqrt(a * b) if a and b else 0.0
 
 
+def reprinted(sig: Signature, g: Grouping) -> bool:
+    """A sentence that names too few entities to be compared, but says enough (``identical_terms``
+    terms) that another with the very same signature is the same claim: wire copy printed word for
+    word by several outlets ("It takes 2,383 delegates to win the nomination.")."""
+    return 0 < g.identical_terms <= len(sig.terms) and len(sig.entities) < g.min_shared_entities
+
+
+def identical(a: Signature, b: Signature, g: Grouping) -> bool:
+    """The same claim in the same words, though it names too few entities to be compared."""
+    return reprinted(a, g) and a == b
+
+
 def similarity(a: Signature, b: Signature, g: Grouping) -> float:
     """Cosine overlap of terms, names weighing ``entity_weight``; 0 unless both share enough entities
     and enough other terms, give the same figures if both give any, what is claimed (without who
     speaks) overlaps by ``content_threshold``, and neither is too thin to say anything.
 
     Set sizes only (no per-term loop): grouping compares each sentence with dozens of mentions."""
+    if identical(a, b, g):
+        return 1.0
     names = a.entities & b.entities
     if len(names) < g.min_shared_entities or len(a.terms) < g.min_terms or len(b.terms) < g.min_terms:
         return 0.0

@@ -429,6 +429,25 @@ def test_a_claim_whose_mentions_all_leave_is_gone(tmp_path: Path, rules) -> None
     assert db["claim_keys"].count == 0
 
 
+def test_a_sentence_reprinted_word_for_word_by_another_outlet_joins_its_claim(tmp_path: Path, rules) -> None:
+    """Wire copy: the same sentence in two outlets is one claim, though it names one entity (a
+    figure), too few to compare it with others; the same words with another figure are not."""
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "desk", rules, [])
+    wire = "It takes 2,383 delegates to win the nomination outright at the summer convention.\n"
+    write(db, rules, "a.txt", "Harbour tolls rose again.\n" + wire, "Outlet A")
+    write(db, rules, "b.txt", "Ferry fares fell sharply.\n" + wire, "Outlet B")
+    write(db, rules, "c.txt", wire.replace("2,383", "1,237"), "Outlet C")
+    (reprinted,) = [c for c in claims_rows(db) if c["text"] == wire.strip()]
+    assert (reprinted["mentions"], reprinted["outlets"]) == (2, 2)
+    other = [c for c in claims_rows(db) if "1,237" in c["text"]]
+    assert len(other) == 1 and other[0]["mentions"] == 1
+    write(db, rules, "a.txt", "Harbour tolls rose again.\n")  # the first outlet drops it: the claim stays
+    (kept,) = [c for c in claims_rows(db) if c["text"] == wire.strip()]
+    assert (kept["mentions"], kept["outlets"]) == (1, 1)
+
+
 def test_grouping_switched_off_stores_no_claims(tmp_path: Path) -> None:
     data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
     data["grouping"]["enabled"] = False
