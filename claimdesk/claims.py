@@ -29,7 +29,7 @@ from claimdesk.grouping import (
     Grouping,
     Signature,
     cross_status,
-    reprinted,
+    reprintable,
     signature,
     similarity,
 )
@@ -515,18 +515,15 @@ class _Index:
                     samples[claim].append(Signature.from_json(text))
 
     def similar(self, sig: Signature) -> list[tuple[str, float]]:
-        """Claims at or above the threshold, most similar first, among the candidates of ``sig``; for
-        a sentence that names too few entities to be compared, the claim of one with its very
-        signature (a reprint), looked up by its ``identity`` key."""
+        """The claim of a sentence with its very signature (a reprint), looked up by its ``identity``
+        key; else claims at or above the threshold, most similar first, among the candidates of ``sig``."""
+        if reprintable(sig, self.g):  # a reprint joins its claim however many claims came since
+            reprints = map(self.resolve, self.memory.keys.get(sig.identity, ()))
+            same = [c for c in reprints if c not in self.memory.gone]
+            if same:
+                return [(same[0], 1.0)]
         if not self.searchable(sig):
-            if not reprinted(sig, self.g):
-                return []
-            same = [
-                c
-                for c in map(self.resolve, self.memory.keys.get(sig.identity, ()))
-                if c not in self.memory.gone
-            ]
-            return [(same[0], 1.0)] if same else []
+            return []
         claims = self.candidates(sig)
         self.fetch(claims)
         found: dict[str, float] = {}
@@ -562,7 +559,7 @@ class _Index:
         sample.append(sig)
         self.memory.names.pop(claim, None)
         new = sorted(sig.terms - known)
-        if reprinted(sig, self.g):  # a reprint of it finds the claim by its signature alone
+        if reprintable(sig, self.g):  # a reprint of it finds the claim by its signature alone
             new.append(sig.identity)
         for t in new:
             found = self.memory.keys.setdefault(t, [])

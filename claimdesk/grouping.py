@@ -381,16 +381,20 @@ def _cosine(shared: float, a: float, b: float) -> float:
     return shared / math.sqrt(a * b) if a and b else 0.0
 
 
-def reprinted(sig: Signature, g: Grouping) -> bool:
-    """A sentence that names too few entities to be compared, but says enough (``identical_terms``
-    terms) that another with the very same signature is the same claim: wire copy printed word for
-    word by several outlets ("It takes 2,383 delegates to win the nomination.")."""
-    return 0 < g.identical_terms <= len(sig.terms) and len(sig.entities) < g.min_shared_entities
+def reprintable(sig: Signature, g: Grouping) -> bool:
+    """Whether another sentence with this very signature is the same claim: wire copy printed word
+    for word by several outlets, or a story's background paragraph printed again ("It takes 2,383
+    delegates to win the nomination."). A sentence that names no entity at all needs
+    ``identical_terms`` terms ("The vote is expected to be close." is in many stories), others
+    ``min_terms``."""
+    if sig.entities:
+        return len(sig.terms) >= g.min_terms
+    return 0 < g.identical_terms <= len(sig.terms)
 
 
 def identical(a: Signature, b: Signature, g: Grouping) -> bool:
-    """The same claim in the same words, though it names too few entities to be compared."""
-    return reprinted(a, g) and a == b
+    """The same claim in the same words."""
+    return a == b and reprintable(a, g)
 
 
 def similarity(a: Signature, b: Signature, g: Grouping) -> float:

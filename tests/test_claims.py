@@ -448,6 +448,25 @@ def test_a_sentence_reprinted_word_for_word_by_another_outlet_joins_its_claim(tm
     assert (kept["mentions"], kept["outlets"]) == (1, 1)
 
 
+def test_a_reprint_is_found_by_its_words_whatever_the_candidate_index_holds(tmp_path: Path) -> None:
+    """The candidate index keeps the latest claims per term, so a reprint that comes many claims
+    later could miss its claim; it is found by its identity key instead (here no candidate can ever
+    be close enough, so only that key can join them)."""
+    data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    data["grouping"]["min_shared_terms"] = 50
+    rules = parse_rules(yaml.safe_dump(data, allow_unicode=True))
+    db = store.open_db(tmp_path)
+    store.write_rules(db, rules)
+    store.start_run(db, "desk", rules, [])
+    wire = "Passau council approved the Danube flood wall budget on Tuesday night.\n"
+    write(db, rules, "a.txt", wire, "Outlet A")
+    write(db, rules, "b.txt", "Ferry fares fell sharply.\n" + wire, "Outlet B")  # printed again
+    write(db, rules, "c.txt", wire.replace("approved", "rejected"), "Outlet C")  # another claim
+    counts = {c["text"]: c["mentions"] for c in claims_rows(db)}
+    assert counts[wire.strip()] == 2
+    assert counts[wire.replace("approved", "rejected").strip()] == 1
+
+
 def test_grouping_switched_off_stores_no_claims(tmp_path: Path) -> None:
     data = yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
     data["grouping"]["enabled"] = False
