@@ -25,7 +25,7 @@ from pathlib import Path
 
 from claimdesk import atomic, schemas
 from claimdesk.records import ExportedClaim, ExportedMention, ExportedSentence
-from claimdesk.store import DB_NAME
+from claimdesk.store import DB_NAME, missing_db
 
 FORMATS = {
     "web-annotation": "annotations.jsonld",
@@ -50,9 +50,9 @@ class ExportError(RuntimeError):
 
 
 def connect(output: Path) -> sqlite3.Connection:
+    if problem := missing_db(output):
+        raise ExportError(problem)
     path = output / DB_NAME
-    if not path.is_file():
-        raise ExportError(f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`")
     conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     return conn

@@ -56,8 +56,9 @@ def build_metadata(rules_name: str) -> dict:
         "id": "Id of the claim (named after the sentence that started it).",
         "text": "The claim as one of its mentions words it (the first that made it).",
         "status": (
-            "Across outlets: disputed when one mention puts the claim forward (alleged, confirmed) and "
-            "another denies or disputes it; otherwise the strongest of its mentions' statuses."
+            "Across all its mentions, in one article or several (see articles): disputed when one "
+            "mention puts the claim forward (alleged, confirmed) and another denies or disputes it; "
+            "otherwise the strongest of its mentions' statuses."
         ),
         "mentions": "Sentences that make this claim.",
         "articles": "Articles that make it.",
@@ -70,8 +71,11 @@ def build_metadata(rules_name: str) -> dict:
         "alleged_by": "Who alleges it (or 'no source named' for a hedge), and in which outlet.",
         "denied_by": "Who denies it, and in which outlet.",
         "disputed_by": "Whose claim is reported with both sides (or as unproven), and in which outlet.",
-        "first_seen": "Earliest publication date (or run time) of a mention.",
-        "last_seen": "Latest publication date (or run time) of a mention.",
+        "first_seen": (
+            "Earliest publication date of a mention's article; the time of the run that stored it when "
+            "the article gives no date (plain text files rarely do)."
+        ),
+        "last_seen": "Latest publication date of a mention's article (or run time, as for first_seen).",
         "canonical_sentence_id": "The sentence whose words stand for the claim.",
     }
     mention_cols = {

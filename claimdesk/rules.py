@@ -347,6 +347,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
     for spec in data["rules"]:
         where = f"{path}: rule {spec['id']!r}"
         source_spec = spec
+        cues_where = where
         if "same_cues_as" in spec:
             target = spec["same_cues_as"]
             if target not in specs or "same_cues_as" in specs[target]:
@@ -358,6 +359,8 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
                     f"exceptions; give its own {own[0]} in a rule of its own, or edit {target!r}"
                 )
             source_spec = specs[target]
+        # a pattern is reported where it is written: a rule with same_cues_as borrows another's
+        cues_where = f"{path}: rule {source_spec['id']!r}"
         for verb in source_spec.get("verbs", []):
             if " " in verb.strip():  # "push back" would be inflected "push backed": never found
                 raise RulesError(
@@ -378,8 +381,8 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
             status=spec.get("status"),
             description=spec["description"],
             literal=_literal(source_spec, morphology),
-            pattern=_compile(_regex_parts(source_spec, where), where),
-            exceptions=_compile(source_spec.get("exceptions", []), f"{where}, field exceptions"),
+            pattern=_compile(_regex_parts(source_spec, cues_where), cues_where),
+            exceptions=_compile(source_spec.get("exceptions", []), f"{cues_where}, field exceptions"),
             groups=_names(spec.get("group")),
             when=spec.get("when"),
             outside_quotes=spec.get("outside_quotes", False),
@@ -392,7 +395,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
             parts=tuple(source_spec.get("regex", [])),
             exception_parts=tuple(source_spec.get("exceptions", [])),
         )
-        _probe_backtracking(rule, where)
+        _probe_backtracking(rule, cues_where)
         rules.append(rule)
     unknown = [r for r in data.get("title_skips", []) if r not in specs]
     if unknown:

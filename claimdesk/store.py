@@ -37,6 +37,16 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def missing_db(output: Path) -> str | None:
+    """Why there is no database to read in ``output``, for the commands that only read one (None
+    when there is one)."""
+    if (output / DB_NAME).is_file():
+        return None
+    if output.name == DB_NAME and output.is_file():
+        return f"{output} is the database itself: give the folder that holds it ({output.parent}/)"
+    return f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`"
+
+
 def open_db(output: Path) -> sqlite_utils.Database:
     """Open (creating if needed) ``claims.db`` with every table, key and index."""
     output.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from claimdesk.store import DB_NAME
+from claimdesk.store import DB_NAME, missing_db
 
 HOST = "127.0.0.1"
 PORT = 8001
@@ -25,9 +25,9 @@ def datasette_args(output: str | Path, port: int = PORT) -> list[str]:
     """The ``datasette serve`` arguments for the results in ``output``; writes its ``metadata.yml``
     first when there is none (a database copied without it)."""
     output = Path(output)
+    if problem := missing_db(output):
+        raise DeskError(problem)
     db = output / DB_NAME
-    if not db.is_file():
-        raise DeskError(f"no {DB_NAME} in {output}/: tag some articles first with `claimdesk run`")
     metadata = output / "metadata.yml"
     if not metadata.is_file():
         from claimdesk.metadata import write_metadata

@@ -208,6 +208,21 @@ def test_cli_export_without_a_database_says_what_to_do(tmp_path: Path) -> None:
     assert not (tmp_path / "claims.db").exists()
 
 
+def test_pointing_export_and_ui_at_the_database_file_says_to_give_its_folder(output) -> None:
+    """``-o output/claims.db`` is a natural slip: the message says which folder to give instead."""
+    from claimdesk.ui import DeskError, datasette_args
+
+    for args in (
+        ["export", "-o", str(output / "claims.db"), "--file", "-"],
+        ["ui", "-o", str(output / "claims.db")],
+    ):
+        result = subprocess.run([CLAIMDESK, *args], capture_output=True, text=True, check=False, timeout=60)
+        assert result.returncode == 2
+        assert f"is the database itself: give the folder that holds it ({output}/)" in result.stderr
+    with pytest.raises(DeskError, match="give the folder that holds it"):
+        datasette_args(output / "claims.db")
+
+
 def test_cli_export_to_a_folder_that_does_not_exist_says_so_in_one_line(output, tmp_path: Path) -> None:
     target = tmp_path / "no such folder" / "sentences.csv"
     result = subprocess.run(

@@ -58,6 +58,15 @@ def test_invalid_regex_names_rule_and_field() -> None:
         parse_rules(yaml.safe_dump(data), "x.yaml")
 
 
+def test_a_broken_pattern_is_named_in_the_rule_that_holds_it_not_one_that_borrows_it() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["regex"] = ["(unclosed"]
+    borrower = {"id": "borrows", "status": "disputed", "description": "x", "same_cues_as": "deny"}
+    data["rules"].insert(0, borrower)  # read first, as claim-and-denial is before denial-verb
+    with pytest.raises(RulesError, match=r"rule 'deny', field regex\[0\]: invalid regular expression"):
+        parse_rules(yaml.safe_dump(data), "x.yaml")
+
+
 def test_catastrophic_backtracking_is_refused() -> None:
     data = yaml.safe_load(MINIMAL)
     data["rules"][0]["regex"] = ["(a+)+$"]
