@@ -305,7 +305,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     compound = verbs == [len(parts) - 2] and parts[-1].lower() in g.known_kinds
     if len(words) > 1 and verbs and not (compound and not parts[-2].endswith(g.endings["past_endings"])):
         return None  # "Victory took Real to": a clause, not a name
-    if len(parts) > 1 and parts[-1].lower() in g.closing_stops:
+    if len(parts) > 1 and parts[-1].lower() in g.closing_stops and not _surname(parts, g):
         return None  # "Sunday to", "Comey cannot", "clear he": a name cut inside a clause
     if len(parts) > 1 and any(p.lower() in w_["subject_pronouns"] for p in parts):
         return None  # "I just", "Sometimes I didn't": a clause, not a name
@@ -320,6 +320,12 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     ):
         return None  # "I've", "They've": a contracted pronoun and verb
     return name if any(c.isalpha() for c in name) else None
+
+
+def _surname(parts: list[str], g: _Grammar) -> bool:
+    """A capitalised last word after a given name or a title is a surname, even one that is a word
+    too ("Theresa May", "Mrs May", "Ms Will")."""
+    return parts[-1][:1].isupper() and (parts[-2].lower() in g.given_names or _is_title(parts[-2], g))
 
 
 def _is_title(word: str, g: _Grammar) -> bool:
@@ -461,8 +467,8 @@ def _last_clause(text: str, g: _Grammar) -> str:
 
 def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
     g = _grammar(rules)
-    left = _strip_tail(g.aux_tail, g.aux_last, text[:start]).rstrip()
-    left = _strip_tail(g.aux_tail, g.aux_last, _strip_tail(g.adverbial_tail, g.adverbial_last, left)).rstrip()
+    left = _strip_companions(text[:start], g).rstrip()
+    left = _strip_companions(_strip_tail(g.adverbial_tail, g.adverbial_last, left), g).rstrip()
     # ", the ambassador," ", 58," ", who owns 1,200 homes," are appositives: the name stands before them.
     left = _PARENTHETICAL.sub("", left)  # "the Office for Police Conduct (IOPC)"
     if left.endswith(","):
@@ -500,6 +506,16 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
                 # the clause is the end of ``left`` unless a relative clause was stepped over
                 return _described_subject(left.removesuffix(clause), rules)
     return _clean_name(words, rules)
+
+
+def _strip_companions(text: str, g: _Grammar) -> str:
+    """``text`` without the auxiliaries and adverbs that end it before the verb ("the ministry has
+    repeatedly"), unless the word is a surname after a given name or a title ("Mrs May said")."""
+    stripped = _strip_tail(g.aux_tail, g.aux_last, text)
+    removed, kept = text[len(stripped) :].split(), stripped.split()
+    if len(removed) == 1 and kept and _surname([kept[-1], removed[0]], g):
+        return text
+    return stripped
 
 
 def _described_subject(head: str, rules: RuleSet) -> str | None:

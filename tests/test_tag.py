@@ -137,6 +137,20 @@ def test_a_name_keeps_no_conjunction_or_possessive_in_front(rules, sentence: str
     assert tag_one(sentence, rules).attributed_to == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("Mrs Will said the harbour plans were recycled.", "Will"),
+        ("The Shadow Minister for Ports, June May, said the harbour plans were recycled.", "June May"),
+        ("Officials may say the harbour plans were recycled.", "Officials"),
+    ],
+)
+def test_a_surname_that_is_also_a_modal_is_a_name_after_a_given_name_or_title(
+    rules, sentence, source
+) -> None:
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_a_transcript_speaker_in_capitals_gets_the_name_the_article_gives(rules) -> None:
     """ "FALLIN: ..." in a printed interview is Governor Mary Fallin, not an acronym; "NATO" stays."""
     tagged = tag_article(
