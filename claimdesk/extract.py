@@ -55,6 +55,8 @@ CONTENT_TYPES: dict[str, Format] = {
 }
 UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream"})
 """What a server says when it does not know what it serves: the suffix, else the bytes, decide."""
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+READ = "HTML, plain text, Markdown, JSON and feeds"
 ARTICLE_FIELDS = ("url", "id", "title", "text", "published", "outlet", "author")
 BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
 
@@ -114,13 +116,23 @@ def detect_format(name: str, content_type: str | None, head: bytes) -> Format:
     return "text"
 
 
-def unsupported(content_type: str | None) -> str | None:
-    """Why a document served as ``content_type`` is not read (a PDF, a script, a style sheet, an
-    image: none of them an article), or ``None`` for HTML, text, JSON and feeds, and for no type
-    or an unknown one (``application/octet-stream``), which the suffix or the bytes decide."""
-    if content_type is None or content_type in CONTENT_TYPES or content_type in UNTYPED:
+def unsupported(content_type: str | None, name: str = "", head: bytes = b"") -> str | None:
+    """Why a document is not read (a PDF, a script, a style sheet, an image: none of them an
+    article), or ``None`` for HTML, text, JSON and feeds, and for no type or an unknown one
+    (``application/octet-stream``), which the suffix or the bytes decide.
+
+    A PDF is told by its type, its ``%PDF-`` mark (whatever the server called it) or, untyped,
+    its ``.pdf`` name: read as text it was bytes no encoding fits, a reason that says nothing."""
+    untyped = content_type is None or content_type in UNTYPED
+    if (
+        content_type in PDF_TYPES
+        or head.startswith(b"%PDF-")
+        or (untyped and PurePosixPath(name.split("?", 1)[0]).suffix.lower() == ".pdf")
+    ):
+        return f"a PDF: claimdesk reads {READ}; save its text as a .txt file"
+    if untyped or content_type in CONTENT_TYPES:
         return None
-    return f"unsupported content type {content_type[:100]}: only HTML, plain text, JSON and feeds are read"
+    return f"unsupported content type {content_type[:100]}: only {READ} are read"
 
 
 def declared_charset(head: bytes) -> str | None:

@@ -309,7 +309,7 @@ def _from_extracted(
 def parse(source: Source, payload: Payload) -> Parsed:
     """Every article in one source's bytes; an unreadable source or item becomes a failure."""
     uri = payload.url or source.location
-    refused = None if source.format else extract.unsupported(payload.content_type)
+    refused = None if source.format else extract.unsupported(payload.content_type, uri, payload.data)
     if refused:  # a `feed:` entry is a feed whatever its server calls it
         return Parsed(failures=[(uri, refused)])
     try:
@@ -399,7 +399,7 @@ def page(link: Link, payload: Payload) -> Article:
 
     Its outlet is the one its source names, else the page's own (``og:site_name``...), else the
     feed's title: an aggregator's feed does not make every page it links its own."""
-    refused = extract.unsupported(payload.content_type)
+    refused = extract.unsupported(payload.content_type, payload.url or link.url, payload.data)
     if refused:
         raise IngestError(refused)
     if extract.detect_format(link.url, payload.content_type, payload.data) == "text":

@@ -372,12 +372,11 @@ def test_relative_links_in_a_feed_are_read_against_the_feeds_url(site, tmp_path:
 
 
 def test_documents_that_are_not_articles_are_refused_by_their_content_type(site, tmp_path: Path) -> None:
-    """A PDF, a script, a style sheet or an image, given as a URL or linked from a feed, is listed
-    as failed with its content type, not stored as an article of its bytes."""
+    """A script, a style sheet or an image, given as a URL or linked from a feed, is listed as
+    failed with its content type, a PDF as a PDF; none is stored as an article of its bytes."""
     from claimdesk.runs import run
 
     served = {
-        "/report.pdf": "application/pdf",
         "/app.js": "text/javascript",
         "/site.css": "text/css",
         "/logo.svg": "image/svg+xml",
@@ -394,16 +393,54 @@ def test_documents_that_are_not_articles_are_refused_by_their_content_type(site,
         "application/rss+xml",
     )
     site.serve("/report.pdf?from=feed", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
-    urls = [site.url(p) for p in [*served, "/page.html", "/feed.rss"]]
+    site.serve("/report.pdf", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
+    urls = [site.url(p) for p in [*served, "/report.pdf", "/page.html", "/feed.rss"]]
     summary = run(urls, tmp_path / "out", allow_private=True)
 
     assert summary["new"] == 1
     assert {f["source"]: f["reason"].split(":")[0] for f in summary["failures"]} == {
         **{site.url(p): f"unsupported content type {t}" for p, t in served.items()},
-        site.url("/report.pdf?from=feed"): "unsupported content type application/pdf",
+        site.url("/report.pdf"): "a PDF",
+        site.url("/report.pdf?from=feed"): "a PDF",
     }
     (article,) = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
     assert article["uri"] == site.url("/page.html")
+
+
+PDF_REASON = "a PDF: claimdesk reads HTML, plain text, Markdown, JSON and feeds; save its text as a .txt file"
+
+
+def test_a_pdf_is_refused_as_a_pdf_whatever_its_server_calls_it(site, tmp_path: Path) -> None:
+    """A PDF served as ``application/octet-stream`` (with a .pdf name, or only its ``%PDF-`` mark),
+    linked from a feed, or given as a file was "not text in any encoding claimdesk can detect
+    (binary data?)": now it is refused as what it is, with what to do instead."""
+    from claimdesk.runs import run
+
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n\x78\x9c\x03\x00"
+    site.serve("/files/report.pdf", pdf, "application/octet-stream")
+    site.serve("/download?id=7", pdf, "application/octet-stream")
+    site.serve("/files/brief.pdf", b"Officials said the minister denied it.", "binary/octet-stream")
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Full report</title><link>{site.url("/download?id=7")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    urls = [site.url(p) for p in ("/files/report.pdf", "/files/brief.pdf", "/feed.rss")]
+    summary = run([*urls, str(tmp_path / "report.pdf")], tmp_path / "out", allow_private=True)
+
+    assert summary["new"] == 0
+    assert sorted((f["source"], f["reason"]) for f in summary["failures"]) == sorted(
+        (source, PDF_REASON)
+        for source in [
+            site.url("/files/report.pdf"),
+            site.url("/files/brief.pdf"),  # untyped, named .pdf: its name says what it is
+            site.url("/download?id=7"),  # untyped, no name: its first bytes say it
+            str(tmp_path / "report.pdf"),
+        ]
+    )
 
 
 def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_path: Path) -> None:
