@@ -141,15 +141,21 @@ def declared_charset(head: bytes) -> str | None:
     return found.group(1).decode("ascii") if found else None
 
 
-def html_article(html: str) -> Extracted:
-    """The article in an HTML page, without navigation, ads, banners or comments."""
-    doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+def html_article(html: str, url: str | None = None) -> Extracted:
+    """The article in an HTML page, without navigation, ads, banners or comments; ``url`` is where
+    it was fetched (``None`` for a file), whose host may name the site its <title> names."""
+    tree = trafilatura.load_html(html)
+    doc = trafilatura.bare_extraction(  # (it reads a copy of the tree)
+        html if tree is None else tree,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
     )
     text = (doc.text or "").strip() if doc is not None else ""
     if not text:
         raise ExtractError("no article text found in the page")
-    title = (doc.title or "").strip() or None
+    title, outlet = _title_and_outlet(tree, html, doc, [u for u in (url, doc.url) if u])
     if title and not text.startswith(title):
         text = f"{title}\n{text}"  # the headline is tagged like a plain-text article's first line
     return Extracted(
@@ -157,7 +163,7 @@ def html_article(html: str) -> Extracted:
         title=title,
         author=doc.author or None,
         published=doc.date or None,
-        outlet=_site_name(doc.sitename, title) or _title_suffix(html, title),
+        outlet=outlet,
     )
 
 
@@ -171,18 +177,95 @@ def _site_name(found: str | None, title: str | None) -> str | None:
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _SITE_AFTER = re.compile(r"^\s*[|\-–—·:]\s*(\S.{0,60}?)\s*$", re.S)
+_SITE_BEFORE = re.compile(r"^(\S.{0,60}?)(?:\s+[|\-–—·»›•]|\s*:)\s+(\S.*)$", re.S)
+_SEPARATORS = " /|-–—·»›•:"
+SITE_WORDS = 5
+"""A site's name in a <title> is at most this many words ("Metro Herald", "BBC News")."""
 
 
-def _title_suffix(html: str, title: str | None) -> str | None:
-    """The site a page's <title> names after its headline ("Port strike ends | Metro Herald"), for
-    a page that gives no site name of its own (og:site_name and the like)."""
+def _title_and_outlet(
+    tree: lxml.html.HtmlElement | None, html: str, doc, addresses: list[str]
+) -> tuple[str | None, str | None]:
+    """The headline and the outlet: the page's own site name (og:site_name, JSON-LD publisher),
+    else what its <title> names before the headline ("BBC News - Iran denies drone claim"), which
+    is then no part of the headline, else trafilatura's name from the page's address (og:url),
+    else what the <title> names after the headline ("Port strike ends | Metro Herald").
+
+    Any words may follow a headline, but a kicker ("Analysis: ...") or a product's brand may
+    precede one, so a prefix is a site only when it is the page's og:site_name or names its host,
+    and what follows it does not (:func:`_site_prefix`)."""
+    title = (doc.title or "").strip() or None
+    named = _site_name(doc.sitename, title)
+    from_address = named if named and named == _own_host(doc.url) else None
+    if from_address:
+        named = None  # trafilatura's last resort: no name the page gives
     found = _TITLE.search(html[:200_000])
-    if not (found and title):
+    whole = " ".join(html_lib.unescape(found.group(1)).split()) if found else ""
+    own = tree.xpath('string(//meta[@property="og:site_name"]/@content)').strip() if tree is not None else ""
+    prefix = _site_prefix(whole, own or None, addresses)
+    if prefix:
+        site, headline = prefix
+        if title in (None, whole, site):  # trafilatura took the whole <title>, or its first part
+            title = headline
+        return title, named or site
+    return title, named or from_address or _title_suffix(whole, title)
+
+
+def _own_host(url: str | None) -> str | None:
+    """The host trafilatura names a site by when nothing else does (``www.`` dropped)."""
+    return re.sub(r"^(?:www\.|w[0-9]+\.)", "", urlsplit(url).netloc) if url else None
+
+
+def _site_prefix(whole: str, site: str | None, addresses: list[str]) -> tuple[str, str] | None:
+    """(site, headline) when a <title> (``whole``) is the site's name, then the headline: its
+    first part is the page's og:site_name, or begins with the name its host is registered under
+    (:func:`_registered_label`), and what follows does neither ("Happy Coffee Sidamo beans -
+    Happy Coffee" at happycoffee.org is a product's name, then the site's)."""
+    before = _SITE_BEFORE.match(whole)
+    if not before or len(before.group(1).split()) > SITE_WORDS:
         return None
-    whole = " ".join(html_lib.unescape(found.group(1)).split())
+    first, rest = before.groups()
+    first = first.rstrip(_SEPARATORS)  # "mediaarchitecture.de // Jens Weber"
+    if _names_site(first, site, addresses) and not _names_site(rest, site, addresses):
+        return first, rest
+    return None
+
+
+def _title_suffix(whole: str, title: str | None) -> str | None:
+    """The site a page's <title> (``whole``) names after its headline ("Port strike ends | Metro
+    Herald"), for a page that gives no site name of its own (og:site_name and the like)."""
+    if not (whole and title):
+        return None
     rest = whole.removeprefix(" ".join(title.split()))
     site = _SITE_AFTER.match(rest) if rest != whole else None
-    return site.group(1) if site and len(site.group(1).split()) <= 5 else None
+    return site.group(1) if site and len(site.group(1).split()) <= SITE_WORDS else None
+
+
+def _names_site(name: str, site: str | None, addresses: list[str]) -> bool:
+    """Whether ``name`` (words of a <title>) is the site's: it is the page's site name, or,
+    lower-cased without spaces and punctuation, it begins with the name its host is registered
+    under, of three letters or more ("BBC News" at www.bbc.co.uk, "Sky News" at news.sky.com).
+    ``addresses``: where the page was fetched and where it says it lives (og:url, canonical)."""
+    squashed = _squashed(name)
+    if site and squashed == _squashed(site):
+        return True
+    labels = (_registered_label(urlsplit(address).hostname or "") for address in addresses)
+    return any(len(label) >= 3 and squashed.startswith(label) for label in labels)
+
+
+def _squashed(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _registered_label(host: str) -> str:
+    """The label a host is registered under ("bbc" for www.bbc.co.uk, "sky" for news.sky.com):
+    the one before the top-level domain, or before a country's short second level (co.uk, com.au).
+    Empty for an IP address or a host of one label."""
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or labels[-1].isdigit() or ":" in host:
+        return ""
+    short_second = len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3
+    return _squashed(labels[-3] if short_second else labels[-2])
 
 
 def markdown_text(markdown: str) -> str:

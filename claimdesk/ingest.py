@@ -322,7 +322,7 @@ def parse(source: Source, payload: Payload) -> Parsed:
         if kind == "text":
             return Parsed(articles=[make_article(source.key, uri, text, encoding, outlet=source.outlet)])
         if kind == "html":
-            found = extract.html_article(text)
+            found = extract.html_article(text, uri if is_url(uri) else None)
             return Parsed(articles=[_from_extracted(found, source.key, uri, encoding, source.outlet)])
         items, bad = (extract.json_articles if kind == "json" else extract.jsonl_articles)(text)
     except (IngestError, ExtractError) as exc:
@@ -416,7 +416,7 @@ def page(link: Link, payload: Payload) -> Article:
         )
     try:
         text, encoding = _decode(payload, html=True)
-        found = extract.html_article(text)
+        found = extract.html_article(text, payload.url or link.url)
     except ExtractError as exc:
         raise IngestError(str(exc)) from exc
     found = replace(

@@ -443,6 +443,43 @@ def test_a_pdf_is_refused_as_a_pdf_whatever_its_server_calls_it(site, tmp_path: 
     )
 
 
+def test_a_site_named_before_the_headline_is_the_outlet_and_no_part_of_the_title(
+    site, tmp_path: Path
+) -> None:
+    """ "BBC News - Iran denies drone claim" gave no outlet, and the site's name in the title. The
+    words before the headline are the outlet when they name the page's host (here its canonical
+    address's) or its og:site_name; a kicker ("Analysis: ...") stays part of the headline."""
+    from claimdesk.runs import run
+
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+    def page(title: str, head: str = "") -> str:
+        return f"<!doctype html><html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+    canonical = '<link rel="canonical" href="https://www.bbc.co.uk/news/world-123">'
+    site.serve("/bbc.html", page(f"BBC News - {HEADLINE}", canonical))
+    site.serve(
+        "/named.html",
+        page(f"Metro Herald | {HEADLINE}", '<meta property="og:site_name" content="Metro Herald">'),
+    )
+    site.serve("/kicker.html", page(f"Analysis: {HEADLINE}", canonical))
+    summary = run(
+        [site.url(p) for p in ("/bbc.html", "/named.html", "/kicker.html")],
+        tmp_path / "out",
+        allow_private=True,
+    )
+
+    assert summary["failed"] == 0, summary["failures"]
+    rows = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert sorted((a["uri"], a["title"], a["outlet"]) for a in rows) == sorted(
+        [
+            (site.url("/bbc.html"), HEADLINE, "BBC News"),
+            (site.url("/named.html"), HEADLINE, "Metro Herald"),
+            (site.url("/kicker.html"), f"Analysis: {HEADLINE}", "bbc.co.uk"),
+        ]
+    )
+
+
 def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_path: Path) -> None:
     """A page given with a ``#fragment`` or ``utm_`` tracking parameters, reached through a redirect,
     or linked from a feed, is the page given directly: one article, under the id its own address
