@@ -155,6 +155,11 @@ def html_article(html: str, url: str | None = None) -> Extracted:
     text = (doc.text or "").strip() if doc is not None else ""
     if not text:
         raise ExtractError("no article text found in the page")
+    if tree is not None and (index := _index_page(tree, text, url or doc.url)):
+        raise ExtractError(
+            f"looks like a site's front page or a section index, not an article ({index}): "
+            "give an article's URL, or the site's feed (a feed: entry in sources.yaml)"
+        )
     title, outlet = _title_and_outlet(tree, html, doc, [u for u in (url, doc.url) if u])
     if title and not text.startswith(title):
         text = f"{title}\n{text}"  # the headline is tagged like a plain-text article's first line
@@ -165,6 +170,97 @@ def html_article(html: str, url: str | None = None) -> Extracted:
         published=doc.date or None,
         outlet=outlet,
     )
+
+
+INDEX_TYPES = frozenset({"website", "collectionpage", "itemlist", "searchresultspage"})
+"""schema.org types of a page that lists others (JSON-LD ``@type``, lower-cased)."""
+INDEX_SIGNS = 2
+"""How many signs of an index page it takes to refuse one (one alone may be a site's template)."""
+
+
+def _index_page(tree: lxml.html.HtmlElement, text: str, url: str | None) -> str | None:
+    """Why a page is a front page or a section index (its teaser headlines would be tagged as an
+    article's claims), or ``None``. Conservative: a page that says it is an article (og:type
+    ``article``, a JSON-LD Article or posting) is one; otherwise it takes two signs of these: it
+    says it is a website or a collection (og:type ``website``; JSON-LD WebSite, CollectionPage,
+    ItemList), its address is a site's root, most lines trafilatura kept are the page's link texts.
+    Many article pages carry a site-wide og:type ``website`` or JSON-LD WebSite: never enough alone."""
+    og_type = " ".join(tree.xpath('string(//meta[@property="og:type" or @name="og:type"]/@content)').split())
+    types = _page_types(tree)
+    if "article" in og_type.casefold() or any(_article_type(t) for t in types):
+        return None
+    signs = []
+    if og_type.casefold() == "website" or types & INDEX_TYPES:
+        signs.append(f"og:type {og_type}" if og_type else f"JSON-LD {'/'.join(sorted(types & INDEX_TYPES))}")
+    parts = urlsplit(url or "")
+    if parts.hostname and not parts.query and re.fullmatch(r"/?(index\.\w+)?", parts.path):
+        signs.append("the site's root address")
+    if len(signs) < INDEX_SIGNS - 1:
+        return None  # (the lines are looked up only when they can decide)
+    teasers, lines = _teaser_lines(tree, text)
+    if teasers >= 3 and 2 * teasers >= lines:
+        signs.append(f"{teasers} of its {lines} lines are teasers")
+    return ", ".join(signs) if len(signs) >= INDEX_SIGNS else None
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _teaser_lines(tree: lxml.html.HtmlElement, text: str) -> tuple[int, int]:
+    """How many of the lines trafilatura kept are teasers, of how many: a link's text (a story's
+    headline on a front page), or a block right under a linked heading (its summary)."""
+    links = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+    blocks: dict[str, lxml.html.HtmlElement] = {}
+    for block in tree.iter("p", "li", "div", "span", "td", *HEADINGS):
+        blocks.setdefault(" ".join(block.text_content().split()), block)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    teasers = 0
+    for line in lines:
+        block = blocks.get(line)
+        parent = block.getparent() if block is not None else None
+        above = [block.getprevious() if block is not None else None]
+        above.append(parent.getprevious() if parent is not None else None)
+        teasers += line in links or any(_linked_heading(e) for e in above)
+    return teasers, len(lines)
+
+
+def _linked_heading(element: lxml.html.HtmlElement | None) -> bool:
+    """A heading that is a link ("<h3><a href=...>Headline</a></h3>"), as a teaser's is."""
+    if element is None or element.tag not in HEADINGS:
+        return False
+    said = " ".join(element.text_content().split())
+    return bool(element.xpath("ancestor::a")) or any(
+        " ".join(a.text_content().split()) == said for a in element.iter("a")
+    )
+
+
+def _page_types(tree: lxml.html.HtmlElement) -> set[str]:
+    """The schema.org types a page's JSON-LD gives the page itself, lower-cased: its top objects,
+    the members of their ``@graph``, and their ``mainEntity``; not the types of what they mention
+    (a front page's ItemList of NewsArticles is no article)."""
+    found: set[str] = set()
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().casefold() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        tops = [t for t in _as_list(data) if isinstance(t, dict)]
+        members = tops + [m for t in tops for m in _as_list(t.get("@graph")) if isinstance(m, dict)]
+        members += [e for m in members for e in _as_list(m.get("mainEntity")) if isinstance(e, dict)]
+        found.update(t.casefold() for m in members for t in _as_list(m.get("@type")) if isinstance(t, str))
+    return found
+
+
+def _article_type(schema_type: str) -> bool:
+    """An article's schema.org type: Article and its kinds (NewsArticle, OpinionNewsArticle...),
+    a posting (BlogPosting, LiveBlogPosting...), a Report."""
+    return schema_type.endswith(("article", "posting")) or schema_type == "report"
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _site_name(found: str | None, title: str | None) -> str | None:

@@ -443,6 +443,86 @@ def test_a_pdf_is_refused_as_a_pdf_whatever_its_server_calls_it(site, tmp_path: 
     )
 
 
+INDEX_REASON = (
+    "looks like a site's front page or a section index, not an article ({}): "
+    "give an article's URL, or the site's feed (a feed: entry in sources.yaml)"
+)
+TEASERS = [
+    ("Iran denies supplying drones to militia", "Tehran said the report was false."),
+    ("Minister rejects claims over hospital funding", "The health minister said the figures were wrong."),
+    ("Port strike ends after two weeks", "Dock workers voted to accept the new pay offer on Friday."),
+    ("Court rules against water company", "Judges said the company had misled its customers."),
+    ("Police deny cover-up allegations", "The force said all evidence had been handed over."),
+]
+
+
+def index_page(og_type: str | None = "website", summaries: bool = True) -> str:
+    """A news site's front page or section index: teaser headlines as links, a summary under each."""
+    teasers = "\n".join(
+        f'<article><h3><a href="/politics/story-{n}.html">{headline}</a></h3>'
+        + (f"<p>{summary}</p>" if summaries else "")
+        + "</article>"
+        for n, (headline, summary) in enumerate(TEASERS)
+    )
+    og = f'<meta property="og:type" content="{og_type}">' if og_type else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>Example News - Latest news and analysis</title>{og}
+<meta property="og:site_name" content="Example News"></head><body>
+<header><nav><a href="/">Home</a> <a href="/politics/">Politics</a> <a href="/world/">World</a></nav></header>
+<main><h1>Top stories</h1>{teasers}</main><footer><a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def test_a_front_page_or_section_index_is_refused_and_an_article_is_not(site, tmp_path: Path) -> None:
+    """A user who gave a site's home page or a section's address instead of an article's got an
+    "article" of teaser headlines, each tagged as a claim. Two signs of an index (it calls itself a
+    website, it is the site's root, most lines are teasers) refuse it; an article page (og:type
+    article) at the same places, or a page with one sign only, is read."""
+    from claimdesk.runs import run
+
+    site.serve("/", index_page(summaries=False))  # the site's root, og:type website
+    site.serve("/politics/", index_page())  # og:type website, teasers
+    site.serve("/world/", index_page(og_type=None))  # teasers only: one sign, read
+    site.serve("/?p=12", news_page(HEADLINE, PARAGRAPHS))  # a post at the root, selected by a query
+    article = news_page(HEADLINE, PARAGRAPHS).replace(
+        '<meta property="og:site_name"',
+        '<meta property="og:type" content="website"><meta property="og:site_name"',
+    )
+    site.serve("/politics/deal.html", article)  # a site-wide og:type website on an article: read
+    urls = [site.url(p) for p in ("/", "/politics/", "/world/", "/?p=12", "/politics/deal.html")]
+    summary = run(urls, tmp_path / "out", allow_private=True)
+
+    assert {f["source"]: f["reason"] for f in summary["failures"]} == {
+        site.url("/"): INDEX_REASON.format("og:type website, the site's root address"),
+        site.url("/politics/"): INDEX_REASON.format("og:type website, 6 of its 6 lines are teasers"),
+    }
+    assert summary["failed"] == 2
+    rows = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert sorted(a["uri"] for a in rows) == sorted(
+        site.url(p) for p in ("/world/", "/?p=12", "/politics/deal.html")
+    )
+
+
+def test_a_feed_entry_linking_a_section_index_is_refused(site, tmp_path: Path) -> None:
+    """A feed's link is read as a page given directly: an index behind it is a failure, not an article."""
+    from claimdesk.runs import run
+
+    site.serve("/politics/", index_page())
+    site.serve("/story.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Politics</title><link>{site.url("/politics/")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/story.html")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    summary = run([site.url("/feed.rss")], tmp_path / "out", allow_private=True)
+    assert [(f["source"], f["reason"]) for f in summary["failures"]] == [
+        (site.url("/politics/"), INDEX_REASON.format("og:type website, 6 of its 6 lines are teasers"))
+    ]
+    assert summary["new"] == 1
+
+
 def test_a_site_named_before_the_headline_is_the_outlet_and_no_part_of_the_title(
     site, tmp_path: Path
 ) -> None:
