@@ -309,7 +309,7 @@ def _from_extracted(
 def parse(source: Source, payload: Payload) -> Parsed:
     """Every article in one source's bytes; an unreadable source or item becomes a failure."""
     uri = payload.url or source.location
-    refused = None if source.format else extract.unsupported(payload.content_type)
+    refused = None if source.format else extract.unsupported(payload.content_type, uri, payload.data)
     if refused:  # a `feed:` entry is a feed whatever its server calls it
         return Parsed(failures=[(uri, refused)])
     try:
@@ -322,7 +322,7 @@ def parse(source: Source, payload: Payload) -> Parsed:
         if kind == "text":
             return Parsed(articles=[make_article(source.key, uri, text, encoding, outlet=source.outlet)])
         if kind == "html":
-            found = extract.html_article(text)
+            found = extract.html_article(text, uri if is_url(uri) else None)
             return Parsed(articles=[_from_extracted(found, source.key, uri, encoding, source.outlet)])
         items, bad = (extract.json_articles if kind == "json" else extract.jsonl_articles)(text)
     except (IngestError, ExtractError) as exc:
@@ -399,7 +399,7 @@ def page(link: Link, payload: Payload) -> Article:
 
     Its outlet is the one its source names, else the page's own (``og:site_name``...), else the
     feed's title: an aggregator's feed does not make every page it links its own."""
-    refused = extract.unsupported(payload.content_type)
+    refused = extract.unsupported(payload.content_type, payload.url or link.url, payload.data)
     if refused:
         raise IngestError(refused)
     if extract.detect_format(link.url, payload.content_type, payload.data) == "text":
@@ -416,7 +416,7 @@ def page(link: Link, payload: Payload) -> Article:
         )
     try:
         text, encoding = _decode(payload, html=True)
-        found = extract.html_article(text)
+        found = extract.html_article(text, payload.url or link.url)
     except ExtractError as exc:
         raise IngestError(str(exc)) from exc
     found = replace(

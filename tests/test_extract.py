@@ -167,3 +167,24 @@ def test_an_entry_without_link_or_guid_keeps_its_id_when_the_feed_gains_an_entry
 def test_something_that_is_not_a_feed_is_a_failure() -> None:
     parsed = parse(Source("x.xml", "x.xml", format="feed"), Payload(b"<notes><a>1</a></notes>"))
     assert parsed.articles == [] and parsed.failures and "not a readable feed" in parsed.failures[0][1]
+
+
+def test_what_a_page_says_it_is_decides_before_its_address() -> None:
+    """A saved section index (a file: no address fetched) that calls itself a CollectionPage in its
+    JSON-LD and shows teasers is refused; a page whose JSON-LD @graph holds a NewsArticle is read
+    even at a site's root with a site-wide WebSite beside it."""
+    teasers = "".join(
+        f'<article><h3><a href="/s/{n}">{headline}</a></h3><p>{summary}</p></article>'
+        for n, (headline, summary) in enumerate(zip(PARAGRAPHS, reversed(PARAGRAPHS), strict=True))
+    )
+    collection = (
+        '<html><head><script type="application/ld+json">{"@type": "CollectionPage"}</script></head>'
+        f"<body><main>{teasers}</main></body></html>"
+    )
+    with pytest.raises(extract.ExtractError, match=r"^looks like a site's front page or a section index"):
+        extract.html_article(collection)
+    graph = '{"@graph": [{"@type": "WebSite"}, {"@type": "NewsArticle", "headline": "x"}]}'
+    article = news_page(HEADLINE, PARAGRAPHS).replace(
+        "</head>", f'<script type="application/ld+json">{graph}</script></head>'
+    )
+    assert extract.html_article(article, "https://news.example/").title == HEADLINE

@@ -372,12 +372,11 @@ def test_relative_links_in_a_feed_are_read_against_the_feeds_url(site, tmp_path:
 
 
 def test_documents_that_are_not_articles_are_refused_by_their_content_type(site, tmp_path: Path) -> None:
-    """A PDF, a script, a style sheet or an image, given as a URL or linked from a feed, is listed
-    as failed with its content type, not stored as an article of its bytes."""
+    """A script, a style sheet or an image, given as a URL or linked from a feed, is listed as
+    failed with its content type, a PDF as a PDF; none is stored as an article of its bytes."""
     from claimdesk.runs import run
 
     served = {
-        "/report.pdf": "application/pdf",
         "/app.js": "text/javascript",
         "/site.css": "text/css",
         "/logo.svg": "image/svg+xml",
@@ -394,16 +393,171 @@ def test_documents_that_are_not_articles_are_refused_by_their_content_type(site,
         "application/rss+xml",
     )
     site.serve("/report.pdf?from=feed", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
-    urls = [site.url(p) for p in [*served, "/page.html", "/feed.rss"]]
+    site.serve("/report.pdf", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
+    urls = [site.url(p) for p in [*served, "/report.pdf", "/page.html", "/feed.rss"]]
     summary = run(urls, tmp_path / "out", allow_private=True)
 
     assert summary["new"] == 1
     assert {f["source"]: f["reason"].split(":")[0] for f in summary["failures"]} == {
         **{site.url(p): f"unsupported content type {t}" for p, t in served.items()},
-        site.url("/report.pdf?from=feed"): "unsupported content type application/pdf",
+        site.url("/report.pdf"): "a PDF",
+        site.url("/report.pdf?from=feed"): "a PDF",
     }
     (article,) = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
     assert article["uri"] == site.url("/page.html")
+
+
+PDF_REASON = "a PDF: claimdesk reads HTML, plain text, Markdown, JSON and feeds; save its text as a .txt file"
+
+
+def test_a_pdf_is_refused_as_a_pdf_whatever_its_server_calls_it(site, tmp_path: Path) -> None:
+    """A PDF served as ``application/octet-stream`` (with a .pdf name, or only its ``%PDF-`` mark),
+    linked from a feed, or given as a file was "not text in any encoding claimdesk can detect
+    (binary data?)": now it is refused as what it is, with what to do instead."""
+    from claimdesk.runs import run
+
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n\x78\x9c\x03\x00"
+    site.serve("/files/report.pdf", pdf, "application/octet-stream")
+    site.serve("/download?id=7", pdf, "application/octet-stream")
+    site.serve("/files/brief.pdf", b"Officials said the minister denied it.", "binary/octet-stream")
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Full report</title><link>{site.url("/download?id=7")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    urls = [site.url(p) for p in ("/files/report.pdf", "/files/brief.pdf", "/feed.rss")]
+    summary = run([*urls, str(tmp_path / "report.pdf")], tmp_path / "out", allow_private=True)
+
+    assert summary["new"] == 0
+    assert sorted((f["source"], f["reason"]) for f in summary["failures"]) == sorted(
+        (source, PDF_REASON)
+        for source in [
+            site.url("/files/report.pdf"),
+            site.url("/files/brief.pdf"),  # untyped, named .pdf: its name says what it is
+            site.url("/download?id=7"),  # untyped, no name: its first bytes say it
+            str(tmp_path / "report.pdf"),
+        ]
+    )
+
+
+INDEX_REASON = (
+    "looks like a site's front page or a section index, not an article ({}): "
+    "give an article's URL, or the site's feed (a feed: entry in sources.yaml)"
+)
+TEASERS = [
+    ("Iran denies supplying drones to militia", "Tehran said the report was false."),
+    ("Minister rejects claims over hospital funding", "The health minister said the figures were wrong."),
+    ("Port strike ends after two weeks", "Dock workers voted to accept the new pay offer on Friday."),
+    ("Court rules against water company", "Judges said the company had misled its customers."),
+    ("Police deny cover-up allegations", "The force said all evidence had been handed over."),
+]
+
+
+def index_page(og_type: str | None = "website", summaries: bool = True) -> str:
+    """A news site's front page or section index: teaser headlines as links, a summary under each."""
+    teasers = "\n".join(
+        f'<article><h3><a href="/politics/story-{n}.html">{headline}</a></h3>'
+        + (f"<p>{summary}</p>" if summaries else "")
+        + "</article>"
+        for n, (headline, summary) in enumerate(TEASERS)
+    )
+    og = f'<meta property="og:type" content="{og_type}">' if og_type else ""
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>Example News - Latest news and analysis</title>{og}
+<meta property="og:site_name" content="Example News"></head><body>
+<header><nav><a href="/">Home</a> <a href="/politics/">Politics</a> <a href="/world/">World</a></nav></header>
+<main><h1>Top stories</h1>{teasers}</main><footer><a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def test_a_front_page_or_section_index_is_refused_and_an_article_is_not(site, tmp_path: Path) -> None:
+    """A user who gave a site's home page or a section's address instead of an article's got an
+    "article" of teaser headlines, each tagged as a claim. Two signs of an index (it calls itself a
+    website, it is the site's root, most lines are teasers) refuse it; an article page (og:type
+    article) at the same places, or a page with one sign only, is read."""
+    from claimdesk.runs import run
+
+    site.serve("/", index_page(summaries=False))  # the site's root, og:type website
+    site.serve("/politics/", index_page())  # og:type website, teasers
+    site.serve("/world/", index_page(og_type=None))  # teasers only: one sign, read
+    site.serve("/?p=12", news_page(HEADLINE, PARAGRAPHS))  # a post at the root, selected by a query
+    article = news_page(HEADLINE, PARAGRAPHS).replace(
+        '<meta property="og:site_name"',
+        '<meta property="og:type" content="website"><meta property="og:site_name"',
+    )
+    site.serve("/politics/deal.html", article)  # a site-wide og:type website on an article: read
+    urls = [site.url(p) for p in ("/", "/politics/", "/world/", "/?p=12", "/politics/deal.html")]
+    summary = run(urls, tmp_path / "out", allow_private=True)
+
+    assert {f["source"]: f["reason"] for f in summary["failures"]} == {
+        site.url("/"): INDEX_REASON.format("og:type website, the site's root address"),
+        site.url("/politics/"): INDEX_REASON.format("og:type website, 6 of its 6 lines are teasers"),
+    }
+    assert summary["failed"] == 2
+    rows = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert sorted(a["uri"] for a in rows) == sorted(
+        site.url(p) for p in ("/world/", "/?p=12", "/politics/deal.html")
+    )
+
+
+def test_a_feed_entry_linking_a_section_index_is_refused(site, tmp_path: Path) -> None:
+    """A feed's link is read as a page given directly: an index behind it is a failure, not an article."""
+    from claimdesk.runs import run
+
+    site.serve("/politics/", index_page())
+    site.serve("/story.html", news_page(HEADLINE, PARAGRAPHS))
+    site.serve(
+        "/feed.rss",
+        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Politics</title><link>{site.url("/politics/")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/story.html")}</link></item>
+</channel></rss>""",
+        "application/rss+xml",
+    )
+    summary = run([site.url("/feed.rss")], tmp_path / "out", allow_private=True)
+    assert [(f["source"], f["reason"]) for f in summary["failures"]] == [
+        (site.url("/politics/"), INDEX_REASON.format("og:type website, 6 of its 6 lines are teasers"))
+    ]
+    assert summary["new"] == 1
+
+
+def test_a_site_named_before_the_headline_is_the_outlet_and_no_part_of_the_title(
+    site, tmp_path: Path
+) -> None:
+    """ "BBC News - Iran denies drone claim" gave no outlet, and the site's name in the title. The
+    words before the headline are the outlet when they name the page's host (here its canonical
+    address's) or its og:site_name; a kicker ("Analysis: ...") stays part of the headline."""
+    from claimdesk.runs import run
+
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+    def page(title: str, head: str = "") -> str:
+        return f"<!doctype html><html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+    canonical = '<link rel="canonical" href="https://www.bbc.co.uk/news/world-123">'
+    site.serve("/bbc.html", page(f"BBC News - {HEADLINE}", canonical))
+    site.serve(
+        "/named.html",
+        page(f"Metro Herald | {HEADLINE}", '<meta property="og:site_name" content="Metro Herald">'),
+    )
+    site.serve("/kicker.html", page(f"Analysis: {HEADLINE}", canonical))
+    summary = run(
+        [site.url(p) for p in ("/bbc.html", "/named.html", "/kicker.html")],
+        tmp_path / "out",
+        allow_private=True,
+    )
+
+    assert summary["failed"] == 0, summary["failures"]
+    rows = sqlite_utils.Database(tmp_path / "out" / "claims.db")["articles"].rows
+    assert sorted((a["uri"], a["title"], a["outlet"]) for a in rows) == sorted(
+        [
+            (site.url("/bbc.html"), HEADLINE, "BBC News"),
+            (site.url("/named.html"), HEADLINE, "Metro Herald"),
+            (site.url("/kicker.html"), f"Analysis: {HEADLINE}", "bbc.co.uk"),
+        ]
+    )
 
 
 def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_path: Path) -> None:
