@@ -579,12 +579,18 @@ def source_type(name: str, rules: RuleSet) -> str:
     return "person" if any(c.isupper() for c in name) else "anonymous"
 
 
-def _is_tail(sent: str, start: int, end: int, rules: RuleSet) -> bool:
-    """A reporting clause closing the sentence after a comma or quote: '..., the ministry said.'"""
+def _is_tail(sent: str, start: int, end: int, rule, rules: RuleSet) -> bool:
+    """A reporting clause closing the sentence after a comma or quote ('..., the ministry said.',
+    '..., said Charles Kennedy.'), or a headline's source after its dash or colon ('... - Kennedy'):
+    it speaks for the whole sentence."""
+    if rule.when == "headline" and rule.source == "after":
+        return True
     if sent[start:end].lower() not in rules.inversion_verbs:
         return False
     before = _TAIL_SPLIT.split(sent[:start])
-    return len(before) > 1 and 1 <= len(before[-1].split()) <= 5 and len(sent[end:].split()) <= 6
+    if len(before) < 2 or len(sent[end:].split()) > 6:
+        return False
+    return len(before[-1].split()) <= 5 and (bool(before[-1].split()) or rule.source != "before")
 
 
 def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = None) -> str | None:
@@ -596,7 +602,7 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = 
     ``names``, when given, keeps the name found at each cue for the next call on the same sentence.
     """
     candidates = [
-        (inside(q.ranges, *span), not _is_tail(sent, *span, rules), span[0], rule, span)
+        (inside(q.ranges, *span), not _is_tail(sent, *span, rule, rules), span[0], rule, span)
         for rule, spans in fired
         if rule.source
         for span in spans
