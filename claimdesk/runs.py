@@ -413,7 +413,9 @@ class Run:
 
     def store(self, results: list[Annotated | Failure]) -> None:
         """Write each tagged article's records file and rows, the batch in one transaction; one that
-        cannot be stored is rejected (stage ``store``) and the rest go on."""
+        cannot be stored is rejected (stage ``store``) and the rest go on. The batch counts in the
+        run's totals once it is committed: an interrupted one is rolled back, and so are its counts."""
+        stored: Counter = Counter()
         with durable.batch(self.db) as batch:
             for item in results:
                 if isinstance(item, Failure):
@@ -432,11 +434,12 @@ class Run:
                     store.write_reject(
                         self.db, self.output, self.run_id, item.article.uri, "validate", reason, record
                     )
-                    self.totals["rejected"] += 1
-                self.totals["articles"] += 1
-                self.totals["sentences"] += item.sentence_count
-                self.totals.update({f"status:{s}": n for s, n in item.statuses().items()})
-                self.totals["overruled"] += item.overruled()
+                    stored["rejected"] += 1
+                stored["articles"] += 1
+                stored["sentences"] += item.sentence_count
+                stored.update({f"status:{s}": n for s, n in item.statuses().items()})
+                stored["overruled"] += item.overruled()
+        self.totals.update(stored)
         self.batches_stored += 1
         progress.info(
             "batch %d stored (%s so far)", self.batches_stored, plural(self.totals["articles"], "article")

@@ -180,16 +180,22 @@ def test_cli_refuses_a_bad_rules_file_before_reading_articles(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("runner", "stop", "status"),
-    [("threads", signal.SIGINT, 130), ("processes", signal.SIGINT, 130), ("processes", signal.SIGTERM, 143)],
+    ("runner", "stop", "status", "group"),
+    [
+        ("threads", signal.SIGINT, 130, True),
+        ("processes", signal.SIGINT, 130, True),
+        ("processes", signal.SIGTERM, 143, True),
+        ("processes", signal.SIGTERM, 143, False),
+    ],
 )
 def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
-    tmp_path: Path, runner: str, stop: int, status: int
+    tmp_path: Path, runner: str, stop: int, status: int, group: bool
 ) -> None:
     """Ctrl-C reaches every process of the run (the terminal signals its process group): the run
     stops within seconds, says so in one line, and leaves nothing running and nothing half-stored.
     The temporary Prefect server is in a session of its own, so the run can report its end to it.
-    SIGTERM to the group (a service manager's stop) does the same, with exit status 143."""
+    SIGTERM to the group (a service manager's stop) does the same, with exit status 143, and so does
+    SIGTERM to the run's own process alone (`kill PID`), which reaches no worker: the run ends them."""
     from benchmarks.__main__ import make_corpus
 
     corpus = tmp_path / "corpus"
@@ -209,7 +215,7 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
         for line in run.stderr:  # wait until it is well into tagging (every worker started), then Ctrl-C
             if "batch 30 stored" in line:
                 break
-        os.killpg(run.pid, stop)
+        (os.killpg if group else os.kill)(run.pid, stop)
         _, err = run.communicate(timeout=120)
     finally:
         if run.poll() is None:
