@@ -13,6 +13,11 @@ or hashed again. When they differ the file is read, and the hash decides. A
 stamp taken too soon after the file was written is not kept (the file may still
 change within the same clock tick, as git's "racily clean" entries), so such a
 file is hashed next time rather than trusted.
+
+A file of several articles (JSON, JSON Lines) keeps its stamp only when every article it gave
+was unchanged (:func:`keeps_stamp`): its unchanged ones have the new stamp at once, its new ones
+are stored later, and a run killed in between would leave a stamp that vouches for articles that
+were never stored.
 """
 
 from __future__ import annotations
@@ -72,6 +77,15 @@ def classify(article: Article, stored: Stored | None, rules_digest: str) -> Chan
     ):
         return "unchanged"
     return "changed"
+
+
+def keeps_stamp(articles: list[Article], stored: dict[str, Stored], rules_digest: str) -> bool:
+    """Whether the articles one file gave may be stored with its stamp: when it gave one, which is
+    stored with its stamp in one transaction; when it gave several, only if all are unchanged (see
+    the module)."""
+    return len(articles) <= 1 or all(
+        classify(article, stored.get(article.id), rules_digest) == "unchanged" for article in articles
+    )
 
 
 def stamp_of(path: str, resolved: str | None = None) -> FileStamp | None:

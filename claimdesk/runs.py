@@ -32,7 +32,15 @@ import sqlite_utils
 
 from claimdesk import durable, fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
-from claimdesk.incremental import CHANGES, FileStamp, classify, stamp_of, unchanged_file
+from claimdesk.incremental import (
+    CHANGES,
+    FileStamp,
+    StoredFile,
+    classify,
+    keeps_stamp,
+    stamp_of,
+    unchanged_file,
+)
 from claimdesk.layer import describe, parse_layer
 from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
@@ -385,10 +393,21 @@ class Run:
                 parsed.articles[0] = parsed.articles[0].model_copy(
                     update={"id": known[0].article_id, "uri": known[0].uri}
                 )
-            for article in parsed.articles:
-                self.stamps[article.id] = stamp if clean else None
+            self._stamp(parsed.articles, stamp if clean else None, known)
             articles += self.accept(parsed)
         return self.select(articles)
+
+    def _stamp(self, articles: list[Article], stamp: FileStamp | None, known: Sequence[StoredFile]) -> None:
+        """Hold one file's ``stamp`` for the articles it gave until each is stored or found unchanged,
+        when it may vouch for them all (:func:`~claimdesk.incremental.keeps_stamp`); and forget the
+        stamp of the articles it gave before (``known``) and gives no more (an item taken out), so
+        that the stamp is one again for what it gives."""
+        if not keeps_stamp(articles, self.stored, self.rules.digest):
+            stamp = None
+        for article in articles:
+            self.stamps[article.id] = stamp
+        given = {article.id for article in articles}
+        store.update_stamps(self.db, {s.article_id: None for s in known if s.article_id not in given})
 
     def file_batches(
         self,

@@ -303,7 +303,8 @@ def _stamp_row(stamp: FileStamp | None) -> dict:
 
 def update_stamps(db: sqlite_utils.Database, stamps: dict[str, FileStamp | None]) -> None:
     """Record the files of articles found unchanged by their hash (a touched file, a copied folder),
-    so the next run knows them by stamp; one transaction for all."""
+    so the next run knows them by stamp, or forget a stamp (``None``) that no longer vouches for
+    them; one transaction for all."""
     if not stamps:
         return
     with db.atomic():
