@@ -203,6 +203,11 @@ def print_summary(summary: dict) -> None:
         f"Articles: {summary['new']} new, {summary['changed']} changed{why}, "
         f"{summary['unchanged']} unchanged, {summary['failed']} failed."
     )
+    if summary.get("not_modified"):
+        print(
+            f"Not downloaded again: {plural(summary['not_modified'], 'URL')} answered 304 Not Modified "
+            "(their stored articles are counted above)."
+        )
     print(
         f"Tagged {plural(summary['articles'], 'article')}, "
         f"{plural(summary['sentences'], 'sentence')} ({statuses})."

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from claimdesk import claims, store
 from claimdesk.annotate import Annotated
-from claimdesk.incremental import FileStamp
+from claimdesk.incremental import Stamp
 from claimdesk.rules import RuleSet
 
 PENDING = ".pending"
@@ -42,11 +42,11 @@ def store_article(
     done: Annotated,
     rules: RuleSet,
     run_id: str,
-    stamp: FileStamp | None = None,
+    stamp: Stamp | None = None,
     into: Batch | None = None,
 ) -> None:
     """Write the records file and the rows of one article, crash-safely (see the module); ``stamp``
-    is the file it was read from, stored with it so a re-run can skip that file unread.
+    is the file or URL it was read from, stored with it so a re-run can skip reading it again.
 
     ``into``: the batch (:func:`batch`) the article joins, whose commit is still to come: its
     pending file goes to disk while its rows are written, and is renamed after the commit. Without

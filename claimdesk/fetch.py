@@ -6,6 +6,11 @@ a document, and every redirect, is untrusted too: unless the source allows it,
 one that leads to a loopback, private, link-local or reserved address is refused,
 so no feed can steer a run into the network it runs in. Errors say whether
 trying again could help, so the orchestrator retries only those.
+
+A URL fetched before is asked for conditionally: the validators its server gave then (``ETag``,
+``Last-Modified``) are sent back (``If-None-Match``, ``If-Modified-Since``), and a ``304 Not
+Modified`` comes back as :class:`NotModified`, without a body. A server that ignores them answers
+200 with the page, as it would have anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +31,26 @@ PRIVATE_HINT = "allow it with allow_private: true in sources.yaml or --allow-pri
 
 
 @dataclass(frozen=True)
+class Validators:
+    """What a server said names the version it sent (RFC 9110 8.8): sent back with the next request
+    for the same URL, they let it answer 304 Not Modified instead of sending the page again."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers (a server weighs If-None-Match first, if it has both)."""
+        said = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {name: value for name, value in said.items() if value}
+
+
+def validators_of(headers: httpx.Headers) -> Validators | None:
+    """The validators a response gave, or ``None`` when it gave neither."""
+    found = Validators(headers.get("etag") or None, headers.get("last-modified") or None)
+    return found if found.etag or found.last_modified else None
+
+
+@dataclass(frozen=True)
 class Fetched:
     """What a URL answered: the body as bytes, with what the server said it is."""
 
@@ -34,6 +59,15 @@ class Fetched:
     data: bytes
     content_type: str | None
     charset: str | None
+    validators: Validators | None = None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """A 304 to a conditional request: the version the validators sent name is still the server's."""
+
+    url: str
+    final_url: str
 
 
 class FetchError(Exception):
@@ -97,11 +131,14 @@ def fetch(
     max_bytes: int = MAX_BYTES,
     trusted: bool = True,
     allow_private: bool = False,
-) -> Fetched:
+    validators: Validators | None = None,
+) -> Fetched | NotModified:
     """GET ``url`` (following http(s) redirects), stopping at ``max_bytes``.
 
     ``trusted`` is for URLs the user gave; a link found in a document is not, and with
-    ``allow_private`` off neither it nor any redirect may lead to an internal address."""
+    ``allow_private`` off neither it nor any redirect may lead to an internal address.
+    ``validators``: what the server gave last time, sent back on every hop (a redirect's own
+    server ignores them), so the page's server may answer :class:`NotModified`."""
     check_url(url)
     if not trusted and not allow_private:
         check_public(url)
@@ -109,7 +146,7 @@ def fetch(
         with httpx.Client(
             timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
         ) as client:
-            return _get(client, url, timeout, max_bytes, allow_private)
+            return _get(client, url, timeout, max_bytes, allow_private, validators)
     except httpx.TimeoutException as exc:
         raise FetchError(f"timed out after {timeout:g} s", transient=True) from exc
     except httpx.UnsupportedProtocol as exc:
@@ -122,11 +159,19 @@ def fetch(
         raise FetchError(f"invalid URL: {exc}") from exc
 
 
-def _get(client: httpx.Client, url: str, timeout: float, max_bytes: int, allow_private: bool) -> Fetched:
+def _get(
+    client: httpx.Client,
+    url: str,
+    timeout: float,
+    max_bytes: int,
+    allow_private: bool,
+    validators: Validators | None,
+) -> Fetched | NotModified:
     """Follow redirects one by one, so each hop can be checked before it is requested."""
     current = url
+    conditional = validators.headers() if validators else {}
     for _ in range(MAX_REDIRECTS + 1):
-        with client.stream("GET", current) as response:
+        with client.stream("GET", current, headers=conditional) as response:
             if response.is_redirect and "location" in response.headers:
                 target = urljoin(current, response.headers["location"])
                 if urlsplit(target).scheme.lower() not in SCHEMES:
@@ -138,6 +183,8 @@ def _get(client: httpx.Client, url: str, timeout: float, max_bytes: int, allow_p
             if response.status_code >= 400:
                 transient = response.status_code >= 500 or response.status_code in (408, 429)
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}", transient)
+            if response.status_code == 304 and conditional:
+                return NotModified(url, str(response.url))
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"too large: {declared} bytes (limit {max_bytes})")
@@ -155,5 +202,6 @@ def _get(client: httpx.Client, url: str, timeout: float, max_bytes: int, allow_p
                 data=b"".join(chunks),
                 content_type=content_type.split(";")[0].strip().lower() if content_type else None,
                 charset=response.charset_encoding,
+                validators=validators_of(response.headers),
             )
     raise FetchError("redirect loop: too many redirects")

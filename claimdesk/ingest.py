@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from claimdesk import extract
@@ -27,6 +28,9 @@ from claimdesk.extract import ExtractError, Format
 from claimdesk.records import Article
 from claimdesk.sources import SourceSpec, is_http, is_url, page_url, url_list_entries
 from claimdesk.titles import title_of
+
+if TYPE_CHECKING:
+    from claimdesk.fetch import Validators
 
 ARTICLE_SUFFIXES = frozenset(extract.SUFFIXES)
 TITLE_LIMIT = 120
@@ -59,6 +63,8 @@ class Payload:
     content_type: str | None = None
     charset: str | None = None
     url: str | None = None
+    validators: Validators | None = None
+    """What names this version of a fetched document (ETag, Last-Modified), when its server said."""
 
 
 @dataclass(frozen=True)

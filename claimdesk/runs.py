@@ -8,10 +8,12 @@ concurrently, one batch ahead).
 
 Articles stream through in batches: a batch of files is stat'ed (those unchanged by size and
 time are skipped unread), read, hashed (those unchanged by content are skipped), handed to the
-tagger and, once tagged, stored and forgotten; only a few batches are held at a time, so memory
-stays flat however large the corpus. The process holding the :class:`Run` is the one writer of
-the output folder: workers only tag, and their results come back to it in the order they were
-sent, so every way of running stores the same rows in the same order.
+tagger and, once tagged, stored and forgotten (a URL fetched before is asked for with the
+validators its server gave, and one that answers 304 Not Modified is not downloaded again); only
+a few batches are held at a time, so memory stays flat however large the corpus. The process
+holding the :class:`Run` is the one writer of the output folder: workers only tag, and their
+results come back to it in the order they were sent, so every way of running stores the same rows
+in the same order.
 """
 
 from __future__ import annotations
@@ -32,7 +34,20 @@ import sqlite_utils
 
 from claimdesk import durable, fetch, ingest, store
 from claimdesk.annotate import Annotated, annotate
-from claimdesk.incremental import CHANGES, FileStamp, classify, stamp_of, unchanged_file
+from claimdesk.incremental import (
+    CHANGES,
+    FileStamp,
+    Stamp,
+    StoredFile,
+    StoredUrl,
+    UrlStamp,
+    classify,
+    keeps_stamp,
+    stamp_of,
+    tagged_as_now,
+    unchanged_file,
+    validators_to_send,
+)
 from claimdesk.layer import describe, parse_layer
 from claimdesk.lock import output_lock
 from claimdesk.metadata import write_metadata
@@ -148,27 +163,36 @@ def tag_batch(
     return done
 
 
+Got = ingest.Payload | fetch.NotModified
+"""What fetching a URL gave: the document, or a 304 saying the version asked about is current."""
+
+
 def fetch_once(
-    url: str, trusted: bool = True, allow_private: bool = False
-) -> ingest.Payload | fetch.FetchError:
+    url: str, trusted: bool = True, allow_private: bool = False, validators: fetch.Validators | None = None
+) -> Got | fetch.FetchError:
     """One attempt: transient failures raise (so a caller may retry), permanent ones come back as the error.
 
-    ``trusted``: the user gave this URL; a link found in a document is not trusted."""
+    ``trusted``: the user gave this URL; a link found in a document is not trusted. ``validators``:
+    what its server gave last time (:meth:`Run.validators`), so it may answer 304."""
     try:
-        got = fetch.fetch(url, trusted=trusted, allow_private=allow_private)
+        got = fetch.fetch(url, trusted=trusted, allow_private=allow_private, validators=validators)
     except fetch.FetchError as exc:
         if exc.transient:
             raise
         return exc
-    return ingest.Payload(got.data, got.content_type, got.charset, page_url(got.final_url))
+    if isinstance(got, fetch.NotModified):
+        return fetch.NotModified(got.url, page_url(got.final_url))
+    return ingest.Payload(got.data, got.content_type, got.charset, page_url(got.final_url), got.validators)
 
 
-def fetch_retrying(url: str, trusted: bool = True, allow_private: bool = False) -> ingest.Payload | str:
-    """The payload, or why it could not be had after the retries (one line): the library's own retries,
-    on the schedule the flow gives Prefect."""
+def fetch_retrying(
+    url: str, trusted: bool = True, allow_private: bool = False, validators: fetch.Validators | None = None
+) -> Got | str:
+    """The payload (or 304), or why it could not be had after the retries (one line): the library's
+    own retries, on the schedule the flow gives Prefect."""
     for delay in [*FETCH_RETRY_DELAYS[:FETCH_RETRIES], None]:
         try:
-            got = fetch_once(url, trusted, allow_private)
+            got = fetch_once(url, trusted, allow_private, validators)
         except fetch.FetchError as exc:
             if delay is None:
                 return str(exc)
@@ -176,29 +200,20 @@ def fetch_retrying(url: str, trusted: bool = True, allow_private: bool = False) 
             continue
         except Exception as exc:
             return ingest.unexpected(exc)
-        return got if isinstance(got, ingest.Payload) else str(got)
+        return str(got) if isinstance(got, fetch.FetchError) else got
     raise AssertionError("unreachable")
 
 
-def parse_documents(fetched: list[tuple[ingest.Source, ingest.Payload]]) -> ingest.Parsed:
-    """The articles (and feed links) in fetched documents."""
-    parsed = ingest.Parsed()
-    for source, payload in fetched:
-        parsed.extend(ingest.parse_safely(source, payload))
-    return parsed
+def whole(parsed: ingest.Parsed) -> bool:
+    """Whether a document's stamp may vouch for what it gave: not when it had a bad item (it is read
+    every run), nor when it is a feed linking pages (they may change, or fail to be fetched, whatever
+    the feed's stamp says)."""
+    return not parsed.failures and not parsed.errors and not parsed.links
 
 
-def extract_pages(fetched: list[tuple[ingest.Link, ingest.Payload]]) -> ingest.Parsed:
-    """The article on each fetched feed page."""
-    parsed = ingest.Parsed()
-    for link, payload in fetched:
-        try:
-            parsed.articles.append(ingest.page(link, payload))
-        except ingest.IngestError as exc:
-            parsed.failures.append((link.url, str(exc)))
-        except Exception as exc:  # one bad page never costs the rest of the feed
-            parsed.errors.append((link.url, "parse", ingest.unexpected(exc)))
-    return parsed
+def url_stamp(url: str, payload: ingest.Payload) -> UrlStamp | None:
+    """A fetched document's stamp: the URL asked for and its server's validators, when it gave any."""
+    return UrlStamp(url, payload.validators) if payload.validators else None
 
 
 class Result(Protocol):
@@ -230,13 +245,14 @@ def summarise(totals: Counter, run_id: str, output: Path, failures: list[dict]) 
         "failures": failures,
         "skipped": totals["skipped"],
         "retagged": totals["retagged"],
+        "not_modified": totals["not_modified"],
         "statuses": statuses,
     }
 
 
 class Run:
     """One run's state, held by the one writer: the open database, the run id, the counts so far,
-    what is stored (to skip the unchanged) and the stamps of files read but not yet stored."""
+    what is stored (to skip the unchanged) and the stamps of files and URLs read but not yet stored."""
 
     def __init__(self, db: sqlite_utils.Database, output: Path, rules: RuleSet, run_id: str) -> None:
         self.db = db
@@ -247,13 +263,15 @@ class Run:
         self.failures: list[dict] = []
         self.stored = store.stored_versions(db)
         self.files = store.stored_files(db)
+        self.urls = store.stored_urls(db)
         # article id -> uri of its first mention in this run, and its text's sha256 where read
         self.seen: dict[str, tuple[str, str | None]] = {}
-        self.stamps: dict[str, FileStamp | None] = {}  # article id -> its file, until it is stored
+        self.stamps: dict[str, Stamp | None] = {}  # article id -> its file or URL, until it is stored
         self.batches_stored = 0
         self.skipped_examples: list[str] = []  # names of a few files of kinds not read, for the summary
         self.links: list[ingest.Link] = []  # pages linked from feed files read, fetched after the files
         self.pages: set[str] = set()  # the address of every document fetched and read in this run
+        self.answered_304: Counter = Counter()  # "URL", "linked page" -> how many answered 304
 
     @classmethod
     @contextmanager
@@ -315,14 +333,14 @@ class Run:
         self.seen[article_id] = (uri, content)
         return True
 
-    def distinct(self, fetched: list[tuple[Any, str, ingest.Payload]]) -> list[tuple[Any, ingest.Payload]]:
-        """Of fetched (item, URL asked for, payload), each page once: URLs that led to one address
-        (a redirect to a page already read in this run, or two links to one page) are one document
-        read twice, not a failure; of them the URL that is the page's own address (else the first)
-        is read, so the article keeps the id it has when given directly."""
-        chosen: dict[str, tuple[Any, str, ingest.Payload]] = {}
+    def distinct(self, fetched: list[tuple[Any, str, Got]]) -> list[tuple[Any, Got]]:
+        """Of fetched (item, URL asked for, payload or 304), each page once: URLs that led to one
+        address (a redirect to a page already read in this run, or two links to one page) are one
+        document read twice, not a failure; of them the URL that is the page's own address (else the
+        first) is read, so the article keeps the id it has when given directly."""
+        chosen: dict[str, tuple[Any, str, Got]] = {}
         for item, url, payload in fetched:
-            address = payload.url or url
+            address = (payload.final_url if isinstance(payload, fetch.NotModified) else payload.url) or url
             if address in self.pages:
                 continue
             if address not in chosen or (url == address and chosen[address][1] != address):
@@ -336,7 +354,7 @@ class Run:
         a second article with an id already seen in this run (the same JSON id or feed entry twice)
         is rejected as a duplicate."""
         todo: list[Article] = []
-        refreshed: dict[str, FileStamp | None] = {}
+        refreshed: dict[str, Stamp | None] = {}
         for article in articles:
             if not self._first(article.id, article.uri, article.content_sha256):
                 self.stamps.pop(article.id, None)
@@ -363,8 +381,7 @@ class Run:
             known = self.files.get(stamp.path, []) if stamp else []
             if unchanged_file(stamp, known, self.rules.digest, source.outlet):
                 for stored in known:
-                    if self._first(stored.article_id, stored.uri):
-                        self.totals["unchanged"] += 1
+                    self._unchanged(stored.article_id, stored.uri)
             else:
                 wanted.append((source, stamp))
         return wanted
@@ -375,9 +392,6 @@ class Run:
         for source, stamp in files:
             known = self.files.get(stamp.path, []) if stamp else []
             parsed = ingest.read_files([source])
-            # A file with a bad item is read every run; so is a feed file with linked entries (their
-            # pages may change, or fail to be fetched, whatever the file's stamp says).
-            clean = not parsed.failures and not parsed.errors and not parsed.links
             self.links += parsed.links
             if len(known) == 1 and len(parsed.articles) == 1 and parsed.articles[0].id != known[0].article_id:
                 # The file was stored before under another id (given then as part of a folder, now as
@@ -385,10 +399,96 @@ class Run:
                 parsed.articles[0] = parsed.articles[0].model_copy(
                     update={"id": known[0].article_id, "uri": known[0].uri}
                 )
-            for article in parsed.articles:
-                self.stamps[article.id] = stamp if clean else None
+            self._stamp(parsed.articles, stamp if whole(parsed) else None, known)
             articles += self.accept(parsed)
         return self.select(articles)
+
+    def _unchanged(self, article_id: str, uri: str) -> None:
+        """Count a stored article its stamp says is unchanged (it was not read, or not downloaded)."""
+        if self._first(article_id, uri):
+            self.totals["unchanged"] += 1
+
+    def _stamp(
+        self, articles: list[Article], stamp: Stamp | None, known: Sequence[StoredFile | StoredUrl]
+    ) -> None:
+        """Hold one document's ``stamp`` for the articles it gave until each is stored or found
+        unchanged, when it may vouch for them all (:func:`~claimdesk.incremental.keeps_stamp`); and
+        forget the stamp of the articles it gave before (``known``) and gives no more (a feed's old
+        entries), so that the stamp is one again for what it gives."""
+        if not keeps_stamp(articles, self.stored, self.rules.digest):
+            stamp = None
+        for article in articles:
+            self.stamps[article.id] = stamp
+        given = {article.id for article in articles}
+        store.update_stamps(self.db, {s.article_id: None for s in known if s.article_id not in given})
+
+    def _known(self, item: ingest.Source | ingest.Link) -> list[StoredUrl]:
+        """The articles stored from a URL with its server's validators: all those of a URL given (a
+        document may hold several); of a feed's link, the one article it gives."""
+        if isinstance(item, ingest.Link):
+            article_id = ingest.article_id(item.key)
+            return [s for s in self.urls.get(item.url, []) if s.article_id == article_id]
+        return self.urls.get(item.location, [])
+
+    def validators(self, item: ingest.Source | ingest.Link) -> fetch.Validators | None:
+        """What to send a URL's server so it may answer 304 Not Modified: the validators it gave when
+        the articles stored from it were fetched, or ``None`` to ask for it whole."""
+        return validators_to_send(self._known(item))
+
+    def _not_modified(self, item: ingest.Source | ingest.Link, what: str) -> list[Article]:
+        """The articles of a URL that answered 304: as stored. Those tagged as they would be now are
+        counted unchanged, as an unchanged file's are; the rest (the rules, the engine or the outlet
+        named changed) come back from the database, text and all, to be tagged again."""
+        self.answered_304[what] += 1
+        self.totals["not_modified"] += 1
+        known = self._known(item)
+        validators = validators_to_send(known)
+        assert validators is not None, "a 304 answers validators sent"
+        url = item.url if isinstance(item, ingest.Link) else item.location
+        again: list[Article] = []
+        for stored in known:
+            if tagged_as_now(stored.rules_digest, stored.outlet, self.rules.digest, item.outlet):
+                self._unchanged(stored.article_id, stored.uri)
+                continue
+            article = store.stored_article(self.db, stored.article_id)
+            again.append(article.model_copy(update={"outlet": item.outlet}) if item.outlet else article)
+            self.stamps[article.id] = UrlStamp(url, validators)
+        return again
+
+    def read_documents(self, fetched: list[tuple[ingest.Source, Got]]) -> ingest.Parsed:
+        """The articles (and feed links) in fetched documents, each holding its document's stamp
+        (:meth:`_stamp`); a document that answered 304 gives those of its stored articles that must
+        be tagged again (:meth:`_not_modified`)."""
+        parsed = ingest.Parsed()
+        for source, got in fetched:
+            if isinstance(got, fetch.NotModified):
+                parsed.articles += self._not_modified(source, "URL")
+                continue
+            one = ingest.parse_safely(source, got)
+            self._stamp(
+                one.articles, url_stamp(source.location, got) if whole(one) else None, self._known(source)
+            )
+            parsed.extend(one)
+        return parsed
+
+    def read_pages(self, fetched: list[tuple[ingest.Link, Got]]) -> ingest.Parsed:
+        """The article on each fetched feed page, as :meth:`read_documents` reads a document."""
+        parsed = ingest.Parsed()
+        for link, got in fetched:
+            if isinstance(got, fetch.NotModified):
+                parsed.articles += self._not_modified(link, "linked page")
+                continue
+            try:
+                article = ingest.page(link, got)
+            except ingest.IngestError as exc:
+                parsed.failures.append((link.url, str(exc)))
+                continue
+            except Exception as exc:  # one bad page never costs the rest of the feed
+                parsed.errors.append((link.url, "parse", ingest.unexpected(exc)))
+                continue
+            self._stamp([article], url_stamp(link.url, got), self._known(link))
+            parsed.articles.append(article)
+        return parsed
 
     def file_batches(
         self,
@@ -475,6 +575,18 @@ class Run:
         store.finish_run(self.db, self.run_id, summary)
         return summary
 
+    def say_fetched(self, batches: int, batch_size: int, total: int, what: str) -> None:
+        """The progress line after ``batches`` batches of ``total`` URLs (or pages) were fetched, found
+        not modified, or failed: "20 of 40 URLs done", and how many of them answered 304."""
+        done = min(batches * batch_size, total)
+        not_modified = self.answered_304[what]
+        if not_modified:
+            progress.info(
+                "%d of %s done, %d answered 304 Not Modified", done, plural(total, what), not_modified
+            )
+        else:
+            progress.info("%d of %s done", done, plural(total, what))
+
 
 def chunks(items: list[T], batch_size: int) -> Iterator[list[T]]:
     """Batches of at most ``batch_size`` (articles read all at once from documents and feeds; URLs)."""
@@ -526,33 +638,28 @@ def run(
         urls = [s for s in found if s.is_url]
         links = list(current.links)  # the pages linked from feed files
         for k, chunk in enumerate(chunks(urls, batch_size), start=1):
-            parsed = parse_documents(
+            parsed = current.read_documents(
                 _fetch_all(current, [(s, s.location, True, s.allow_private) for s in chunk])
             )
             links += parsed.links
             current.tag_and_store(chunks(current.select(current.accept(parsed)), batch_size), submit)
-            say_fetched(k, batch_size, len(urls), "URL")
+            current.say_fetched(k, batch_size, len(urls), "URL")
         for k, chunk in enumerate(chunks(links, batch_size), start=1):
             wanted = [(link, link.url, False, link.allow_private) for link in chunk]
-            pages = extract_pages(_fetch_all(current, wanted))
+            pages = current.read_pages(_fetch_all(current, wanted))
             current.tag_and_store(chunks(current.select(current.accept(pages)), batch_size), submit)
-            say_fetched(k, batch_size, len(links), "linked page")
+            current.say_fetched(k, batch_size, len(links), "linked page")
         return current.finish()
 
 
-def say_fetched(batches: int, batch_size: int, total: int, what: str) -> None:
-    """The progress line after ``batches`` batches of ``total`` URLs (or pages) were fetched or
-    failed: "20 of 40 URLs done"."""
-    progress.info("%d of %s done", min(batches * batch_size, total), plural(total, what))
-
-
-def _fetch_all(current: Run, wanted: list[tuple[Any, str, bool, bool]]) -> list[tuple[Any, ingest.Payload]]:
-    """Fetch each (item, url, trusted, allow_private) in turn; a failure (after the retries) is rejected."""
+def _fetch_all(current: Run, wanted: list[tuple[Any, str, bool, bool]]) -> list[tuple[Any, Got]]:
+    """Fetch each (item, url, trusted, allow_private) in turn, conditionally when it was fetched
+    before; a failure (after the retries) is rejected."""
     fetched = []
     for item, url, trusted, private in wanted:
         if url in current.pages:  # a feed's link to a page already read in this run
             continue
-        got = fetch_retrying(url, trusted, private)
+        got = fetch_retrying(url, trusted, private, current.validators(item))
         if isinstance(got, str):
             current.fail(url, "fetch", got)
         else:

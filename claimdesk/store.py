@@ -20,8 +20,9 @@ import sqlite_utils
 from claimdesk import atomic, claims
 from claimdesk.annotate import Annotated
 from claimdesk.decode import utf8_parts
+from claimdesk.fetch import Validators
 from claimdesk.grouping import grouping_of
-from claimdesk.incremental import CHANGES, FileStamp, Stored, StoredFile
+from claimdesk.incremental import CHANGES, FileStamp, Stamp, Stored, StoredFile, StoredUrl, UrlStamp
 from claimdesk.layer import DECIDED_BY, describe
 from claimdesk.records import CUE_COLUMNS, SENTENCE_COLUMNS, Article, iso_date
 from claimdesk.rules import RuleSet
@@ -29,6 +30,9 @@ from claimdesk.rules import RuleSet
 DB_NAME = "claims.db"
 # The file an article was read from, as it was then: a re-run skips the file while these still hold.
 STAMP_COLUMNS = {"source_path": str, "source_size": int, "source_mtime_ns": int}
+# The URL it was fetched from and the validators its server gave: a re-run asks whether they still hold.
+URL_STAMP_COLUMNS = {"source_url": str, "source_etag": str, "source_last_modified": str}
+STAMPS = [*STAMP_COLUMNS, *URL_STAMP_COLUMNS]
 # What an article's row says of the run that stored it, besides the article itself.
 ARTICLE_RUN_COLUMNS = {"rules_digest": str, "run_id": str, "sentence_count": int}
 
@@ -93,13 +97,19 @@ def open_db(output: Path) -> sqlite_utils.Database:
             "published": str,
             **ARTICLE_RUN_COLUMNS,
             **STAMP_COLUMNS,
+            **URL_STAMP_COLUMNS,
         },
         pk="id",
         foreign_keys=[("run_id", "runs", "id")],
         if_not_exists=True,
     )
-    # databases from before a column was added (an article field, or the file stamps re-runs skip by)
-    wanted = {**dict.fromkeys(Article.model_fields, str), **ARTICLE_RUN_COLUMNS, **STAMP_COLUMNS}
+    # databases from before a column was added (an article field, or the stamps re-runs skip by)
+    wanted = {
+        **dict.fromkeys(Article.model_fields, str),
+        **ARTICLE_RUN_COLUMNS,
+        **STAMP_COLUMNS,
+        **URL_STAMP_COLUMNS,
+    }
     for column, kind in wanted.items():
         if column not in db["articles"].columns_dict:
             db["articles"].add_column(column, kind)
@@ -306,22 +316,53 @@ def stored_files(db: sqlite_utils.Database) -> dict[str, list[StoredFile]]:
     return files
 
 
-def _stamp_row(stamp: FileStamp | None) -> dict:
-    if stamp is None:
-        return dict.fromkeys(STAMP_COLUMNS)
-    return {"source_path": stamp.path, "source_size": stamp.size, "source_mtime_ns": stamp.mtime_ns}
+def stored_urls(db: sqlite_utils.Database) -> dict[str, list[StoredUrl]]:
+    """Per URL, the articles stored from it with the validators its server gave: lets a re-run ask
+    whether they still hold instead of downloading it again."""
+    urls: dict[str, list[StoredUrl]] = {}
+    for row in db.execute(
+        "SELECT source_url, id, uri, source_etag, source_last_modified, rules_digest, outlet FROM articles "
+        "WHERE source_url IS NOT NULL AND (source_etag IS NOT NULL OR source_last_modified IS NOT NULL)"
+    ).fetchall():
+        urls.setdefault(row[0], []).append(StoredUrl(row[1], row[2], Validators(row[3], row[4]), *row[5:]))
+    return urls
 
 
-def update_stamps(db: sqlite_utils.Database, stamps: dict[str, FileStamp | None]) -> None:
-    """Record the files of articles found unchanged by their hash (a touched file, a copied folder),
-    so the next run knows them by stamp; one transaction for all."""
+def stored_article(db: sqlite_utils.Database, article_id: str) -> Article:
+    """An article as stored, text and all: what a 304 says the server would have sent again."""
+    columns = list(Article.model_fields)
+    row = db.execute(
+        f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    return Article(**dict(zip(columns, row, strict=True)))
+
+
+def _stamp_row(stamp: Stamp | None) -> dict:
+    """The stamp columns of an article's row: a file's, or a URL's, never both."""
+    row = dict.fromkeys(STAMPS)
+    if isinstance(stamp, FileStamp):
+        row.update(source_path=stamp.path, source_size=stamp.size, source_mtime_ns=stamp.mtime_ns)
+    elif isinstance(stamp, UrlStamp):
+        row.update(
+            source_url=stamp.url,
+            source_etag=stamp.validators.etag,
+            source_last_modified=stamp.validators.last_modified,
+        )
+    return row
+
+
+UPDATE_STAMPS = f"UPDATE articles SET {', '.join(f'{c} = :{c}' for c in STAMPS)} WHERE id = :id"
+
+
+def update_stamps(db: sqlite_utils.Database, stamps: dict[str, Stamp | None]) -> None:
+    """Record the files or URLs of articles found unchanged by their hash (a touched file, a copied
+    folder, a page whose server gave new validators), so the next run knows them by stamp; or
+    forget a stamp (``None``) that no longer vouches for them. One transaction for all."""
     if not stamps:
         return
     with db.atomic():
         db.conn.executemany(
-            "UPDATE articles SET source_path = :source_path, source_size = :source_size, "
-            "source_mtime_ns = :source_mtime_ns WHERE id = :id",
-            [{"id": article_id, **_stamp_row(stamp)} for article_id, stamp in stamps.items()],
+            UPDATE_STAMPS, [{"id": article_id, **_stamp_row(stamp)} for article_id, stamp in stamps.items()]
         )
 
 
@@ -360,10 +401,10 @@ def write_records_file(output: Path, done: Annotated) -> Path:
 
 
 def write_article(
-    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: FileStamp | None = None
+    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: Stamp | None = None
 ) -> None:
     """Replace one article and all its sentences and cues in a single transaction; ``stamp`` is the
-    file it was read from (none for a URL, or a file just written)."""
+    file or URL it was read from (none for a file just written, or a page without validators)."""
     try:
         _write_article(db, done, rules, run_id, stamp)
     except BaseException:
@@ -372,7 +413,7 @@ def write_article(
 
 
 def _write_article(
-    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: FileStamp | None
+    db: sqlite_utils.Database, done: Annotated, rules: RuleSet, run_id: str, stamp: Stamp | None
 ) -> None:
     article = done.article
     with db.atomic():

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -180,12 +181,23 @@ def news_page(headline: str, paragraphs: list[str], charset: str = "utf-8") -> s
 
 @dataclass
 class Site:
-    """A real HTTP server on 127.0.0.1; ``routes`` maps a path to (status, content type, body)."""
+    """A real HTTP server on 127.0.0.1; ``routes`` maps a path to (status, content type, body).
+
+    A path served with an ``etag`` or ``last_modified`` sends them, and answers a request that
+    names them (If-None-Match, else If-Modified-Since) with 304 Not Modified, as a web server does
+    for a static file, unless the path is in ``ignoring`` (a server that ignores them). ``asked``
+    keeps, per path, the conditional headers of each request; ``answered`` counts (path, status);
+    ``sent`` the body bytes sent per path."""
 
     server: ThreadingHTTPServer
     routes: dict[str, list[tuple[int, str, bytes]]] = field(default_factory=dict)
     hits: Counter = field(default_factory=Counter)
     locations: dict[str, str] = field(default_factory=dict)
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    ignoring: set[str] = field(default_factory=set)
+    asked: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    answered: Counter = field(default_factory=Counter)
+    sent: Counter = field(default_factory=Counter)
 
     @property
     def base(self) -> str:
@@ -194,10 +206,19 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def serve(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", status=200):
-        """Serve ``body`` at ``path`` (replacing what was there)."""
+    def serve(
+        self,
+        path: str,
+        body: bytes | str,
+        content_type: str = "text/html; charset=utf-8",
+        status=200,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ):
+        """Serve ``body`` at ``path`` (replacing what was there), with these validators if given."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = [(status, content_type, data)]
+        self.validators[path] = (etag, last_modified)
 
     def serve_sequence(self, path: str, answers: list[tuple[int, str, bytes]]) -> None:
         """Answer successive requests with successive answers (the last one repeats)."""
@@ -209,26 +230,46 @@ class Site:
         self.locations[path] = target
 
 
+def not_modified(asked: dict[str, str], etag: str | None, last_modified: str | None) -> bool:
+    """Whether a server answers 304 to these conditional headers (RFC 9110 13.2.2: If-None-Match
+    decides when it is sent; If-Modified-Since only without it)."""
+    if "If-None-Match" in asked:
+        return etag is not None and etag in [tag.strip() for tag in asked["If-None-Match"].split(",")]
+    if "If-Modified-Since" in asked and last_modified:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(asked["If-Modified-Since"])
+    return False
+
+
 @pytest.fixture()
 def site():
     """A local web site for fetch tests, stopped when the test ends (pass or fail)."""
-    routes: dict[str, list[tuple[int, str, bytes]]] = {}
-    hits: Counter = Counter()
-    locations: dict[str, str] = {}
+    site = Site(server=None)  # type: ignore[arg-type]  # (its server is started below)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the http.server API)
-            hits[self.path] += 1
-            answers = routes.get(self.path)
+            site.hits[self.path] += 1
+            answers = site.routes.get(self.path)
             if not answers:
                 status, content_type, data = 404, "text/plain", b"not found"
             else:
                 status, content_type, data = answers.pop(0) if len(answers) > 1 else answers[0]
+            asked = {h: self.headers[h] for h in ("If-None-Match", "If-Modified-Since") if self.headers[h]}
+            site.asked.setdefault(self.path, []).append(asked)
+            etag, last_modified = site.validators.get(self.path, (None, None))
+            if status == 200 and self.path not in site.ignoring and not_modified(asked, etag, last_modified):
+                status, data = 304, b""
+            site.answered[self.path, status] += 1
+            site.sent[self.path] += len(data)
             self.send_response(status)
-            if self.path in locations:
-                self.send_header("Location", locations[self.path])
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
+            if self.path in site.locations:
+                self.send_header("Location", site.locations[self.path])
+            if status in (200, 304):
+                for name, value in (("ETag", etag), ("Last-Modified", last_modified)):
+                    if value:
+                        self.send_header(name, value)
+            if status != 304:  # a 304 has no body
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
@@ -236,7 +277,8 @@ def site():
             pass
 
     with local_server(Handler) as server:
-        yield Site(server, routes, hits, locations)
+        site.server = server
+        yield site
 
 
 @contextmanager

@@ -188,7 +188,11 @@ def test_the_claims_list_fits_a_1280_pixel_screen_with_who_says_what(served, pag
     ("table", "shown", "hidden"),
     [
         ("claim_sentences", ("text", "status", "outlet", "claim"), ("sentence_rowid", "quoted")),
-        ("articles", ("title", "outlet", "text"), ("content_sha256", "rules_digest", "source_mtime_ns")),
+        (
+            "articles",
+            ("title", "outlet", "text"),
+            ("content_sha256", "rules_digest", "source_mtime_ns", "source_etag"),
+        ),
     ],
 )
 def test_claim_sentences_and_articles_fit_a_1280_pixel_screen(served, page, table, shown, hidden) -> None:

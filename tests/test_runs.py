@@ -128,6 +128,57 @@ def test_a_file_changed_without_a_new_size_or_time_is_tagged_when_just_written(t
     assert counts(runs.run([str(seeds)], output))[:3] == (0, 1, 4)
 
 
+def test_an_item_added_to_a_file_is_stored_by_the_run_after_one_stopped_before_storing_it(
+    tmp_path: Path,
+) -> None:
+    """A file of several articles that gained one: its unchanged articles are found at once, the new
+    one is stored with a later batch. Were the unchanged ones given the file's new stamp at once, a
+    run stopped in between (Ctrl-C) would leave that stamp vouching for the whole file, and every
+    later run would skip the file unread: the new article would never be stored."""
+    wire = tmp_path / "wire.jsonl"
+    item = '{{"id": "{}", "text": "{}"}}\n'
+    wire.write_text(item.format("a", "The port authority said the crane was repaired."), encoding="utf-8")
+    aged(tmp_path)
+    output = tmp_path / "out"
+    runs.run([str(wire)], output)
+    with wire.open("a", encoding="utf-8") as fh:
+        fh.write(item.format("b", "Unions denied the crane had ever failed."))
+    later = LONG_AGO_NS + 60 * 10**9
+    os.utime(wire, ns=(later, later))
+
+    with pytest.raises(KeyboardInterrupt), runs.Run.open(output, load_rules(), [str(wire)]) as current:
+        todo = current.read_files(current.to_read(current.discover([str(wire)], None, False)))
+        assert [article.text for article in todo] == ["Unions denied the crane had ever failed."]
+        raise KeyboardInterrupt  # before the batch holding it is stored
+
+    assert counts(runs.run([str(wire)], output))[:3] == (1, 0, 1)
+    assert counts(runs.run([str(wire)], output))[:3] == (0, 0, 2)
+
+
+def test_a_file_that_lost_an_item_is_known_by_its_stamp_again(tmp_path: Path) -> None:
+    """The article of an item taken out of a file stays stored (an archive keeps it), but no longer
+    holds the file's old stamp, which would never match again and have the file read every run."""
+    wire = tmp_path / "wire.jsonl"
+    items = [
+        '{"id": "a", "text": "The port authority said the crane was repaired."}\n',
+        '{"id": "b", "text": "Unions denied the crane had ever failed."}\n',
+    ]
+    wire.write_text("".join(items), encoding="utf-8")
+    aged(tmp_path)
+    output = tmp_path / "out"
+    runs.run([str(wire)], output)
+    wire.write_text(items[0], encoding="utf-8")
+    later = LONG_AGO_NS + 60 * 10**9
+    os.utime(wire, ns=(later, later))
+    assert counts(runs.run([str(wire)], output))[:3] == (0, 0, 1)
+
+    swap_letters(wire)  # were the file read again, its new hash would make its article "changed"
+    assert counts(runs.run([str(wire)], output))[:3] == (0, 0, 1)
+    db = sqlite3.connect(output / "claims.db")
+    assert db.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+    db.close()
+
+
 def test_files_are_read_a_batch_at_a_time_as_the_tagger_asks(tmp_path: Path) -> None:
     """Streaming: the first batch is tagged before the other files are read."""
     seeds = Path(shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.yaml")))

@@ -77,25 +77,23 @@ def find_sources(
     cache_policy=NO_CACHE,
 )
 def fetch_url(
-    url: str, trusted: bool = True, allow_private: bool = False
-) -> ingest.Payload | fetch.FetchError:
+    url: str, trusted: bool = True, allow_private: bool = False, validators: fetch.Validators | None = None
+) -> runs.Got | fetch.FetchError:
     """Transient failures raise, so Prefect retries them; permanent ones come back as the error."""
-    return runs.fetch_once(url, trusted, allow_private)
+    return runs.fetch_once(url, trusted, allow_private, validators)
 
 
-def _fetched(future: PrefectFuture) -> ingest.Payload | str:
-    """The payload, or why it could not be had (after the retries), as one line."""
+def _fetched(future: PrefectFuture) -> runs.Got | str:
+    """The payload (or 304), or why it could not be had (after the retries), as one line."""
     result = future.result(raise_on_failure=False)
-    if isinstance(result, ingest.Payload):
+    if isinstance(result, ingest.Payload | fetch.NotModified):
         return result
     if isinstance(result, fetch.FetchError):
         return str(result)
     return ingest.unexpected(result) if isinstance(result, BaseException) else str(result)
 
 
-def _collect(
-    fetches: list[tuple[object, str, PrefectFuture]], current: Run
-) -> list[tuple[object, ingest.Payload]]:
+def _collect(fetches: list[tuple[object, str, PrefectFuture]], current: Run) -> list[tuple[object, runs.Got]]:
     """Wait for the fetches; record each that failed (after its retries), return the payloads (each
     page once: :meth:`Run.distinct`)."""
     wait([future for _, _, future in fetches])
@@ -116,13 +114,13 @@ def read_files(current: Run, files: Parcel[tuple[ingest.Source, FileStamp | None
 
 
 @task(name="parse fetched documents", cache_policy=NO_CACHE)
-def parse_documents(fetched: list[tuple[ingest.Source, ingest.Payload]]) -> ingest.Parsed:
-    return runs.parse_documents(fetched)
+def parse_documents(current: Run, fetched: list[tuple[ingest.Source, runs.Got]]) -> ingest.Parsed:
+    return current.read_documents(fetched)
 
 
 @task(name="extract linked feed pages", cache_policy=NO_CACHE)
-def extract_pages(fetched: list[tuple[ingest.Link, ingest.Payload]]) -> ingest.Parsed:
-    return runs.extract_pages(fetched)
+def extract_pages(current: Run, fetched: list[tuple[ingest.Link, runs.Got]]) -> ingest.Parsed:
+    return current.read_pages(fetched)
 
 
 @task(name="skip unchanged articles", cache_policy=NO_CACHE)
@@ -164,10 +162,15 @@ def summary_markdown(summary: dict) -> str:
     failed_table = (
         f"\n## Failed sources\n\n| source | stage | reason |\n|---|---|---|\n{failed}" if failed else ""
     )
+    not_modified = (
+        f" Not downloaded again: {plural(summary['not_modified'], 'URL')} answered 304 Not Modified."
+        if summary.get("not_modified")
+        else ""
+    )
     return (
         f"# claimdesk run {summary['run_id']}\n\n"
         f"{summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
-        f"{summary['failed']} failed.\n\n"
+        f"{summary['failed']} failed.{not_modified}\n\n"
         f"{plural(summary['articles'], 'article')} tagged (task runner: {summary['task_runner']}), "
         f"{plural(summary['sentences'], 'sentence')}, "
         f"{summary['rejected']} rejected.\n\n| status | sentences |\n|---|---|\n{rows}\n{failed_table}"
@@ -252,7 +255,10 @@ def _tag_all(
     urls = list(runs.chunks([s for s in found if s.is_url], batch_size))
 
     def fetching(k: int) -> list[tuple[object, str, PrefectFuture]]:
-        return [(s, s.location, fetch_url.submit(s.location, True, s.allow_private)) for s in urls[k]]
+        return [
+            (s, s.location, fetch_url.submit(s.location, True, s.allow_private, current.validators(s)))
+            for s in urls[k]
+        ]
 
     fetches = fetching(0) if urls else []
     ref = runs.rules_ref(current.rules)  # workers in other processes parse the rules once each
@@ -282,22 +288,26 @@ def _tag_all(
         for k in range(len(urls)):
             documents = _collect(fetches, current)
             fetches = fetching(k + 1) if k + 1 < len(urls) else []
-            parsed = parse_documents(documents) if documents else ingest.Parsed()
+            parsed = parse_documents(current, documents) if documents else ingest.Parsed()
             links += parsed.links
             store_new(parsed)
-            runs.say_fetched(k + 1, batch_size, total, "URL")
+            current.say_fetched(k + 1, batch_size, total, "URL")
         for k, chunk in enumerate(runs.chunks(links, batch_size), start=1):
             pages = _collect(
                 [
-                    (link, link.url, fetch_url.submit(link.url, False, link.allow_private))
+                    (
+                        link,
+                        link.url,
+                        fetch_url.submit(link.url, False, link.allow_private, current.validators(link)),
+                    )
                     for link in chunk
                     if link.url not in current.pages  # a page already read in this run
                 ],
                 current,
             )
             if pages:
-                store_new(extract_pages(pages))
-            runs.say_fetched(k, batch_size, len(links), "linked page")
+                store_new(extract_pages(current, pages))
+            current.say_fetched(k, batch_size, len(links), "linked page")
     return {**current.finish(), "task_runner": kind}
 
 
