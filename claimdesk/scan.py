@@ -370,8 +370,41 @@ def start_texts(pattern: str) -> tuple[str, ...] | None:
     op, av = parsed[0]
     if op is not _c.AT or av not in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
         return None
-    texts, _ = _texts_seq(list(parsed)[1:])
-    return _plain(texts)
+    texts = _start_seq(list(parsed)[1:])
+    return None if texts is None else _plain(texts)
+
+
+def _start_seq(items) -> list[str] | None:
+    """The texts a match of ``items`` starts with, as :func:`_texts_seq` gives them, but where an
+    optional group ("(?:Monday\\s+)?") may be there or not, and a digit (``\\d``) after them ends a
+    text with :data:`DIGIT`: ``^(?:Monday\\s+)?\\d`` starts with "Monday " and a digit, or a digit."""
+    out = [""]
+    for k, (op, av) in enumerate(items):
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[:2] == (0, 1):
+            texts, whole = _texts_seq(av[2])
+            if not whole or len(out) * (len(texts) + 1) > _MAX_ENDS:
+                return None
+            out = [a + b for a in out for b in ("", *texts)]
+            continue
+        repeat = op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1 and len(av[2]) == 1
+        if _is_digit(op, av) or (repeat and _is_digit(*av[2][0])):
+            return [a + DIGIT for a in out]
+        texts, _ = _texts_seq(items[k:])
+        return [a + b for a in out for b in texts]
+    return out
+
+
+def starts_with(lowered: str, sentence: str, starts: tuple[str, ...]) -> bool:
+    """Does a sentence (and ``lowered``, its exact lower-case reading) start with one of
+    :func:`start_texts`' texts, one ending with :data:`DIGIT` with its text and then a digit?"""
+    if lowered.startswith(starts):
+        return True
+    return any(
+        t.endswith(DIGIT)
+        and lowered.startswith(t[: -len(DIGIT)])
+        and _DIGIT.match(sentence, len(t) - len(DIGIT))
+        for t in starts
+    )
 
 
 _CASELESS = frozenset("“”‘’–—…«»")
@@ -453,6 +486,59 @@ def end_texts(pattern: str) -> tuple[str, ...] | None:
     return _plain(texts)
 
 
+_MARKS = "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum() and chr(c) != "_") + "“”‘’…«»—–"
+"""Marks that are never part of a word (``\\W``): a sentence's final ones are stripped for
+:func:`end_texts_before_marks`."""
+
+
+def end_texts_before_marks(pattern: str) -> tuple[str, ...] | None:
+    """Texts (lower case) one of which a sentence, without its final marks and white space
+    (:data:`_MARKS`), ends with for ``pattern`` to match, when ``pattern`` ends with marks
+    (``\\W*``, ``[.!]?``) and then "$": ``^\\w+\\s+(?:said|says)\\s*[.!]?\\W*$`` needs "said" or
+    "says". Each text ends with a letter or a digit, so stripping the sentence stops there. None
+    when it does not say, or when :func:`end_texts` does."""
+    pattern = _readable(pattern)
+    if _parser is None or pattern is None or _MULTILINE.search(pattern) or end_texts(pattern) is not None:
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.MULTILINE or not items:
+        return None
+    op, av = items.pop()
+    if op is not _c.AT or av not in (_c.AT_END, _c.AT_END_STRING):
+        return None
+    marks = False
+    while items and _is_marks(*items[-1]):
+        items.pop()
+        marks = True
+    if not marks:
+        return None
+    texts, _ = _suffix_seq(items)
+    if not all(t and t[-1].isascii() and t[-1].isalnum() for t in texts):
+        return None
+    return _plain(texts)
+
+
+def _is_marks(op, av) -> bool:
+    """Does every match of this item hold only characters no word holds (white space, ``\\W``, "[.!]")?"""
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        return len(av[2]) == 1 and _is_marks(*av[2][0])
+    if op is _c.LITERAL:
+        return chr(av) in _MARKS
+    if op is _c.IN:
+        chars = _class_chars(av)
+        if chars is not None:
+            return all(c in _MARKS for c in chars)
+        return len(av) == 1 and av[0] in (
+            (_c.CATEGORY, _c.CATEGORY_SPACE),
+            (_c.CATEGORY, _c.CATEGORY_NOT_WORD),
+        )
+    return False
+
+
 def end_excludes(pattern: str) -> frozenset[str] | None:
     """Characters a text may not end with for ``pattern`` to match: an expression that ends with
     ``$(?<![.!?])`` cannot match a sentence ending in ".", "!" or "?". None when it does not say."""
@@ -491,6 +577,8 @@ class _Part(NamedTuple):
     """The texts a sentence starts with for it to match there ("^"), or None."""
     ends: tuple[str, ...] | None
     """The texts a sentence ends with for it to match ("$"), or None."""
+    before_marks: tuple[str, ...] | None
+    """The texts a sentence ends with, its final marks aside, for it to match ("\\W*$"), or None."""
 
 
 @dataclass
@@ -587,7 +675,17 @@ class Scanner:
                         for text in texts:
                             owners_of.setdefault(text, set()).add((len(self.parts), c))
                     need = ((1 << len(needs)) - 1) << (len(self.parts) * MAX_CLAUSES)
-                    self.parts.append(_Part(kind, i, 1 << j, need, start_texts(part), end_texts(part)))
+                    self.parts.append(
+                        _Part(
+                            kind,
+                            i,
+                            1 << j,
+                            need,
+                            start_texts(part),
+                            end_texts(part),
+                            end_texts_before_marks(part),
+                        )
+                    )
                 table[i] = _RulePatterns(parts, always)
         self.always = tuple(
             {i: rp.always for i, rp in table.items() if rp.always}
@@ -664,17 +762,23 @@ class Scanner:
             found |= self.digit_owners[0]
             candidates += self.digit_owners[1]
         lowered = None  # the sentence in lower case, when that reads its start and end exactly
-        for kind, i, bit, need, starts, ends in candidates:
+        for kind, i, bit, need, starts, ends, before_marks in candidates:
             if found & need != need:
                 continue
-            if starts is not None or ends is not None:
+            if starts is not None or ends is not None or before_marks is not None:
                 if lowered is None:
                     exact = _exact(sentence)
                     lowered = "" if exact is None else exact.lower()
-                if lowered and starts is not None and not lowered.startswith(starts):
+                if lowered and starts is not None and not starts_with(lowered, sentence, starts):
                     continue
                 if lowered and ends is not None and not lowered.rstrip().endswith(ends):
                     continue
+                if lowered and before_marks is not None:
+                    bare = lowered.rstrip(
+                        _MARKS
+                    )  # a word's letter or digit last: the marks after it are gone
+                    if bare[-1:].isascii() and bare[-1:].isalnum() and not bare.endswith(before_marks):
+                        continue
             masks[kind][i] = masks[kind].get(i, 0) | bit
         last = sentence[-1:]
         for kind, i, bit, ends in self.tail_owners:
