@@ -18,6 +18,10 @@ expressions over every sentence. Here, built once per rule set:
   alternation). An expression anchored by ``^`` runs only on a sentence that starts
   with a text it starts with (``(?i)^(?:watch|read) ``), one ending with ``$`` only
   on a sentence that ends with a text it ends with (``/\\s*(?:reuters|ap)\\.?\\s*$``).
+  An expression that reads case (no ``(?i)``) runs only when its texts occur as it writes them
+  (``No\\b`` needs "No", not "not"); one ending with marks (``\\W*$``) only on a sentence that ends
+  with its text, its final marks aside; one starting with a digit (after an optional "Monday "),
+  only on a sentence that starts so.
   An expression with no such text always runs. A rule's exceptions are read the
   same way, and only for a rule whose cues fired. An expression that needs no text
   but ends with ``$(?<![.!?])`` is not run on a sentence ending with one of those marks.
@@ -143,10 +147,11 @@ def _spaced(text: str) -> str:
     return " " + " ".join(text.casefold().split()) + " "
 
 
-def _collapse(need: str) -> str:
-    """A required text as :func:`_spaced` would write it (white space runs as one space)."""
+def _collapse(need: str, fold: bool = True) -> str:
+    """A required text as :func:`_spaced` would write it (white space runs as one space); with
+    ``fold`` false, in its own case."""
     out: list[str] = []
-    for ch in need.casefold():
+    for ch in need.casefold() if fold else need:
         if ch.isspace():
             if not out or out[-1] != " ":
                 out.append(" ")
@@ -333,6 +338,32 @@ def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
     found.sort(key=_selectivity, reverse=True)
     # The best set always; more only when they are worth a look ("a" or "the" occur everywhere).
     return tuple(found[:1] + [t for t in found[1:MAX_CLAUSES] if _worth(t)])
+
+
+_IGNORE_CASE = re.compile(r"\(\?[a-zA-Z-]*i")
+"""An inline flag that makes an expression, or a group of it, ignore case."""
+
+
+def required_cased(pattern: str) -> frozenset[str] | None:
+    """The texts of :func:`required_all`'s most selective set as ``pattern`` writes them, when it
+    reads case everywhere (no "(?i)"): ``(?:^|[“"‘]\\s*)No\\b`` needs "No", which "not" and
+    "know" do not hold. None otherwise."""
+    best = required_all(pattern)
+    readable = _readable(pattern)
+    if best is None or DIGIT in best[0] or readable is None or _IGNORE_CASE.search(readable):
+        return None
+    parsed = _parser.parse(readable)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    for texts in _needs_seq(parsed):
+        if frozenset(_collapse(n) for n in texts) == best[0]:
+            return frozenset(_collapse(n, fold=False) for n in texts)
+    return None
+
+
+def _cased(text: str) -> str:
+    """Text as :func:`_spaced` writes it, in its own case."""
+    return " " + " ".join(text.split()) + " "
 
 
 def _length(text: str) -> int:
@@ -579,6 +610,8 @@ class _Part(NamedTuple):
     """The texts a sentence ends with for it to match ("$"), or None."""
     before_marks: tuple[str, ...] | None
     """The texts a sentence ends with, its final marks aside, for it to match ("\\W*$"), or None."""
+    cased: frozenset[str] | None
+    """For an expression that reads case, its most selective texts as it writes them, or None."""
 
 
 @dataclass
@@ -684,6 +717,7 @@ class Scanner:
                             start_texts(part),
                             end_texts(part),
                             end_texts_before_marks(part),
+                            required_cased(part),
                         )
                     )
                 table[i] = _RulePatterns(parts, always)
@@ -762,9 +796,14 @@ class Scanner:
             found |= self.digit_owners[0]
             candidates += self.digit_owners[1]
         lowered = None  # the sentence in lower case, when that reads its start and end exactly
-        for kind, i, bit, need, starts, ends, before_marks in candidates:
+        cased = None  # the sentence as the required-text check reads it, in its own case
+        for kind, i, bit, need, starts, ends, before_marks, texts in candidates:
             if found & need != need:
                 continue
+            if texts is not None:
+                cased = cased or _cased(sentence)
+                if not any(t in cased for t in texts):
+                    continue
             if starts is not None or ends is not None or before_marks is not None:
                 if lowered is None:
                     exact = _exact(sentence)
