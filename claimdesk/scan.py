@@ -345,9 +345,10 @@ _IGNORE_CASE = re.compile(r"\(\?[a-zA-Z-]*i")
 
 
 def required_cased(pattern: str) -> frozenset[str] | None:
-    """The texts of :func:`required_all`'s most selective set as ``pattern`` writes them, when it
-    reads case everywhere (no "(?i)"): ``(?:^|[“"‘]\\s*)No\\b`` needs "No", which "not" and
-    "know" do not hold. None otherwise."""
+    """The texts of :func:`required_all`'s most selective set as ``pattern`` writes them, each cut to
+    its longest word (a sentence holds that as it is, whatever its white space), when it reads case
+    everywhere (no "(?i)"): ``(?:^|[“"‘]\\s*)No\\b`` needs "No", which "not" and "know" do not hold.
+    None otherwise, or when case tells nothing more (":")."""
     best = required_all(pattern)
     readable = _readable(pattern)
     if best is None or DIGIT in best[0] or readable is None or _IGNORE_CASE.search(readable):
@@ -357,13 +358,10 @@ def required_cased(pattern: str) -> frozenset[str] | None:
         return None
     for texts in _needs_seq(parsed):
         if frozenset(_collapse(n) for n in texts) == best[0]:
-            return frozenset(_collapse(n, fold=False) for n in texts)
+            if frozenset(_collapse(n, fold=False) for n in texts) == best[0]:
+                return None
+            return frozenset(max(n.split(), key=len) for n in texts)
     return None
-
-
-def _cased(text: str) -> str:
-    """Text as :func:`_spaced` writes it, in its own case."""
-    return " " + " ".join(text.split()) + " "
 
 
 def _length(text: str) -> int:
@@ -428,14 +426,19 @@ def _start_seq(items) -> list[str] | None:
 def starts_with(lowered: str, sentence: str, starts: tuple[str, ...]) -> bool:
     """Does a sentence (and ``lowered``, its exact lower-case reading) start with one of
     :func:`start_texts`' texts, one ending with :data:`DIGIT` with its text and then a digit?"""
-    if lowered.startswith(starts):
-        return True
-    return any(
-        t.endswith(DIGIT)
-        and lowered.startswith(t[: -len(DIGIT)])
-        and _DIGIT.match(sentence, len(t) - len(DIGIT))
-        for t in starts
-    )
+    plain, before_digit = _split_starts(starts)
+    return lowered.startswith(plain) or _digit_after(lowered, sentence, before_digit)
+
+
+def _split_starts(starts: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`start_texts`' texts as (the plain ones, the texts before a digit of the others)."""
+    plain = tuple(t for t in starts if not t.endswith(DIGIT))
+    return plain, tuple(t.removesuffix(DIGIT) for t in starts if t.endswith(DIGIT))
+
+
+def _digit_after(lowered: str, sentence: str, texts: tuple[str, ...]) -> bool:
+    """Does the sentence start with one of ``texts`` and then a digit?"""
+    return any(lowered.startswith(t) and _DIGIT.match(sentence, len(t)) for t in texts)
 
 
 _CASELESS = frozenset("“”‘’–—…«»")
@@ -605,7 +608,9 @@ class _Part(NamedTuple):
     need: int
     """The bits of its sets of texts (see :meth:`Scanner._owners`)."""
     starts: tuple[str, ...] | None
-    """The texts a sentence starts with for it to match there ("^"), or None."""
+    """The texts a sentence starts with for it to match there ("^"), or None..."""
+    before_digit: tuple[str, ...]
+    """...or starts with and then a digit ("^(?:Monday\\s+)?\\d")."""
     ends: tuple[str, ...] | None
     """The texts a sentence ends with for it to match ("$"), or None."""
     before_marks: tuple[str, ...] | None
@@ -708,13 +713,16 @@ class Scanner:
                         for text in texts:
                             owners_of.setdefault(text, set()).add((len(self.parts), c))
                     need = ((1 << len(needs)) - 1) << (len(self.parts) * MAX_CLAUSES)
+                    starts = start_texts(part)
+                    plain, before_digit = _split_starts(starts) if starts else (None, ())
                     self.parts.append(
                         _Part(
                             kind,
                             i,
                             1 << j,
                             need,
-                            start_texts(part),
+                            plain,
+                            before_digit,
                             end_texts(part),
                             end_texts_before_marks(part),
                             required_cased(part),
@@ -796,19 +804,21 @@ class Scanner:
             found |= self.digit_owners[0]
             candidates += self.digit_owners[1]
         lowered = None  # the sentence in lower case, when that reads its start and end exactly
-        cased = None  # the sentence as the required-text check reads it, in its own case
-        for kind, i, bit, need, starts, ends, before_marks, texts in candidates:
+        for kind, i, bit, need, starts, before_digit, ends, before_marks, texts in candidates:
             if found & need != need:
                 continue
-            if texts is not None:
-                cased = cased or _cased(sentence)
-                if not any(t in cased for t in texts):
-                    continue
+            if texts is not None and not any(t in sentence for t in texts):
+                continue
             if starts is not None or ends is not None or before_marks is not None:
                 if lowered is None:
                     exact = _exact(sentence)
                     lowered = "" if exact is None else exact.lower()
-                if lowered and starts is not None and not starts_with(lowered, sentence, starts):
+                if (
+                    lowered
+                    and starts is not None
+                    and not lowered.startswith(starts)
+                    and not (before_digit and _digit_after(lowered, sentence, before_digit))
+                ):
                     continue
                 if lowered and ends is not None and not lowered.rstrip().endswith(ends):
                     continue
