@@ -196,7 +196,8 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
     w_ = g.w
     while len(words) > 1 and words[-1].islower() and words[-1] in w_["verb_companions"]:
         words = words[:-1]  # "Security firms are (warning)": the auxiliary before the cue is no part of it
-    verbs = [i for i, w in enumerate(words) if w.lower() in w_["auxiliaries"]]
+    auxiliaries = w_["auxiliaries"]
+    verbs = [i for i, w in enumerate(words) if w.lower() in auxiliaries]
     if verbs:  # "there have been reports" -> "reports": a name holds no verb
         words = words[verbs[-1] + 1 :]
     while words and (words[0].lower() in g.leading or words[0] in w_["leading_adjectives"]):
@@ -207,7 +208,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         and words[-1].lower() not in rules.organisations
     ):
         words = words[1:]  # "her advisers" are advisers; "his campaign" stays his
-    while words and not any(c.isalpha() for c in words[-1]):
+    while words and not any(map(str.isalpha, words[-1])):
         words = words[:-1]  # "Souness - who ...": a dash is no part of a name
     while len(words) > 1 and (words[0].lower() in w_["sentence_leaders"] or _POSSESSIVE.fullmatch(words[0])):
         words = words[1:]  # "Yet Evan Mann", "Although Weiner", "(That)'s why": a clause's first words
@@ -311,7 +312,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         return None  # "I just", "Sometimes I didn't": a clause, not a name
     if all(p.lower() in w_["time_words"] for p in parts):
         return None  # "Sunday": a day speaks for no one
-    if any(c in _NOT_IN_NAMES for c in name):
+    if not _NOT_IN_NAMES.isdisjoint(name):
         return None  # '"The discussions', "America</": a quote or markup, not a name
     if (
         len(parts) == 1
@@ -319,7 +320,7 @@ def _clean_name(words: list[str], rules: RuleSet) -> str | None:
         and name.lower() not in w_["subject_pronouns"]
     ):
         return None  # "I've", "They've": a contracted pronoun and verb
-    return name if any(c.isalpha() for c in name) else None
+    return name if any(map(str.isalpha, name)) else None
 
 
 def _surname(parts: list[str], g: _Grammar) -> bool:
@@ -489,7 +490,8 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), len(words))
         return _clean_name(words[:verb], rules)
     words = g.adverbial_head.sub("", clause).split()
-    joins = [k for k, w in enumerate(words) if w in g.w["conjunctions"]]
+    conjunctions = g.w["conjunctions"]
+    joins = [k for k, w in enumerate(words) if w in conjunctions]
     if joins:
         k = joins[-1]
         before_cap = k > 0 and words[k - 1][:1].isupper()
@@ -539,10 +541,12 @@ def _source_after(text: str, end: int, rules: RuleSet, strict: bool) -> str | No
     g = _grammar(rules)
     if strict and tokens and tokens[0].lower() in g.after_stops:
         return None  # "said on Wednesday that": the speaker stands before the verb
+    prepositions, stops = w_["name_prepositions_after"], w_["after_name_stops"]
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        joins_name = w.lower() in w_["name_prepositions_after"] and following[:1].isupper()
-        if w.lower() in w_["after_name_stops"] and words and not joins_name:
+        lower = w.lower()
+        joins_name = lower in prepositions and following[:1].isupper()
+        if lower in stops and words and not joins_name:
             break
         words.append(w)
     if strict:

@@ -18,6 +18,10 @@ expressions over every sentence. Here, built once per rule set:
   alternation). An expression anchored by ``^`` runs only on a sentence that starts
   with a text it starts with (``(?i)^(?:watch|read) ``), one ending with ``$`` only
   on a sentence that ends with a text it ends with (``/\\s*(?:reuters|ap)\\.?\\s*$``).
+  An expression that reads case (no ``(?i)``) runs only when its texts occur as it writes them
+  (``No\\b`` needs "No", not "not"); one ending with marks (``\\W*$``) only on a sentence that ends
+  with its text, its final marks aside; one starting with a digit (after an optional "Monday "),
+  only on a sentence that starts so.
   An expression with no such text always runs. A rule's exceptions are read the
   same way, and only for a rule whose cues fired. An expression that needs no text
   but ends with ``$(?<![.!?])`` is not run on a sentence ending with one of those marks.
@@ -143,10 +147,11 @@ def _spaced(text: str) -> str:
     return " " + " ".join(text.casefold().split()) + " "
 
 
-def _collapse(need: str) -> str:
-    """A required text as :func:`_spaced` would write it (white space runs as one space)."""
+def _collapse(need: str, fold: bool = True) -> str:
+    """A required text as :func:`_spaced` would write it (white space runs as one space); with
+    ``fold`` false, in its own case."""
     out: list[str] = []
-    for ch in need.casefold():
+    for ch in need.casefold() if fold else need:
         if ch.isspace():
             if not out or out[-1] != " ":
                 out.append(" ")
@@ -335,6 +340,30 @@ def required_all(pattern: str) -> tuple[frozenset[str], ...] | None:
     return tuple(found[:1] + [t for t in found[1:MAX_CLAUSES] if _worth(t)])
 
 
+_IGNORE_CASE = re.compile(r"\(\?[a-zA-Z-]*i")
+"""An inline flag that makes an expression, or a group of it, ignore case."""
+
+
+def required_cased(pattern: str) -> frozenset[str] | None:
+    """The texts of :func:`required_all`'s most selective set as ``pattern`` writes them, each cut to
+    its longest word (a sentence holds that as it is, whatever its white space), when it reads case
+    everywhere (no "(?i)"): ``(?:^|[“"‘]\\s*)No\\b`` needs "No", which "not" and "know" do not hold.
+    None otherwise, or when case tells nothing more (":")."""
+    best = required_all(pattern)
+    readable = _readable(pattern)
+    if best is None or DIGIT in best[0] or readable is None or _IGNORE_CASE.search(readable):
+        return None
+    parsed = _parser.parse(readable)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    for texts in _needs_seq(parsed):
+        if frozenset(_collapse(n) for n in texts) == best[0]:
+            if frozenset(_collapse(n, fold=False) for n in texts) == best[0]:
+                return None
+            return frozenset(max(n.split(), key=len) for n in texts)
+    return None
+
+
 def _length(text: str) -> int:
     """How much a text tells: its characters but the spaces (" a " is as common as "a")."""
     return len(text) - text.count(" ")
@@ -370,8 +399,46 @@ def start_texts(pattern: str) -> tuple[str, ...] | None:
     op, av = parsed[0]
     if op is not _c.AT or av not in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
         return None
-    texts, _ = _texts_seq(list(parsed)[1:])
-    return _plain(texts)
+    texts = _start_seq(list(parsed)[1:])
+    return None if texts is None else _plain(texts)
+
+
+def _start_seq(items) -> list[str] | None:
+    """The texts a match of ``items`` starts with, as :func:`_texts_seq` gives them, but where an
+    optional group ("(?:Monday\\s+)?") may be there or not, and a digit (``\\d``) after them ends a
+    text with :data:`DIGIT`: ``^(?:Monday\\s+)?\\d`` starts with "Monday " and a digit, or a digit."""
+    out = [""]
+    for k, (op, av) in enumerate(items):
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[:2] == (0, 1):
+            texts, whole = _texts_seq(av[2])
+            if not whole or len(out) * (len(texts) + 1) > _MAX_ENDS:
+                return None
+            out = [a + b for a in out for b in ("", *texts)]
+            continue
+        repeat = op in (_c.MAX_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1 and len(av[2]) == 1
+        if _is_digit(op, av) or (repeat and _is_digit(*av[2][0])):
+            return [a + DIGIT for a in out]
+        texts, _ = _texts_seq(items[k:])
+        return [a + b for a in out for b in texts]
+    return out
+
+
+def starts_with(lowered: str, sentence: str, starts: tuple[str, ...]) -> bool:
+    """Does a sentence (and ``lowered``, its exact lower-case reading) start with one of
+    :func:`start_texts`' texts, one ending with :data:`DIGIT` with its text and then a digit?"""
+    plain, before_digit = _split_starts(starts)
+    return lowered.startswith(plain) or _digit_after(lowered, sentence, before_digit)
+
+
+def _split_starts(starts: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """:func:`start_texts`' texts as (the plain ones, the texts before a digit of the others)."""
+    plain = tuple(t for t in starts if not t.endswith(DIGIT))
+    return plain, tuple(t.removesuffix(DIGIT) for t in starts if t.endswith(DIGIT))
+
+
+def _digit_after(lowered: str, sentence: str, texts: tuple[str, ...]) -> bool:
+    """Does the sentence start with one of ``texts`` and then a digit?"""
+    return any(lowered.startswith(t) and _DIGIT.match(sentence, len(t)) for t in texts)
 
 
 _CASELESS = frozenset("“”‘’–—…«»")
@@ -453,6 +520,59 @@ def end_texts(pattern: str) -> tuple[str, ...] | None:
     return _plain(texts)
 
 
+_MARKS = "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum() and chr(c) != "_") + "“”‘’…«»—–"
+"""Marks that are never part of a word (``\\W``): a sentence's final ones are stripped for
+:func:`end_texts_before_marks`."""
+
+
+def end_texts_before_marks(pattern: str) -> tuple[str, ...] | None:
+    """Texts (lower case) one of which a sentence, without its final marks and white space
+    (:data:`_MARKS`), ends with for ``pattern`` to match, when ``pattern`` ends with marks
+    (``\\W*``, ``[.!]?``) and then "$": ``^\\w+\\s+(?:said|says)\\s*[.!]?\\W*$`` needs "said" or
+    "says". Each text ends with a letter or a digit, so stripping the sentence stops there. None
+    when it does not say, or when :func:`end_texts` does."""
+    pattern = _readable(pattern)
+    if _parser is None or pattern is None or _MULTILINE.search(pattern) or end_texts(pattern) is not None:
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.MULTILINE or not items:
+        return None
+    op, av = items.pop()
+    if op is not _c.AT or av not in (_c.AT_END, _c.AT_END_STRING):
+        return None
+    marks = False
+    while items and _is_marks(*items[-1]):
+        items.pop()
+        marks = True
+    if not marks:
+        return None
+    texts, _ = _suffix_seq(items)
+    if not all(t and t[-1].isascii() and t[-1].isalnum() for t in texts):
+        return None
+    return _plain(texts)
+
+
+def _is_marks(op, av) -> bool:
+    """Does every match of this item hold only characters no word holds (white space, ``\\W``, "[.!]")?"""
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        return len(av[2]) == 1 and _is_marks(*av[2][0])
+    if op is _c.LITERAL:
+        return chr(av) in _MARKS
+    if op is _c.IN:
+        chars = _class_chars(av)
+        if chars is not None:
+            return all(c in _MARKS for c in chars)
+        return len(av) == 1 and av[0] in (
+            (_c.CATEGORY, _c.CATEGORY_SPACE),
+            (_c.CATEGORY, _c.CATEGORY_NOT_WORD),
+        )
+    return False
+
+
 def end_excludes(pattern: str) -> frozenset[str] | None:
     """Characters a text may not end with for ``pattern`` to match: an expression that ends with
     ``$(?<![.!?])`` cannot match a sentence ending in ".", "!" or "?". None when it does not say."""
@@ -488,9 +608,15 @@ class _Part(NamedTuple):
     need: int
     """The bits of its sets of texts (see :meth:`Scanner._owners`)."""
     starts: tuple[str, ...] | None
-    """The texts a sentence starts with for it to match there ("^"), or None."""
+    """The texts a sentence starts with for it to match there ("^"), or None..."""
+    before_digit: tuple[str, ...]
+    """...or starts with and then a digit ("^(?:Monday\\s+)?\\d")."""
     ends: tuple[str, ...] | None
     """The texts a sentence ends with for it to match ("$"), or None."""
+    before_marks: tuple[str, ...] | None
+    """The texts a sentence ends with, its final marks aside, for it to match ("\\W*$"), or None."""
+    cased: frozenset[str] | None
+    """For an expression that reads case, its most selective texts as it writes them, or None."""
 
 
 @dataclass
@@ -587,7 +713,21 @@ class Scanner:
                         for text in texts:
                             owners_of.setdefault(text, set()).add((len(self.parts), c))
                     need = ((1 << len(needs)) - 1) << (len(self.parts) * MAX_CLAUSES)
-                    self.parts.append(_Part(kind, i, 1 << j, need, start_texts(part), end_texts(part)))
+                    starts = start_texts(part)
+                    plain, before_digit = _split_starts(starts) if starts else (None, ())
+                    self.parts.append(
+                        _Part(
+                            kind,
+                            i,
+                            1 << j,
+                            need,
+                            plain,
+                            before_digit,
+                            end_texts(part),
+                            end_texts_before_marks(part),
+                            required_cased(part),
+                        )
+                    )
                 table[i] = _RulePatterns(parts, always)
         self.always = tuple(
             {i: rp.always for i, rp in table.items() if rp.always}
@@ -664,17 +804,30 @@ class Scanner:
             found |= self.digit_owners[0]
             candidates += self.digit_owners[1]
         lowered = None  # the sentence in lower case, when that reads its start and end exactly
-        for kind, i, bit, need, starts, ends in candidates:
+        for kind, i, bit, need, starts, before_digit, ends, before_marks, texts in candidates:
             if found & need != need:
                 continue
-            if starts is not None or ends is not None:
+            if texts is not None and not any(t in sentence for t in texts):
+                continue
+            if starts is not None or ends is not None or before_marks is not None:
                 if lowered is None:
                     exact = _exact(sentence)
                     lowered = "" if exact is None else exact.lower()
-                if lowered and starts is not None and not lowered.startswith(starts):
+                if (
+                    lowered
+                    and starts is not None
+                    and not lowered.startswith(starts)
+                    and not (before_digit and _digit_after(lowered, sentence, before_digit))
+                ):
                     continue
                 if lowered and ends is not None and not lowered.rstrip().endswith(ends):
                     continue
+                if lowered and before_marks is not None:
+                    bare = lowered.rstrip(
+                        _MARKS
+                    )  # a word's letter or digit last: the marks after it are gone
+                    if bare[-1:].isascii() and bare[-1:].isalnum() and not bare.endswith(before_marks):
+                        continue
             masks[kind][i] = masks[kind].get(i, 0) | bit
         last = sentence[-1:]
         for kind, i, bit, ends in self.tail_owners:

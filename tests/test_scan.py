@@ -18,10 +18,13 @@ from claimdesk.scan import (
     _exact,
     end_excludes,
     end_texts,
+    end_texts_before_marks,
     required_all,
+    required_cased,
     required_texts,
     scanner,
     start_texts,
+    starts_with,
 )
 
 
@@ -208,6 +211,44 @@ def test_every_set_of_texts_an_expression_needs(pattern: str, needs: set[frozens
 def test_texts_a_sentence_starts_or_ends_with(pattern: str, starts, ends) -> None:
     assert start_texts(pattern) == starts
     assert end_texts(pattern) == ends
+
+
+def test_a_date_line_starts_with_a_digit_after_an_optional_weekday() -> None:
+    starts = start_texts(r"^(?:(?:Mon|Fri)day\s+)?\d{1,2}\s+\w+$")
+    assert starts == (DIGIT, "friday " + DIGIT, "monday " + DIGIT)
+    assert starts_with("12 may", "12 May", starts) and starts_with("friday 3 may", "Friday 3 May", starts)
+    assert not starts_with("the 12", "The 12", starts) and not starts_with("friday is", "Friday is", starts)
+    assert start_texts(r"^(?:Monday\s+)?\w+") is None  # a match may start with anything
+
+
+@pytest.mark.parametrize(
+    ("pattern", "texts"),
+    [
+        (r"^\w+\s+(?:said|says)\s*[.!]?\W*$", ("said", "says")),
+        (r"(?i)\b(?:said|says)\s*:\s*$", None),  # end_texts already says (":")
+        (r"^\w+ said\s*$", None),  # white space alone: end_texts says
+        (r"(?:said|\.)\W*$", None),  # a text that ends with a mark would be stripped
+    ],
+)
+def test_texts_a_sentence_ends_with_before_its_final_marks(pattern: str, texts) -> None:
+    assert end_texts_before_marks(pattern) == texts
+
+
+@pytest.mark.parametrize(
+    ("pattern", "texts"),
+    [
+        (r"(?:^|[“\"]\s*)No\b", frozenset({"No"})),
+        (r"\b[Dd]en(?:y|ied)\s+", frozenset({"Deny", "deny", "Denied", "denied"})),
+        (r"(?i)(?:^|[“\"]\s*)No\b", None),
+        (r"(?:^|[“\"]\s*)(?i:No)\b", None),
+        (r"\d+ Days", frozenset({"Days"})),
+        (r"\d+ days", None),  # in lower case already: nothing more to read
+        (r"(?:said|told):", None),
+        (r"\d+", None),  # a digit: no text to read
+    ],
+)
+def test_an_expression_that_reads_case_needs_its_texts_as_written(pattern: str, texts) -> None:
+    assert required_cased(pattern) == texts
 
 
 def _pieces_of_the_rules() -> list[str]:
