@@ -183,13 +183,14 @@ def test_json_lines_exports_validate_against_their_published_schemas(output, tmp
 def test_an_export_that_would_break_its_schema_is_refused_and_the_last_one_kept(output, tmp_path) -> None:
     """A row the schema refuses (here a status no reader expects, written into a copy of the
     database) stops the export with what is wrong; the file already there stays whole."""
-    import shutil
-
     copy = tmp_path / "broken"
-    shutil.copytree(output, copy, ignore=shutil.ignore_patterns("*.jsonl", "*.csv", "*.jsonld"))
+    copy.mkdir()
     target = copy / "sentences.jsonl"
     target.write_text("the last export\n", encoding="utf-8")
-    conn = sqlite3.connect(copy / "claims.db")
+    # SQLite's own copy: copying the files of a database this process has open would drop its locks
+    source, conn = sqlite3.connect(output / "claims.db"), sqlite3.connect(copy / "claims.db")
+    source.backup(conn)
+    source.close()
     conn.execute("update sentences set status = 'probably' where id = (select min(id) from sentences)")
     conn.commit()
     conn.close()
