@@ -514,7 +514,9 @@ def _strip_companions(text: str, g: _Grammar) -> str:
     """``text`` without the auxiliaries and adverbs that end it before the verb ("the ministry has
     repeatedly"), unless the word is a surname after a given name or a title ("Mrs May said")."""
     stripped = _strip_tail(g.aux_tail, g.aux_last, text)
-    removed, kept = text[len(stripped) :].split(), stripped.split()
+    if len(stripped) == len(text):
+        return text
+    removed, kept = text[len(stripped) :].split(), stripped.rsplit(None, 1)[-1:]
     if len(removed) == 1 and kept and _surname([kept[-1], removed[0]], g):
         return text
     return stripped
