@@ -100,6 +100,7 @@ def test_canned_queries_answer_a_fact_checker(desk) -> None:
         "contested_claims",
         "disputed_and_denied",
         "claims_by_source",
+        "claims_only_in_outlet",
         "sentence_in_context",
         "statuses_per_article",
         "statuses_per_outlet",
@@ -131,6 +132,20 @@ def test_canned_queries_answer_a_fact_checker(desk) -> None:
     assert sum(r["sentences"] for r in per_outlet) == sum(r["sentences"] for r in per_article)
     fired = rows(ds, "/claims/rules_fired_most.json")
     assert fired[0]["fired"] == max(r["fired"] for r in fired) and fired[0]["description"]
+
+
+def test_what_one_outlet_alone_claims_leaves_out_what_others_claim_too(desk) -> None:
+    ds, _ = desk
+    mentions = rows(ds, "/claims/claim_mentions.json?_size=max")
+    outlets_of: dict[str, set] = {}
+    for m in mentions:
+        outlets_of.setdefault(m["claim_id"], set()).add(m["outlet"])
+    outlet = next(o for o in (m["outlet"] for m in mentions) if o)
+    alone = rows(ds, f"/claims/claims_only_in_outlet.json?outlet={outlet.upper().replace(' ', '+')}")
+    expected = {c for c, outlets in outlets_of.items() if outlets == {outlet}}
+    assert alone and {r["claim_id"] for r in alone} == expected  # its name in any case
+    shared = [c for c, outlets in outlets_of.items() if outlet in outlets and len(outlets) > 1]
+    assert shared and not set(shared) & {r["claim_id"] for r in alone}
 
 
 def test_sentence_record_shows_badge_and_highlighted_cue(desk) -> None:
