@@ -180,6 +180,11 @@ def test_the_claims_list_fits_a_1280_pixel_screen_with_who_says_what(served, pag
         assert page.locator(f"th.col-{shown}").is_visible(), shown
     for hidden in ("confirmed", "alleged", "denied", "disputed", "canonical_sentence_id"):
         assert page.locator(f"th.col-{hidden}").is_hidden(), hidden
+    # the rows start on the first screen; what each column means is one click away
+    assert page.locator("table.rows-and-columns tbody tr").first.bounding_box()["y"] < 900
+    assert page.locator("dl.column-descriptions").is_hidden()
+    page.locator("details.cd-column-descriptions summary").click()
+    assert page.locator("dl.column-descriptions").is_visible()
     page.goto(f"{base}/claims/claim_mentions")  # grouping's working data stays in each record
     assert page.locator("th.col-signature").is_hidden() and page.locator("th.col-status").is_visible()
 

@@ -106,6 +106,26 @@ def extra_css_urls(datasette):
     return [datasette.urls.static_plugins("claimdesk", "desk.css")]
 
 
+FOLD_COLUMN_DESCRIPTIONS = """
+document.querySelectorAll("dl.column-descriptions").forEach(function (dl) {
+  var details = document.createElement("details");
+  details.className = "cd-column-descriptions";
+  var summary = document.createElement("summary");
+  summary.textContent = "What each column means";
+  dl.parentNode.insertBefore(details, dl);
+  details.appendChild(summary);
+  details.appendChild(dl);
+});
+"""
+
+
+@hookimpl
+def extra_body_script():
+    """A table's column descriptions folded under one line: on the claims table they filled the first
+    screen, above the rows a reader came for (without scripts they stay open)."""
+    return FOLD_COLUMN_DESCRIPTIONS
+
+
 async def highlighted(datasette, database: str, sentence_id: str, text: str) -> Markup:
     """A sentence's text with its cue words marked in the colour of the status they signal."""
     db = datasette.get_database(database)
