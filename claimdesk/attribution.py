@@ -615,14 +615,22 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = 
     ]
     memo = {} if names is None else names
     first = None  # names are looked for in order, only until the source is known
-    for *_, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+    said = len(sent)  # where the cue that gave a pronoun ends: what follows is what the pronoun said
+    for _, not_tail, _, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
         key = (rule.id, start, end)
         if key not in memo:
             memo[key] = _name_at(sent, rule, start, end, rules)
         name = memo[key]
-        if name and name.lower() not in rules.pronouns:
+        if name and name.lower() not in rules.pronouns and not (first and start >= said):
             return name
-        first = first or name
+        if name and not first:
+            first = name
+            # "He said ...", "On the tsunami he said ...", '"...," she said, ...': the sentence's own
+            # speaker, opening it or in its tail (not "her attorney", nor "The nurse, who said she
+            # feared ..., said")
+            subject = name.lower() in rules.lexicon("subject_pronouns")
+            if subject and (not not_tail or "," not in sent[:start]):
+                said = end
     return first
 
 

@@ -151,6 +151,20 @@ def test_a_surname_that_is_also_a_modal_is_a_name_after_a_given_name_or_title(
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_who_a_pronoun_says_something_about_is_not_the_speaker(rules) -> None:
+    """'He said ... shown by passengers': the agent inside what he said is not who said it; a pronoun
+    in a clause before the verb ('The nurse, who ... she feared ..., said') still gives way."""
+    text = (
+        "Mark Lane said the talks would resume on Monday.\n\n"
+        'He said it had been "very heartening" to learn of the generosity being shown by passengers.\n\n'
+        "The nurse, who asked not to be named because she feared losing her job, said the ward was full."
+    )
+    spans = segment(text, rules)
+    sources = [t.attributed_to for t in tag_sentences(text, spans, rules)]
+    assert sources[1] == "Mark Lane"  # he, the speaker before, not the passengers he spoke of
+    assert sources[2] == "nurse"
+
+
 def test_a_transcript_speaker_in_capitals_gets_the_name_the_article_gives(rules) -> None:
     """ "FALLIN: ..." in a printed interview is Governor Mary Fallin, not an acronym; "NATO" stays."""
     tagged = tag_article(
