@@ -488,10 +488,9 @@ def _suffix_seq(items) -> tuple[list[str], bool]:
     return out, True
 
 
-def end_texts(pattern: str) -> tuple[str, ...] | None:
-    """Texts (lower case) one of which a sentence, without its final white space, ends with for
-    ``pattern``, which ends with "$", to match: ``(?i)/(?:reuters|ap)\\.?\\s*$`` needs "reuters",
-    "reuters.", "ap" or "ap.". None when it does not say."""
+def _before_end(pattern: str) -> list | None:
+    """The parsed items of ``pattern`` before the "$" that ends it; None when it does not end so, is
+    multi-line or cannot be read."""
     pattern = _readable(pattern)
     if _parser is None or pattern is None or _MULTILINE.search(pattern):
         return None
@@ -504,6 +503,16 @@ def end_texts(pattern: str) -> tuple[str, ...] | None:
         return None
     op, av = items.pop()
     if op is not _c.AT or av not in (_c.AT_END, _c.AT_END_STRING):
+        return None
+    return items
+
+
+def end_texts(pattern: str) -> tuple[str, ...] | None:
+    """Texts (lower case) one of which a sentence, without its final white space, ends with for
+    ``pattern``, which ends with "$", to match: ``(?i)/(?:reuters|ap)\\.?\\s*$`` needs "reuters",
+    "reuters.", "ap" or "ap.". None when it does not say."""
+    items = _before_end(pattern)
+    if items is None:
         return None
     while items and (
         _is_space(*items[-1])
@@ -531,18 +540,8 @@ def end_texts_before_marks(pattern: str) -> tuple[str, ...] | None:
     (``\\W*``, ``[.!]?``) and then "$": ``^\\w+\\s+(?:said|says)\\s*[.!]?\\W*$`` needs "said" or
     "says". Each text ends with a letter or a digit, so stripping the sentence stops there. None
     when it does not say, or when :func:`end_texts` does."""
-    pattern = _readable(pattern)
-    if _parser is None or pattern is None or _MULTILINE.search(pattern) or end_texts(pattern) is not None:
-        return None
-    try:
-        parsed = _parser.parse(pattern)
-    except Exception:
-        return None
-    items = list(parsed)
-    if parsed.state.flags & re.MULTILINE or not items:
-        return None
-    op, av = items.pop()
-    if op is not _c.AT or av not in (_c.AT_END, _c.AT_END_STRING):
+    items = None if end_texts(pattern) is not None else _before_end(pattern)
+    if items is None:
         return None
     marks = False
     while items and _is_marks(*items[-1]):
