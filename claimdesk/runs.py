@@ -143,16 +143,28 @@ def rules_ref(rules: RuleSet) -> RulesRef:
 Log = logging.Logger | logging.LoggerAdapter
 
 
+class Stopped(Exception):
+    """A batch ended between two of its articles because its run was interrupted."""
+
+
 def tag_batch(
-    articles: list[Article], rules: RuleSet | RulesRef, log: Log | None = None
+    articles: list[Article],
+    rules: RuleSet | RulesRef,
+    log: Log | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Annotated | Failure]:
     """Tag each article; one that fails becomes a Failure with its reason, never the batch's end.
 
-    Pure: no I/O, so it runs in any thread, process or Dask worker."""
+    ``stop`` is asked before each article; true raises :class:`Stopped`, so an interrupted run's
+    workers end their batch at once and cleanly (a worker killed mid-batch may die half-way through
+    sending, and the run then waits for ever). Pure: no I/O, so it runs in any thread, process or
+    Dask worker."""
     ruleset = rules.get() if isinstance(rules, RulesRef) else rules
     log = log or logging.getLogger("claimdesk.run")
     done: list[Annotated | Failure] = []
     for article in articles:
+        if stop is not None and stop():
+            raise Stopped(f"stopped after {len(done)} of {len(articles)} articles: the run was interrupted")
         try:
             done.append(annotate(article, ruleset))
         except TimeoutError:  # a rule's pattern ran past its CPU-time limit on this article

@@ -204,6 +204,8 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
     output = tmp_path / "out"
     command = [str(Path(sys.executable).parent / "claimdesk"), "run", str(corpus), "-o", str(output)]
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # a temporary server
+    # a run that hangs is sent SIGABRT, on which each of its processes prints every thread's stack
+    env["PYTHONFAULTHANDLER"] = "1"
     run = subprocess.Popen(
         [*command, "--batch-size", "10", "--task-runner", runner],
         env=env,
@@ -217,7 +219,12 @@ def test_ctrl_c_stops_a_run_at_once_and_the_next_run_tags_the_rest(
             if "batch 30 stored" in line:
                 break
         (os.killpg if group else os.kill)(run.pid, stop)
-        _, err = run.communicate(timeout=120)
+        try:
+            _, err = run.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGABRT)
+            stacks = run.communicate(timeout=60)[1]
+            pytest.fail(f"the run did not stop within 120 s; its processes' stacks:\n{stacks}")
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)

@@ -300,3 +300,22 @@ def test_the_library_takes_one_path_or_a_path_object_as_the_cli_takes_one_argume
     assert runs.run(sources=SEEDS / "sources.yaml", output=tmp_path / "c")["new"] == 5
     with pytest.raises(ValueError, match="wait must be 0 or more"):
         runs.run(SEEDS, tmp_path / "d", wait=-1)
+
+
+def test_an_interrupted_batch_ends_before_its_next_article_and_says_how_far_it_got() -> None:
+    """The run's workers stop at an article's end, not mid-way through sending their results."""
+    from claimdesk.ingest import make_article
+
+    articles = [
+        make_article(f"a{n}.txt", f"a{n}.txt", f"Report {n}\nPolice said the road was shut.")
+        for n in range(5)
+    ]
+    asked: list[int] = []
+
+    def stop() -> bool:  # the run is interrupted while the third article is being tagged
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(runs.Stopped, match="after 3 of 5 articles"):
+        runs.tag_batch(articles, load_rules(), stop=stop)
+    assert len(runs.tag_batch(articles, load_rules(), stop=lambda: False)) == 5

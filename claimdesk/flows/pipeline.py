@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -48,6 +49,10 @@ __all__ = ["BATCH_SIZE", "Failure", "TASK_RUNNERS", "run_pipeline", "run_with", 
 SUMMARY_KEY = "claimdesk-run-summary"
 WORKERS = 2
 T = TypeVar("T")
+
+STOPPING = threading.Event()
+"""Set in a process whose run was interrupted: its tagging workers end their batch before the next
+article (:func:`claimdesk.runs.tag_batch`). A worker process sets it on SIGTERM."""
 
 
 class Parcel(Generic[T]):
@@ -131,13 +136,27 @@ def select_changed(current: Run, articles: list[Article]) -> list[Article]:
 @task(name="tag a batch of new and changed articles", cache_policy=NO_CACHE)
 def tag_batch(articles: Parcel[Article], rules: runs.RuleSet | runs.RulesRef) -> list[Annotated | Failure]:
     """Tag each article; one that fails becomes a Failure with its reason, never the batch's end."""
-    return runs.tag_batch(articles.items, rules, logger())
+    return runs.tag_batch(articles.items, rules, logger(), stop=stopping)
 
 
 def leave_ctrl_c_to_the_run() -> None:
     """A worker process ignores Ctrl-C, which a terminal sends to every process of the run: the run
-    itself stops its workers (:func:`stop_workers`), instead of each printing a traceback."""
+    itself stops its workers, instead of each printing a traceback. SIGTERM, from the run or a
+    service manager, ends the worker's batch at its next article; the worker then leaves when the
+    run shuts the pool down. Dying there and then could cut a message to the run in half, or hold
+    the lock of the queue the run writes to, and the run would wait for ever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_tagging)
+
+
+def _stop_tagging(signum: int, frame: object) -> None:
+    STOPPING.set()
+
+
+def stopping() -> bool:
+    """Whether this process's run was interrupted. (A task's own function is pickled whole, with
+    the globals it names, for a worker process; a lock cannot be pickled, a function can.)"""
+    return STOPPING.is_set()
 
 
 def logger() -> logging.Logger | logging.LoggerAdapter:
@@ -358,24 +377,29 @@ def run_with(kind: str = "auto", dask_address: str | None = None, **parameters) 
 
 @contextlib.contextmanager
 def _workers_ended_on_interrupt() -> Iterator[None]:
-    """An interrupt (Ctrl-C; SIGTERM, which Prefect's flow engine raises as TerminationSignal) ends
-    the worker processes before the task runner is left: leaving it waits for their batches, and a
-    `kill` of the run's own process (a service manager's stop) reaches no worker, so the run took as
-    long as a batch (about 20 s of 1,020 articles) to stop."""
+    """An interrupt (Ctrl-C; SIGTERM, which Prefect's flow engine raises as TerminationSignal) tells
+    the tagging workers to stop before the task runner is left: leaving it waits for their batches,
+    and a `kill` of the run's own process (a service manager's stop) reaches no worker, so the run
+    took as long as a batch (about 20 s of 1,020 articles) to stop. Threads see :data:`STOPPING`;
+    worker processes get SIGTERM (:func:`leave_ctrl_c_to_the_run`)."""
+    STOPPING.clear()
     try:
         yield
     except Exception:
         raise
     except BaseException:
-        stop_workers()
+        STOPPING.set()
+        for worker in multiprocessing.active_children():
+            worker.terminate()  # SIGTERM
         raise
 
 
 def stop_workers(grace: float = 5.0) -> None:
-    """End this process's worker processes, after Ctrl-C: interrupted mid-batch, a worker blocks
-    sending its results to a pool that no longer reads them, and the interpreter's exit, which
-    waits for its children, would then wait for ever. Their work is lost either way: the batch
-    being stored is rolled back, and the next run tags those articles again."""
+    """End what is left of this process's worker processes after an interrupt: one that has not
+    left a grace period after being asked to (:func:`_workers_ended_on_interrupt`) is killed, as
+    the interpreter's exit, which waits for its children, would otherwise wait for ever. Their work
+    is lost either way: the batch being stored is rolled back, and the next run tags those
+    articles again."""
     workers = multiprocessing.active_children()
     for worker in workers:
         worker.terminate()
