@@ -39,7 +39,7 @@ from claimdesk.rules import MATCH_TIMEOUT, OTHER_SOURCE_CLAIM, STATUSES, Rule, R
 from claimdesk.scan import scanner
 from claimdesk.segment import Sentences, Span
 
-END_PUNCT = '.!?…:;"”’)»'
+END_PUNCT = ".!?…:;\"”’')»"
 _WORD = regex.compile(r"[\w’'.\-]+")
 _FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
 """Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
