@@ -17,6 +17,7 @@ from claimdesk.segment import Span
 
 OPEN_QUOTES = "“«„"
 CLOSE_QUOTES = "”»"
+SENTENCE_ENDS = (".", "!", "?", "…")
 _WORD = regex.compile(r"[\w’'.\-]+")
 _MARK = regex.compile("[" + regex.escape(OPEN_QUOTES + CLOSE_QUOTES + '"') + "]")
 
@@ -111,5 +112,7 @@ def carry_quote(text: str, spans: Sequence[Span], i: int) -> bool:
     rest = _marks(text[start : len(text) if paragraph_end < 0 else paragraph_end])
     mark = _MARK.search(rest)  # the next quotation mark, found by the pattern, not a character at a time
     if mark:
-        return not opens(rest, mark.start())
+        # A quote that opens a new sentence while one is open starts the next paragraph of the same
+        # quotation, whose first paragraph is left unclosed (the break lost when paragraphs are joined).
+        return not opens(rest, mark.start()) or rest[: mark.start()].rstrip().endswith(SENTENCE_ENDS)
     return True  # a quote left open runs to the end of its paragraph

@@ -435,6 +435,19 @@ def test_quote_continuing_after_the_speaker_keeps_the_speaker(rules) -> None:
         assert find(tagged, prefix).attributed_to == "Nikolai Kozhanov"
 
 
+def test_a_quote_left_open_runs_on_to_the_next_paragraph_of_the_same_quotation(rules) -> None:
+    """Newsrooms leave a quoted paragraph unclosed when the quotation goes on in the next, which opens
+    with a mark of its own; an archive that joins the paragraphs keeps only that order of marks. Each
+    sentence of the first paragraph is the speaker's, not the article's."""
+    text = (
+        "Ferry fares to rise\n"
+        'The harbour master, Ines Vold, said: "The pier has been unsafe for a decade. '
+        'The council ignored every report we sent. "We will close it on Monday."\n'
+    )
+    verdict = find(tag_article(text, rules), "The council ignored")
+    assert (verdict.status, verdict.attributed_to) == ("alleged", "Ines Vold")
+
+
 def test_negation_answering_an_allegation_is_denied(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     verdict = find(tagged, "… Iran has never attempted")
