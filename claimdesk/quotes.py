@@ -83,8 +83,8 @@ def _read_marks(text: str, open_at_start: bool) -> Quotes:
     words = (len(_WORD.findall(text)) or 1) if ranges else 1  # no quote: the share is 0 anyway
     if ranges == [(0, len(text))]:  # quoted throughout: its words are the sentence's
         quoted_words = words if words > 1 or _WORD.search(text) else 0
-    else:
-        quoted_words = sum(len(_WORD.findall(text[a:b])) for a, b in ranges)
+    else:  # a quoted title ("The Nightly Show with Larry Wilmore") is a name, not words someone said
+        quoted_words = sum(len(w) for a, b in ranges if not _is_title(w := _WORD.findall(text[a:b])))
     stripped = text.lstrip()
     return Quotes(
         open_at_start=open_at_start or orphan,
@@ -93,6 +93,15 @@ def _read_marks(text: str, open_at_start: bool) -> Quotes:
         starts_with_quote=bool(stripped) and opens(stripped, 0) and stripped[0] in OPEN_QUOTES + '"',
         quoted_share=quoted_words / words,
     )
+
+
+def _is_title(words: list[str]) -> bool:
+    """Quoted words that are a title or a name: two or more, the first and most of them capitalised,
+    and the others short ("Teamsters for Trump", "Cape Breton If Donald Trump Wins")."""
+    if len(words) < 2 or not words[0][:1].isupper():
+        return False
+    capitalised = [w for w in words if w[:1].isupper()]
+    return 2 * len(capitalised) >= len(words) and all(w[:1].isupper() or len(w) <= 4 for w in words)
 
 
 def _marks(text: str) -> str:

@@ -448,6 +448,11 @@ def test_a_quote_left_open_runs_on_to_the_next_paragraph_of_the_same_quotation(r
     assert (verdict.status, verdict.attributed_to) == ("alleged", "Ines Vold")
 
 
+def test_a_quoted_title_is_a_name_not_a_quotation(rules) -> None:
+    text = "Late-night line-up\nShe is now the host of “The Morning Hour with Ada Brandt.”\n"
+    assert find(tag_article(text, rules), "She is now the host").status == "confirmed"
+
+
 def test_negation_answering_an_allegation_is_denied(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     verdict = find(tagged, "… Iran has never attempted")
