@@ -616,12 +616,18 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = 
     memo = {} if names is None else names
     first = None  # names are looked for in order, only until the source is known
     said = len(sent)  # where the cue that gave a pronoun ends: what follows is what the pronoun said
-    for _, not_tail, _, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
+    tail_speaker = False  # a pronoun in the tail (", she noted."): only a person it names outright beats it
+    for quoted, not_tail, _, rule, (start, end) in sorted(candidates, key=lambda c: c[:3]):
         key = (rule.id, start, end)
         if key not in memo:
             memo[key] = _name_at(sent, rule, start, end, rules)
         name = memo[key]
-        if name and name.lower() not in rules.pronouns and not (first and start >= said):
+        if (
+            name
+            and name.lower() not in rules.pronouns
+            and not (first and start >= said)
+            and not (tail_speaker and (quoted or source_type(name, rules) != "person"))
+        ):
             return name
         if name and not first:
             first = name
@@ -629,7 +635,8 @@ def attribute(sent: str, fired, q: Quotes, rules: RuleSet, names: dict | None = 
             # speaker, opening it or in its tail (not "her attorney", nor "The nurse, who said she
             # feared ..., said")
             subject = name.lower() in rules.lexicon("subject_pronouns")
-            if subject and (not not_tail or "," not in sent[:start]):
+            tail_speaker = subject and not not_tail
+            if subject and (tail_speaker or "," not in sent[:start]):
                 said = end
     return first
 

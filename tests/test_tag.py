@@ -453,6 +453,20 @@ def test_a_quoted_title_is_a_name_not_a_quotation(rules) -> None:
     assert find(tag_article(text, rules), "She is now the host").status == "confirmed"
 
 
+def test_a_pronoun_in_the_tail_speaks_for_what_comes_before_it(rules) -> None:
+    """'Social media has added a link, she noted.' is hers, not social media's; a person the
+    sentence names outside the quote still speaks ("X said: '...,' he said.")."""
+    text = (
+        "Misinformation online\n"
+        "Lena Ortiz, who edits the fact-check desk, spoke on Monday. "
+        "Social media has added another channel, she noted.\n"
+        'Deputy mayor Tom Hale said: "The budget has a hole in it," he said.\n'
+    )
+    tagged = tag_article(text, rules)
+    assert find(tagged, "Social media has").attributed_to == "Lena Ortiz"
+    assert find(tagged, "Deputy mayor").attributed_to == "Tom Hale"
+
+
 def test_negation_answering_an_allegation_is_denied(rules) -> None:
     tagged = tag_article(seed_text("000_"), rules)
     verdict = find(tagged, "… Iran has never attempted")
