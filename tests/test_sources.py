@@ -17,6 +17,13 @@ SEED = seed_text("001")
 HEADLINE, *PARAGRAPHS = [line for line in SEED.splitlines() if line.strip()]
 
 
+def wire_rss(items: str) -> str:
+    """An RSS feed titled Wire holding ``items``."""
+    return f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
+{items}
+</channel></rss>"""
+
+
 def feed_xml(site) -> str:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Local Wire</title><id>urn:wire</id>
@@ -264,10 +271,10 @@ def test_a_local_feed_files_linked_entries_are_fetched_or_listed_as_failed(
     site.serve("/linked.html", news_page(HEADLINE, PARAGRAPHS))
     feed = tmp_path / "wire.rss"
     feed.write_text(
-        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>{HEADLINE}</title><link>{site.url("/linked.html")}</link></item>
-<item><title>Gone</title><link>{site.url("/gone.html")}</link></item>
-</channel></rss>""",
+        wire_rss(
+            f"""<item><title>{HEADLINE}</title><link>{site.url("/linked.html")}</link></item>
+<item><title>Gone</title><link>{site.url("/gone.html")}</link></item>"""
+        ),
         encoding="utf-8",
     )
     plain = run([str(feed)], output=tmp_path / "plain", allow_private=True)
@@ -387,9 +394,9 @@ def test_documents_that_are_not_articles_are_refused_by_their_content_type(site,
     site.serve("/page.html", news_page(HEADLINE, PARAGRAPHS))
     site.serve(
         "/feed.rss",
-        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Full report</title><link>{site.url("/report.pdf?from=feed")}</link></item>
-</channel></rss>""",
+        wire_rss(
+            f"""<item><title>Full report</title><link>{site.url("/report.pdf?from=feed")}</link></item>"""
+        ),
         "application/rss+xml",
     )
     site.serve("/report.pdf?from=feed", "%PDF-1.4 Officials said the minister denied it.", "application/pdf")
@@ -422,9 +429,7 @@ def test_a_pdf_is_refused_as_a_pdf_whatever_its_server_calls_it(site, tmp_path: 
     site.serve("/files/brief.pdf", b"Officials said the minister denied it.", "binary/octet-stream")
     site.serve(
         "/feed.rss",
-        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Full report</title><link>{site.url("/download?id=7")}</link></item>
-</channel></rss>""",
+        wire_rss(f"""<item><title>Full report</title><link>{site.url("/download?id=7")}</link></item>"""),
         "application/rss+xml",
     )
     (tmp_path / "report.pdf").write_bytes(pdf)
@@ -510,10 +515,10 @@ def test_a_feed_entry_linking_a_section_index_is_refused(site, tmp_path: Path) -
     site.serve("/story.html", news_page(HEADLINE, PARAGRAPHS))
     site.serve(
         "/feed.rss",
-        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>Politics</title><link>{site.url("/politics/")}</link></item>
-<item><title>{HEADLINE}</title><link>{site.url("/story.html")}</link></item>
-</channel></rss>""",
+        wire_rss(
+            f"""<item><title>Politics</title><link>{site.url("/politics/")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/story.html")}</link></item>"""
+        ),
         "application/rss+xml",
     )
     summary = run([site.url("/feed.rss")], tmp_path / "out", allow_private=True)
@@ -578,10 +583,10 @@ def test_one_page_reached_by_several_urls_is_one_article(prefect_api, site, tmp_
     site.redirect("/short", site.url("/story.html?utm_source=feed&utm_medium=rss"))
     site.serve(
         "/feed.rss",
-        f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>{HEADLINE}</title><link>{site.url("/story.html#top")}</link></item>
-<item><title>{HEADLINE}</title><link>{site.url("/short")}</link></item>
-</channel></rss>""",
+        wire_rss(
+            f"""<item><title>{HEADLINE}</title><link>{site.url("/story.html#top")}</link></item>
+<item><title>{HEADLINE}</title><link>{site.url("/short")}</link></item>"""
+        ),
         "application/rss+xml",
     )
     urls = [
