@@ -79,6 +79,12 @@ class _Grammar:
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
     no_subject: frozenset[str]
+    leading_conjunctions: frozenset[str]
+    """Words before a subject that leave it the subject ("But Mr. Christie gave ...")."""
+    clause_openers: frozenset[str]
+    """Words that open a clause before the subject ("At a rally in Ohio, Kasich ...")."""
+    apposition_openers: frozenset[str]
+    """Words that open an apposition after a name ("O'Malley, the former governor, ...")."""
     """Words that, opening a sentence, show no name is its subject (leaders, openers, determiners,
     prepositions, possessives, clause words)."""
     given_names: frozenset[str]
@@ -170,6 +176,9 @@ def _grammar(rules: RuleSet) -> _Grammar:
             | w["conjunctions"]
             | w["possessive_determiners"]
             | w["clause_terminators"],
+            leading_conjunctions=w["conjunctions"] | w["contrast_conjunctions"],
+            clause_openers=w["prepositions"] | w["clause_terminators"],
+            apposition_openers=w["definite_articles"] | w["indefinite_articles"],
             given_names=w["female_given_names"] | w["male_given_names"],
             title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
@@ -383,6 +392,20 @@ def _looks_like_verb(word: str, rules: RuleSet) -> bool:
     """A finite verb from the lexicon, or a past tense we do not list ("declined")."""
     w = word.lower()
     return w in rules.finite_verbs or (w.endswith(_grammar(rules).endings["past_endings"]) and len(w) > 4)
+
+
+def _may_follow_subject(word: str, rules: RuleSet) -> bool:
+    """Whether a word can be the one after a sentence's subject: a verb ("Hantuchova is", "Campbell
+    signalled", "Bortolami feels"), an auxiliary or an adverb ("Ruddock also said")."""
+    g = _grammar(rules)
+    w = word.lower()
+    return (
+        _looks_like_verb(w, rules)
+        or w.endswith(g.endings["plural_endings"])
+        or w.endswith(g.endings["adverb_endings"])
+        or w in g.w["verb_companions"]
+        or w in g.w["auxiliaries"]
+    )
 
 
 def _plural(name: str, rules: RuleSet) -> bool:
@@ -763,25 +786,45 @@ def share_passage_speakers(
                 results[i].attributed_to = results[nearest].attributed_to
 
 
-def _subject(sentence: str, rules: RuleSet, lower_case: _LowerCaseWords) -> str | None:
-    """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any."""
+def _subject(
+    sentence: str, rules: RuleSet, lower_case: _LowerCaseWords, opening_clause: bool = True
+) -> str | None:
+    """A person named at the start of a sentence ("Mayor Daniel Okafor defended ..."), if any, or
+    after a conjunction or an opening clause ("But Mr. Christie gave ...", "Having sputtered in his
+    own run, Mr. Christie gave ...", "At a rally in Ohio, Kasich ...")."""
     words = sentence.split()
     g = _grammar(rules)
-    if words and words[0].lower().strip(",") in g.no_subject:
-        return None  # "Until ...", "Its ...", "More ...": no name opens the sentence
-    if words and g.participle.search(words[0].lower()):
-        return None  # "Asked about the delay, she said ..." opens with a participle
-    run = []
-    for w in words:
+    if words and words[0].lower() in g.leading_conjunctions:
+        words = words[1:]  # "But Mr. Christie nevertheless gave ...": the subject follows
+    first = words[0].lower().strip(",") if words else ""
+    opens_clause = bool(first) and (first in g.clause_openers or g.participle.search(first) is not None)
+    if opens_clause and opening_clause and ", " in sentence:
+        # "Having sputtered ..., Mr. Christie gave ...": the subject follows the clause's comma
+        return _subject(sentence.split(", ", 1)[1], rules, lower_case, opening_clause=False)
+    if first in g.no_subject or opens_clause:
+        return None  # "Until ...", "Its ...", "More ...", "Asked about the delay she ...": no name opens it
+    run: list[str] = []
+    stop = ""  # the word the name stops at
+    for n, w in enumerate(words):
         if not w[:1].isupper():
+            following = words[n + 1][:1].isupper() if n + 1 < len(words) else False
+            full_name = following and n + 2 < len(words) and words[n + 2][:1].isupper()
+            if run and following and (w in rules.titles or full_name):
+                run = []  # "Lib Dem leader Charles Kennedy", "England prop Phil Vickery": the person follows
+                continue
+            if run and following and w in g.w["name_particles"]:
+                run.append(w)  # "Mr da Silva"
+                continue
+            stop = w
             break
         if w.endswith((",", ":")):
             # "Already," or "Meanwhile," opens the sentence: no subject; "Ruddock, though," is one
             bare = w.rstrip(",:").lower()
             if not run and (bare in g.w["sentence_openers"] or bare in g.w["time_words"] or ":" in w):
                 return None
-            if not run and len(words) > 1 and words[1].lower().strip(",") not in g.w["clause_terminators"]:
-                return None
+            after = words[1].lower().strip(",") if len(words) > 1 else ""
+            if not run and after and after not in g.w["clause_terminators"] | g.apposition_openers:
+                return None  # "O'Malley, the former governor, stressed ...": a name and its apposition
             run.append(w.rstrip(",:"))
             break
         run.append(w)
@@ -790,6 +833,16 @@ def _subject(sentence: str, rules: RuleSet, lower_case: _LowerCaseWords) -> str 
         return None  # "Victory took Real to ...": a word the article also writes in lower case
     if name and " " not in name and not lower_case.written_as_name(name):
         return None  # "Soon, he ...": capitalised only where it opens a sentence, so no name
+    if (
+        name
+        and " " not in name
+        and stop
+        and not _POSSESSIVE.search(run[-1])
+        and not _may_follow_subject(stop, rules)
+    ):
+        return None  # "Premiership football ...": a word describing a noun, no subject
+    if name and any(w in g.leading_conjunctions for w in name.split()):
+        return None  # "Tony Blair and Gordon Brown" are no "he"
     if name and source_type(name, rules) == "person" and name.lower() not in rules.pronouns:
         return name
     return None

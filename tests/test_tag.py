@@ -574,6 +574,40 @@ def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
             "She said",
             "Okafor",
         ),
+        # The subject after a conjunction, an opening clause, or a name with its apposition.
+        (
+            "Senator John Ramos spoke first. But Governor Tom Whitfield nevertheless gave a speech. "
+            '"The plan is late," he said.',
+            '"The plan',
+            "Tom Whitfield",
+        ),
+        (
+            "Senator John Ramos spoke first. "
+            "Having lost the vote in March, Governor Tom Whitfield gave a speech. "
+            '"The plan is late," he said.',
+            '"The plan',
+            "Tom Whitfield",
+        ),
+        (
+            "Senator John Ramos spoke first. Whitfield, the former governor, stressed his record. "
+            '"The plan is late," he said.',
+            '"The plan',
+            "Whitfield",
+        ),
+        # A team or a place before a role and a full name describes the person: the person.
+        (
+            "Senator John Ramos spoke first. And Leeds winger Tom Whitfield looks certain to play. "
+            '"The plan is late," he said.',
+            '"The plan',
+            "Tom Whitfield",
+        ),
+        # Two people are no "he".
+        (
+            "Senator John Ramos spoke first. Tom Whitfield and Ann Ortiz gave a speech. "
+            '"The plan is late," he said.',
+            '"The plan',
+            "John Ramos",
+        ),
     ],
 )
 def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_sentence, speaker) -> None:
