@@ -34,6 +34,8 @@ _NAMED_AFTER = regex.compile(
 _CUT_POSSESSIVE = regex.compile(r"\p{Ll}\b")
 _LOWER_WORD = regex.compile(r"\b\p{Ll}[\p{L}’'-]*")
 _INITIAL = regex.compile(r"\p{Lu}\.")
+_FAMILY_NAME_FIRST = regex.compile(r"\p{Lu}\p{Ll}+-\p{Ll}+")
+"""A given name written after the family name, in two parts ("Ban Ki-moon", "Moon Jae-in")."""
 _NOT_IN_NAMES = frozenset('"“”<>')
 _CONTRACTION = regex.compile(r"[’'][\p{L}]+$")  # "I've" -> "I"
 _PARTY_STATE = regex.compile(r"\p{Lu}-\p{Lu}[\p{L}.-]*")  # "R-Wis.", "D-N.Y.": a party and a state
@@ -1266,8 +1268,10 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
         )
         size = 3 if middle else 2
         given = words[-size:-1]
-        if not surname or given[0].lower().rstrip(".") in skip:
-            continue
+        if not surname or (
+            given[0].lower().rstrip(".") in skip and not _FAMILY_NAME_FIRST.fullmatch(surname)
+        ):
+            continue  # "Says Sanders" is no name; "Ban Ki-moon" is one, family name first
         found = body_names if 0 <= body < m.start() else headline_names
         # "Joseph R. Biden Jr.": the suffix stays with the name
         found.setdefault(surname, Counter())[" ".join([*given, surname, *([suffix] if suffix else [])])] += 1

@@ -120,6 +120,13 @@ def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
         rules,
     )
     assert find(tagged, "Mr. Wen said").attributed_to == "Wen Haotian"
+    # A family name that is also an English verb, before a given name in two parts.
+    tagged = tag_article(
+        "Climate deal was a top goal\n\nBan Ki-moon, the secretary general, sat in Washington this week.\n\n"
+        '"The discussions are over," Ban said.\n',
+        rules,
+    )
+    assert find(tagged, '"The discussions').attributed_to == "Ban Ki-moon"
 
 
 @pytest.mark.parametrize(
