@@ -40,6 +40,11 @@ def sentences(text: str) -> list[str]:
             "Gen. Qassem Soleimani was killed. Sen. Rubio spoke.",
             ["Gen. Qassem Soleimani was killed.", "Sen. Rubio spoke."],
         ),
+        (
+            # plural titles and a case name are no sentence end
+            "His rivals, Sens. Ted Cruz and Marco Rubio, objected. Roe v. Wade stands.",
+            ["His rivals, Sens. Ted Cruz and Marco Rubio, objected.", "Roe v. Wade stands."],
+        ),
     ],
 )
 def test_abbreviations_initials_numbers_ellipses(text: str, expected: list[str]) -> None:
