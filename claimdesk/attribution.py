@@ -515,6 +515,13 @@ def _source_before(text: str, start: int, rules: RuleSet) -> str | None:
         verb = next((i for i, w in enumerate(words) if _looks_like_verb(w, rules)), len(words))
         return _clean_name(words[:verb], rules)
     words = g.adverbial_head.sub("", clause).split()
+    if words and words[0][:1].isupper() and g.participle.search(words[0].lower()):
+        # "Speaking in Harrogate Mr Kennedy said": the name is the capitalised run before the verb
+        j = len(words)
+        while j > 1 and words[j - 1][:1].isupper():
+            j -= 1
+        if 1 < j < len(words):
+            words = words[j:]
     conjunctions = g.w["conjunctions"]
     joins = [k for k, w in enumerate(words) if w in conjunctions]
     if joins:
@@ -1183,12 +1190,13 @@ def drop_opening_words(results: list[Tagged], sentences: Sequence[str], rules: R
     lower_case = _LowerCaseWords(sentences)
     g = _grammar(rules)
     forms = g.endings["adverb_endings"] + g.endings["progressive_endings"]
+    references = rules.pronouns | rules.lexicon("organisation_pronouns") | rules.lexicon("group_pronouns")
     for t, sentence in zip(results, sentences, strict=True):
         name = t.attributed_to
         if not name or " " in name or not sentence.lstrip(_OPENING_MARKS).startswith(name):
             continue
-        if source_type(name, rules) != "person":
-            continue
+        if source_type(name, rules) != "person" or name.lower() in references:
+            continue  # "He said ...": a reference, named later (resolve_references)
         word = name.lower()
         plural = word.endswith(g.endings["plural_endings"])
         common = word.endswith(forms) or (name in lower_case and not plural)

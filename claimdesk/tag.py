@@ -326,9 +326,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
                 del history[: -rules.context_window or None]
         results.append(tagged)
 
+    drop_opening_words(results, sentences, rules)  # before "Yet" or "But" can speak for a passage or a "she"
     share_passage_speakers(results, quotes, sentences, statements, rules)
     resolve_references(results, sentences, rules)
-    drop_opening_words(results, sentences, rules)
     full_names(results, text, rules)
     for t in results:
         _settle(t, rules)

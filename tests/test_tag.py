@@ -608,6 +608,14 @@ def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
             '"The plan',
             "Tom Whitfield",
         ),
+        # A capitalised opening word that was taken for a source ("But") is dropped before any "she"
+        # can point to it.
+        (
+            "Senator Ruth Adler spoke first. But the other candidate on the stage, Mayor Tom Hale, drew a "
+            'contrast, saying the plan was late. "The pier is safe," she said.',
+            '"The pier',
+            "Ruth Adler",
+        ),
         # Two people are no "he".
         (
             "Senator John Ramos spoke first. Tom Whitfield and Ann Ortiz gave a speech. "
@@ -634,6 +642,8 @@ def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_se
             "But, the former CEO",
             "Ruth Adler",
         ),
+        # An opening participle clause with no comma: the name is the one before the verb.
+        ("Speaking in Harrogate Mr Tom Hale said the pier was safe.", "Speaking", "Tom Hale"),
         # A title "of" a body, then the person: the person.
         ("Secretary of State Ruth Adler said the plan was late.", "Secretary", "Ruth Adler"),
         # A role after the verb, then the name in apposition: the name.
