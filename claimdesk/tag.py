@@ -314,8 +314,10 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             quoted=quoted,
             fired=fired_sets.setdefault(ids := tuple(r.id for r in fired_rules), ids),
         )
-        # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows.
-        tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired else None
+        # Lead-ins ("X said:") have no claim but name the speaker of the quote that follows; page
+        # furniture (the file's title_skips: "Related:") names no one.
+        furniture = decided_by in rules.title_skips
+        tagged.attributed_to = attribute(sent, fired, q, rules, names) if fired and not furniture else None
         if tagged.attributed_to and any(sent[b - 1 : b] == ":" for _, spans in fired for _, b in spans):
             statements[i] = True  # a speaker's turn ("FALLIN: ...") runs to the end of its paragraph
         if status != "none":

@@ -802,3 +802,15 @@ def test_a_surname_alone_has_the_gender_its_full_name_shows(rules) -> None:
         "“We will win,” she said."
     )
     assert find(tag_article(text, rules), "“We will").attributed_to == "Hillary Clinton"
+
+
+def test_page_furniture_names_no_speaker_for_the_lines_after_it(rules) -> None:
+    """A "Related:" line is the page's, not a speaker's: the headlines it lists are nobody's words."""
+    tagged = tag_article(
+        'The council approved the pier on Monday.\n\n"Related:"\n\n'
+        "Mayor Put On The Defensive Over Pier Policy.\n\n"
+        "Ferry Chief Blames ‘Reckless’ Council For Fare Rise.\n",
+        rules,
+    )
+    assert find(tagged, '"Related:"').status is None
+    assert all(t.attributed_to != "Related" for t in tagged.values())
