@@ -81,14 +81,15 @@ class _Grammar:
     endings: dict[str, tuple[str, ...]]
     """The lexicons of word endings, as ``str.endswith`` takes them."""
     no_subject: frozenset[str]
+    """Words that, opening a sentence, show no name is its subject (leaders, openers, determiners,
+    prepositions, possessives, clause words)."""
     leading_conjunctions: frozenset[str]
     """Words before a subject that leave it the subject ("But Mr. Christie gave ...")."""
     clause_openers: frozenset[str]
     """Words that open a clause before the subject ("At a rally in Ohio, Kasich ...")."""
-    apposition_openers: frozenset[str]
-    """Words that open an apposition after a name ("O'Malley, the former governor, ...")."""
-    """Words that, opening a sentence, show no name is its subject (leaders, openers, determiners,
-    prepositions, possessives, clause words)."""
+    after_name_comma: frozenset[str]
+    """Words after a lone name and its comma that leave the name the subject: a clause word
+    ("Ruddock, though, ...") or an apposition's article ("O'Malley, the former governor, ...")."""
     given_names: frozenset[str]
     """Given names of either lexicon: a capitalised word among them opens a person's name."""
     title_words: frozenset[str]
@@ -180,7 +181,7 @@ def _grammar(rules: RuleSet) -> _Grammar:
             | w["clause_terminators"],
             leading_conjunctions=w["conjunctions"] | w["contrast_conjunctions"],
             clause_openers=w["prepositions"] | w["clause_terminators"],
-            apposition_openers=w["definite_articles"] | w["indefinite_articles"],
+            after_name_comma=w["clause_terminators"] | w["definite_articles"] | w["indefinite_articles"],
             given_names=w["female_given_names"] | w["male_given_names"],
             title_words=rules.titles | w["abbreviations_before_names"],
             closing_stops=w["prepositions"]
@@ -832,7 +833,7 @@ def _subject(
             if not run and (bare in g.w["sentence_openers"] or bare in g.w["time_words"] or ":" in w):
                 return None
             after = words[1].lower().strip(",") if len(words) > 1 else ""
-            if not run and after and after not in g.w["clause_terminators"] | g.apposition_openers:
+            if not run and after and after not in g.after_name_comma:
                 return None  # "O'Malley, the former governor, stressed ...": a name and its apposition
             run.append(w.rstrip(",:"))
             break
