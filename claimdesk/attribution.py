@@ -481,7 +481,12 @@ def _last_clause(text: str, g: _Grammar) -> str:
             return text
         last = bounds[-1]
         rest = text[last.end() :].split()
-        subject_relative = bool(rest) and rest[0][:1].islower() and rest[0].lower() not in g.w["determiners"]
+        subject_relative = (
+            bool(rest)
+            and rest[0][:1].islower()
+            and rest[0].lower() not in g.w["determiners"]
+            and not (len(rest) == 1 and rest[0].lower() in g.known_kinds)  # "which critics said"
+        )
         if (
             last.group().lower() in g.w["relative_pronouns"]
             and subject_relative

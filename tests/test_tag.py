@@ -318,6 +318,19 @@ def test_the_speaker_is_the_source_not_the_accused(rules, sentence: str, source:
     assert tag_one(sentence, rules).attributed_to == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("The council shut the pier, which critics said was safe.", "critics"),
+        ("A witness who lives nearby said the pier shook.", "witness"),
+    ],
+)
+def test_a_relative_clause_s_own_subject_is_the_source(rules, sentence: str, source: str) -> None:
+    """In "which critics said" the critics speak; in "a witness who lives nearby said" the relative
+    clause describes the witness, who speaks."""
+    assert tag_one(sentence, rules).attributed_to == source
+
+
 def test_a_party_s_body_keeps_the_party_in_its_name(rules) -> None:
     assert (
         tag_one("The Republican Party of Ferryland said the vote would go ahead.", rules).attributed_to
