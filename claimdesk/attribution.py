@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -1184,6 +1184,7 @@ def _written_as_name(name: str, rules: RuleSet, lower_case: _LowerCaseWords) -> 
 
 
 # Capitalised words and initials ("James B. Comey", "E. J. Fleming"), on one line and not across a full stop.
+_OWNER = regex.compile(r"\S(?:[’']s|(?<=s)[’'])(?=\s)")  # a possessive that ends a word inside a run
 _CAPITALISED_RUN = regex.compile(r"(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*)(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
@@ -1264,13 +1265,13 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     body_names: dict[str, Counter[str]] = {}
     headline_names: dict[str, Counter[str]] = {}
     first_names: dict[str, Counter[str]] = {}
-    for m in _CAPITALISED_RUN.finditer(text):
-        run = m.group().title() if m.group().isupper() else m.group()  # "JOEL BENENSON:" in a transcript
+    for run, start, end in _name_runs(text):
+        run = run.title() if run.isupper() else run  # "JOEL BENENSON:" in a transcript
         if not any(name in run for name in wanted):
             continue  # the run cannot end with a surname looked for
         words = [_POSSESSIVE.sub("", w).strip(",") for w in run.split()]
         suffix = words.pop() if len(words) > 2 and words[-1].lower().rstrip(".") in suffixes else None
-        if suffix and text[m.end() : m.end() + 1] == ".":
+        if suffix and text[end : end + 1] == ".":
             suffix += "."  # "Jr." keeps the period the run stops before
         surname = words[-1].rstrip(".")
         # "James B. Comey", "E. J. Fleming", "Marcel Lehel Lazar": a middle initial or name after a given
@@ -1286,7 +1287,7 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             given[0].lower().rstrip(".") in skip and not _FAMILY_NAME_FIRST.fullmatch(surname)
         ):
             continue  # "Says Sanders" is no name; "Ban Ki-moon" is one, family name first
-        found = body_names if 0 <= body < m.start() else headline_names
+        found = body_names if 0 <= body < start else headline_names
         # "Joseph R. Biden Jr.": the suffix stays with the name
         found.setdefault(surname, Counter())[" ".join([*given, surname, *([suffix] if suffix else [])])] += 1
         if found is body_names and len(given) == 1 and given[0][1:].islower():
@@ -1299,6 +1300,21 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
             t.attributed_to = max(
                 options.items(), key=lambda kv: (kv[0].split()[0].lower() in given_names, kv[1], len(kv[0]))
             )[0]
+
+
+def _name_runs(text: str) -> Iterator[tuple[str, int, int]]:
+    """Runs of capitalised words, each cut after a possessive inside it: in "President Obama's America"
+    and "Tennis Australia's Geoff Pollard" the names are "President Obama" and "Geoff Pollard"."""
+    for m in _CAPITALISED_RUN.finditer(text):
+        start = m.start()
+        for owner in _OWNER.finditer(m.group()):
+            end = m.start() + owner.end()
+            if end < m.end():
+                if " " in text[start:end].strip():
+                    yield text[start:end], start, end
+                start = end + 1
+        if " " in text[start : m.end()].strip():
+            yield text[start : m.end()], start, m.end()
 
 
 def _three_names(words: list[str], given_names: frozenset[str], skip: frozenset[str], rules: RuleSet) -> bool:

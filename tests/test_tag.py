@@ -129,6 +129,23 @@ def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
     assert find(tagged, '"The discussions').attributed_to == "Ban Ki-moon"
 
 
+def test_a_possessive_ends_a_name(rules) -> None:
+    """ "President Obama's America" names no "Obama America", and "Chelsea's William Gallas" is
+    William Gallas, not "Chelsea William Gallas"."""
+    tagged = tag_article(
+        "Two views of one country\n\nVoters will hear two views of President Obama's America this week.\n\n"
+        '"The economy is strong," Mr. Obama told lawmakers.\n',
+        rules,
+    )
+    assert find(tagged, '"The economy').attributed_to == "Obama"
+    tagged = tag_article(
+        "Gallas fit for derby\n\nChelsea's William Gallas trained on Friday.\n\n"
+        '"I am ready," Gallas said.\n',
+        rules,
+    )
+    assert find(tagged, '"I am ready').attributed_to == "William Gallas"
+
+
 @pytest.mark.parametrize(
     ("sentence", "source"),
     [
