@@ -16,6 +16,7 @@ from pathlib import Path
 
 from claimdesk.grouping import example_errors, grouping_of
 from claimdesk.rules import RulesError, RuleSet, load_rules
+from claimdesk.scan import unscanned_phrases
 from claimdesk.tag import tag_one
 from claimdesk.wording import plural
 
@@ -57,6 +58,12 @@ def check_examples(rules: RuleSet, report: CheckReport) -> None:
             report.examples += 1
             if rule.id in tag_one(sentence, rules).fired:
                 report.errors.append(f"{where}, examples.ignores: fires on {sentence!r}")
+        if slow := unscanned_phrases(rule.phrases):
+            report.warnings.append(
+                f"{where}, phrases: {', '.join(map(repr, slow))} cannot join the one-pass scan (only "
+                "lower-case printable ASCII and single spaces can), so the rule's phrases run on every "
+                "sentence: write such a form in regex"
+            )
         if not rule.fires:
             report.warnings.append(f"{where}: never fires (no examples.fires sentence)")
         elif rule.status and decided == 0 and not any(e.startswith(where) for e in report.errors):

@@ -134,6 +134,18 @@ def test_rules_check_passes_on_the_shipped_rules() -> None:
     assert report.rules >= 15 and report.examples >= 40
 
 
+def test_rules_check_warns_about_a_phrase_the_one_pass_scan_cannot_take(tmp_path: Path) -> None:
+    """A curly apostrophe in one phrase sends the whole rule to its own pattern on every sentence
+    (it cost the tagger a tenth of its speed once): the check names the phrase, and the shipped
+    rules hold none."""
+    data = yaml.safe_load(MINIMAL)
+    data["rules"][0]["phrases"] = ["it’s false"]
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert any("'it’s false' cannot join the one-pass scan" in w for w in check_rules(path).warnings)
+    assert not any("one-pass scan" in w for w in check_rules().warnings)
+
+
 def test_rules_check_reports_a_broken_example_with_rule_and_field(tmp_path: Path) -> None:
     data = yaml.safe_load(MINIMAL)
     data["rules"][0]["examples"] = {"fires": ["Nothing to see here."], "ignores": ["They deny it."]}
