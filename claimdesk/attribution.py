@@ -1184,7 +1184,7 @@ def _written_as_name(name: str, rules: RuleSet, lower_case: _LowerCaseWords) -> 
 
 
 # Capitalised words and initials ("James B. Comey", "E. J. Fleming"), on one line and not across a full stop.
-_OWNER = regex.compile(r"\S(?:[’']s|(?<=s)[’'])(?=\s)")  # a possessive that ends a word inside a run
+_WORD = regex.compile(r"\S+")
 _CAPITALISED_RUN = regex.compile(r"(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*)(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}’'-]*))+")
 
 
@@ -1306,15 +1306,15 @@ def _name_runs(text: str) -> Iterator[tuple[str, int, int]]:
     """Runs of capitalised words, each cut after a possessive inside it: in "President Obama's America"
     and "Tennis Australia's Geoff Pollard" the names are "President Obama" and "Geoff Pollard"."""
     for m in _CAPITALISED_RUN.finditer(text):
-        start = m.start()
-        for owner in _OWNER.finditer(m.group()):
-            end = m.start() + owner.end()
-            if end < m.end():
-                if " " in text[start:end].strip():
-                    yield text[start:end], start, end
-                start = end + 1
-        if " " in text[start : m.end()].strip():
-            yield text[start : m.end()], start, m.end()
+        first, count = m.start(), 0
+        for word in _WORD.finditer(text, m.start(), m.end()):
+            if not count:
+                first = word.start()  # the first word of the name being read
+            count += 1
+            if word.end() == m.end() or _POSSESSIVE.search(word.group()):
+                if count > 1:
+                    yield text[first : word.end()], first, word.end()
+                count = 0
 
 
 def _three_names(words: list[str], given_names: frozenset[str], skip: frozenset[str], rules: RuleSet) -> bool:
