@@ -111,7 +111,7 @@ def _is_headline(text: str, rules: RuleSet, first: bool = False) -> bool:
 def _is_heading(text: str, rules: RuleSet) -> bool:
     """A short line with no end punctuation and no finite verb: a heading, not a claim."""
     stripped = text.rstrip()
-    if not stripped or stripped[-1] in END_PUNCT:
+    if not stripped or stripped.rstrip(")")[-1:] in END_PUNCT:  # "Marat Safin (Russia)" ends with a name
         return False
     words = [w.lower().strip(".’'") for w in _WORD.findall(stripped)]
     return len(words) <= rules.heading_max_words and not any(w in rules.finite_verbs for w in words)
