@@ -154,7 +154,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "27"
+ENGINE_VERSION = "28"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 
@@ -169,6 +169,7 @@ class RuleSet:
     context_window: int
     heading_max_words: int
     headline_max_words: int
+    name_list_min_items: int
     rules: list[Rule]
     finite_verbs: frozenset[str]
     """The ``finite_verbs`` lexicon with every inflected form (the only lexicon the engine inflects)."""
@@ -408,6 +409,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         context_window=data.get("context_window", 2),
         heading_max_words=data.get("heading_max_words", 6),
         headline_max_words=data.get("headline_max_words", 20),
+        name_list_min_items=data.get("name_list_min_items", 5),
         rules=rules,
         finite_verbs=frozenset(f for v in morphology["finite_verbs"] for f in inflect(v, morphology)),
         path=path,

@@ -41,6 +41,7 @@ from claimdesk.segment import Sentences, Span
 
 END_PUNCT = ".!?…:;\"”’')»"
 _WORD = regex.compile(r"[\w’'.\-]+")
+_BRACKETED = regex.compile(r"\([^()]*\)")
 _FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
 """Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
 
@@ -85,6 +86,8 @@ def _structural(
         return _is_fragment(sentence, rules)
     if when == "quoted":
         return quoted
+    if when == "name-list":
+        return _is_name_list(sentence, rules)
     return not any(map(str.isalpha, sentence))  # no-words
 
 
@@ -97,6 +100,17 @@ def _is_fragment(text: str, rules: RuleSet) -> bool:
         return False  # "I love you." has a subject, so a verb
     past = tuple(rules.lexicon("past_endings"))
     return not any(w in rules.finite_verbs or w.endswith(past) for w in words)
+
+
+def _is_name_list(text: str, rules: RuleSet) -> bool:
+    """Names and nothing else, separated by commas or semicolons, with what is in brackets left out
+    (a team sheet, a list of delegates: "R Russell (Leeds), B Douglas (Borders, capt), ..."): no claim."""
+    if text.count(",") + text.count(";") < rules.name_list_min_items - 1:
+        return False
+    words = _WORD.findall(_BRACKETED.sub(" ", text))
+    particles = rules.lexicon("name_particles")
+    names = [w for w in words if any(map(str.isalnum, w))]  # a dash is no word
+    return bool(names) and all(w[0].isupper() or w.lower() in particles for w in names)
 
 
 def _is_headline(text: str, rules: RuleSet, first: bool = False) -> bool:
