@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from claimdesk.quotes import Quotes, inside
+from claimdesk.quotes import OPEN_QUOTES, Quotes, inside
 from claimdesk.rules import RuleSet
 
 if TYPE_CHECKING:
@@ -814,8 +814,12 @@ def _subject(
     first = words[0].lower().strip(",") if words else ""
     opens_clause = bool(first) and (first in g.clause_openers or g.participle.search(first) is not None)
     if opens_clause and opening_clause and ", " in sentence:
-        # "Having sputtered ..., Mr. Christie gave ...": the subject follows the clause's comma
-        return _subject(sentence.split(", ", 1)[1], rules, lower_case, opening_clause=False)
+        # "Having sputtered ..., Mr. Christie gave ...": the subject follows the clause's comma, not
+        # the comma inside a place the clause names ("When she came to Louisville, Ky., she ...")
+        head, rest = sentence.split(", ", 1)
+        while ", " in rest and (place := rest.split(", ", 1)[0]).endswith(".") and _is_place(place, head):
+            head, rest = f"{head}, {place}", rest.split(", ", 1)[1]
+        return _subject(rest, rules, lower_case, opening_clause=False)
     if first in g.no_subject or opens_clause:
         return None  # "Until ...", "Its ...", "More ...", "Asked about the delay she ...": no name opens it
     run: list[str] = []
@@ -1052,7 +1056,14 @@ def resolve_references(results: list[Tagged], sentences: Sequence[str], rules: R
         elif lowered in group_pronouns:
             t.attributed_to = last_group
         elif lowered in rules.pronouns:
-            t.attributed_to = person(_gender_of_word(lowered, rules))
+            gender = _gender_of_word(lowered, rules)
+            # "Ms. Ruiz was shocked, she said": her own subject, where the sentence is not a quotation
+            quote = t.quoted or sentence.lstrip()[:1] in OPEN_QUOTES + "\"'‘"
+            own = None if quote else _subject(sentence, rules, lower_case)
+            if own and genders.of(own) in (None, gender):
+                park()
+                people.append(own)
+            t.attributed_to = person(gender)
         elif name.islower() and name.split()[-1] in rules.titles and person():
             # "said the 74-year-old comedian": a role names the person last named
             role = name.split()[-1]  # a spokeswoman speaks for whoever she speaks for

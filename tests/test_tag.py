@@ -653,6 +653,14 @@ def test_a_sentence_without_quotation_marks_is_read_as_the_marks_loop_reads_it(
             '"The plan',
             "John Ramos",
         ),
+        # The sentence's own subject comes first, and a place in an opening clause ("Louisville,
+        # Ky.,") is no person.
+        (
+            "When Ana Ruiz learned that the mayor would visit Louisville, Ky., where she is a student, "
+            "she printed two signs. In Leeds on March 1, Ms. Ruiz was shocked by the crowd, she said.",
+            "In Leeds",
+            "Ana Ruiz",
+        ),
     ],
 )
 def test_pronoun_goes_to_the_latest_person_of_its_gender(rules, text, pronoun_sentence, speaker) -> None:
