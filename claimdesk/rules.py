@@ -41,6 +41,7 @@ class RulesError(ValueError):
 
 
 CLAIM_OVERLAP = {"shared_words": 3, "min_length": 4, "stem_length": 5}
+SIGNED_PASSAGES = {"min_signatures": 3, "max_words": 4, "max_paragraphs": 6}
 
 REQUIRED_LEXICONS = (
     "finite_verbs",
@@ -154,7 +155,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "29"
+ENGINE_VERSION = "30"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 
@@ -178,6 +179,8 @@ class RuleSet:
     words: dict[str, frozenset[str]] = field(default_factory=dict)
     """Every lexicon by name, lower-cased: the engine's English lives here, not in its modules."""
     claim_overlap: dict[str, int] = field(default_factory=dict)
+    signed_passages: dict[str, int] = field(default_factory=dict)
+    """How a page of signed letters or posts is known: how many signature lines, of at most how many words."""
     """How many content words (of what length, cut to what stem) two sentences share to speak of one claim."""
     title_skips: tuple[str, ...] = ()
     """Ids of the rules that mark a line as page furniture, which a plain text's title passes over."""
@@ -416,6 +419,7 @@ def parse_rules(text: str, path: str = "<rules>") -> RuleSet:
         raw=data,
         words=morphology,
         claim_overlap={**CLAIM_OVERLAP, **data.get("claim_overlap", {})},
+        signed_passages={**SIGNED_PASSAGES, **data.get("signed_passages", {})},
         title_skips=tuple(data.get("title_skips", [])),
     )
 

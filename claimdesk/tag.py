@@ -19,6 +19,7 @@ for only where a cue names one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ from claimdesk.segment import Sentences, Span
 END_PUNCT = ".!?…:;\"”’')»"
 _WORD = regex.compile(r"[\w’'.\-]+")
 _BRACKETED = regex.compile(r"\([^()]*\)")
+_HANDLE = regex.compile(r"@\w+")
+_NAME_WORD = regex.compile(r"[\w’'.-]+")
 _FOUR_WORDS = regex.compile(r"(?:[^\w’'.\-]*+[\w’'.\-]++){4}")
 """Four words of ``_WORD`` at least (possessive: a word is never split to make up the count)."""
 
@@ -220,6 +223,56 @@ def _paragraphs(text: str, spans: Sequence[Span]) -> list[int]:
     return numbers
 
 
+def _signers(sentences: Sequence[str], paragraphs: list[int], rules: RuleSet) -> list[str | None]:
+    """On a page of readers' letters or posts, each signed by a line of its own that names its
+    writer ("David Groner.", "@jamezolah."), the writer of each sentence so signed: the paragraphs
+    back to the last signature or a line in capitals ("TWITTER."); one paragraph before the first.
+    Such a page ends with a signature, its letters are a few paragraphs long, and a letter seldom
+    names its own writer, where names as section headings come before a text that names them."""
+    lines: dict[int, list[int]] = {}
+    for i, p in enumerate(paragraphs):
+        lines.setdefault(p, []).append(i)
+    signed = [p for p, ids in lines.items() if len(ids) == 1 and _is_signature(sentences[ids[0]], rules)]
+    signers: list[str | None] = [None] * len(sentences)
+    if len(signed) < rules.signed_passages["min_signatures"] or signed[-1] < paragraphs[-1] - 1:
+        return signers  # a page of letters ends with one (or a line after it); headings come before text
+    introduced = sum(  # "Hillary Clinton." then "Clinton was the U.S. senator ...": a heading
+        sentences[lines[p][0]].strip().rstrip(".").split()[-1] in sentences[lines[p + 1][0]]
+        for p in signed
+        if p + 1 in lines
+    )
+    # a letter is short; a live blog's posts are not
+    longest = max((b - a - 1 for a, b in itertools.pairwise(signed)), default=0)
+    if 2 * introduced >= len(signed) or longest > rules.signed_passages["max_paragraphs"]:
+        return signers
+    previous = None
+    for p in signed:
+        name = sentences[lines[p][0]].strip().rstrip(".")
+        q = p - 1
+        while q > 0 and q != previous and not sentences[lines[q][0]].isupper():
+            for i in lines[q]:
+                signers[i] = name
+            if previous is None:
+                break  # what comes before the first letter may be the page's own introduction
+            q -= 1
+        previous = p
+    return signers
+
+
+def _is_signature(sentence: str, rules: RuleSet) -> bool:
+    """A writer's name on a line of its own: a handle ("@jamezolah.") or a few capitalised words
+    ("Kenneth L. Zimmerman."), not a heading in capitals ("FACEBOOK.")."""
+    words = sentence.strip().removesuffix(".").split()
+    if len(words) == 1:
+        return _HANDLE.fullmatch(words[0]) is not None
+    particles = rules.lexicon("name_particles")
+    return (
+        len(words) <= rules.signed_passages["max_words"]
+        and not all(w.isupper() for w in words)
+        and all(_NAME_WORD.fullmatch(w) and (w[0].isupper() or w in particles) for w in words)
+    )
+
+
 def _uncued(sent: str, quoted: bool, rules: RuleSet, history: list) -> Tagged:
     """The verdict on a sentence where no rule fired, as the full path below would reach it: the
     default status, decided by default, no source; a claim all the same, for the context."""
@@ -243,6 +296,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
 
     paragraphs = _paragraphs(text, spans)
     statements = [False] * len(sentences)
+    signers = _signers(sentences, paragraphs, rules)
     scan = scanner(rules)
     every = rules.rules
     shared = rules.claim_overlap["shared_words"]
@@ -259,7 +313,7 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
             statements[i] = lead_in
         elif i:
             statements[i] = statements[i - 1]
-        quoted = quoted or statements[i]
+        quoted = quoted or statements[i] or signers[i] is not None
         literals = scan.literal_spans(sent)
         patterns, exceptions = scan.patterns_for(sent)
         matches: dict[int, list[tuple[int, int]]] = {}  # rule index -> spans, in the rules' order
@@ -344,6 +398,9 @@ def tag_sentences(text: str, spans: Sequence[Span], rules: RuleSet) -> list[Tagg
 
     drop_opening_words(results, sentences, rules)  # before "Yet" or "But" can speak for a passage or a "she"
     share_passage_speakers(results, quotes, sentences, statements, rules)
+    for t, signer in zip(results, signers, strict=True):
+        if signer and t.status is not None and (t.attributed_to is None or t.decided_by == "direct-quote"):
+            t.attributed_to = signer  # a letter's words are its writer's
     resolve_references(results, sentences, rules)
     full_names(results, text, rules)
     for t in results:

@@ -852,3 +852,28 @@ def test_page_furniture_names_no_speaker_for_the_lines_after_it(rules) -> None:
     )
     assert find(tagged, '"Related:"').status is None
     assert all(t.attributed_to != "Related" for t in tagged.values())
+
+
+def test_a_page_of_signed_letters_gives_each_letter_to_its_writer(rules) -> None:
+    page = (
+        "Readers on the ferry fares.\n\nLETTERS.\n\n"
+        "The new fares are far too high for families.\n\nAna Ruiz.\n\n"
+        "The council has run the ferry well for years.\n\nThe harbour is busier than ever.\n\nTom Price.\n\n"
+        "TWITTER.\n\nThe timetable is a mess.\n\n@harbourfan.\n"
+    )
+    tagged = tag_article(page, rules)
+    assert find(tagged, "The new fares").attributed_to == "Ana Ruiz"
+    assert find(tagged, "The new fares").status == "alleged"
+    assert find(tagged, "The harbour is busier").attributed_to == "Tom Price"
+    assert find(tagged, "The timetable").attributed_to == "@harbourfan"
+
+
+def test_names_as_section_headings_sign_nothing(rules) -> None:
+    # Each name comes before a paragraph that names it: headings, so the article's own voice.
+    page = (
+        "Where the candidates stand.\n\nAna Ruiz.\n\nRuiz wants lower fares.\n\nTom Price.\n\n"
+        "Price backs the council.\n\nLena Moss.\n\nMoss would sell the ferry.\n\nDana Reyes.\n"
+    )
+    tagged = tag_article(page, rules)
+    assert find(tagged, "Ruiz wants").status == "confirmed"
+    assert find(tagged, "Price backs").attributed_to is None
