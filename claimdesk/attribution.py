@@ -1307,10 +1307,13 @@ def full_names(results: list[Tagged], text: str, rules: RuleSet) -> None:
     for t, name in surnames:
         options = body_names.get(name) or headline_names.get(name) or first_names.get(name)
         if options:
-            # A known given name first ("Bernie Sanders", not "Following Sanders"), then the most frequent
-            t.attributed_to = max(
+            # A known given name first ("Bernie Sanders", not "Following Sanders"), then the most frequent,
+            # then in full where the article writes it so once ("Donald J. Trump", "Hillary Rodham Clinton")
+            best = max(
                 options.items(), key=lambda kv: (kv[0].split()[0].lower() in given_names, kv[1], len(kv[0]))
             )[0]
+            first = best.split()[0]
+            t.attributed_to = max((o for o in options if o.split()[0] == first), key=len)
 
 
 def _name_runs(text: str) -> Iterator[tuple[str, int, int]]:

@@ -155,7 +155,7 @@ class Rule:
     """The expressions ``exceptions`` joins, one by one."""
 
 
-ENGINE_VERSION = "30"
+ENGINE_VERSION = "31"
 """Version of the engine (segment, quotes, tag, attribution). It joins the rules digest, so an
 upgrade that changes how sentences are tagged re-tags stored articles, as a rules edit does."""
 

@@ -112,6 +112,18 @@ def test_a_phrase_that_names_no_one_is_no_source(rules, sentence: str, source: s
     assert tag_one(sentence, rules).attributed_to == source
 
 
+def test_a_name_written_in_full_once_is_the_name_given(rules) -> None:
+    """The annotators' convention, and a reader's: the fullest name the article gives ("Ana B. Ruiz",
+    once), not its most frequent form ("Ana Ruiz"); another given name is another person."""
+    tagged = tag_article(
+        "Mayor faces ferry vote\n\nAna B. Ruiz spoke at the pier on Monday. Ana Ruiz has run the port "
+        "for years, and Ana Ruiz will stand again. Tom Ruiz, her brother, runs the yard.\n\n"
+        "Ms. Ruiz said the ferry would run all winter.\n",
+        rules,
+    )
+    assert find(tagged, "Ms. Ruiz said").attributed_to == "Ana B. Ruiz"
+
+
 def test_a_family_name_written_first_gets_the_full_name(rules) -> None:
     """ "Mr. Lou" is the "Lou Jiwei" the article named, as "Mr. Clinton" is "Bill Clinton"."""
     tagged = tag_article(
